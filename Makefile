@@ -1,0 +1,34 @@
+# Two commands matter: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test demo screenshots bench clean
+
+$(BIN)/lkdebug: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-extras: $(BIN)/lkdebug
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/lkdebug
+	$(BIN)/lkdebug
+
+demo: $(BIN)/lkdebug
+	$(BIN)/lkdebug demo
+
+test: $(VENV)/.test-extras
+	$(BIN)/python -m pytest -q
+
+screenshots: $(VENV)/.test-extras
+	$(BIN)/python -m lkdebug.tui.screenshots screenshots
+
+bench: $(VENV)/.test-extras
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

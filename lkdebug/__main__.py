@@ -1,0 +1,3 @@
+from lkdebug.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""What every headless command shares: settings from the common options, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from lkdebug.cli import ExitCode, UsageError
+from lkdebug.core.model import Finding, Settings, has_error
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Discover settings as the common options say (DESIGN §3 'options for every command')."""
+    from lkdebug.core.sources import load_settings
+
+    project_dir = Path(args.dir)
+    if not project_dir.is_dir():
+        raise UsageError(f"--dir {args.dir}: not a folder")
+    for name in [*args.env_file, args.config, args.api_secret_file]:
+        if name is not None and not Path(name).is_file():
+            raise UsageError(f"{name}: no such file")
+    return load_settings(
+        project_dir,
+        env_files=[Path(p) for p in args.env_file],
+        config=Path(args.config) if args.config else None,
+        url=args.url,
+        api_key=args.api_key,
+        api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
+    )
+
+
+def exit_code(findings: list[Finding]) -> int:
+    return ExitCode.FINDINGS if has_error(findings) else ExitCode.OK

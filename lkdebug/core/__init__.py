@@ -1,0 +1,1 @@
+"""The diagnostics core: plain Python, never imports textual (tests/test_imports.py proves it)."""

@@ -1,0 +1,286 @@
+"""How livekit-server decides about a token, per server version, and the exact words it answers.
+
+Single source of truth for DESIGN §5 and reference/livekit-server-behaviour.md §2.2-2.6: the
+decoder predicts verdicts with it and the stand-in server answers with it, so the two can never
+drift apart. Oracles that do not share this code: the wording tables in tests/, and
+livekit-api's TokenVerifier for signatures and leeway.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+# Server eras, newest first. Keys are stable identifiers; values are what a person reads.
+HEAD = "head"
+V1_13 = "v1.13"
+V1_4 = "v1.4"
+V1_0 = "v1.0"
+ERAS: dict[str, str] = {
+    HEAD: "unreleased (after v1.13.5)",
+    V1_13: "v1.13.0 to v1.13.5",
+    V1_4: "v1.4.1 to v1.12.x",
+    V1_0: "v1.4.0 and older",
+}
+CURRENT_ERA = V1_13
+
+LEEWAY_S = 60
+MAX_IDENTITY_LENGTH = 256
+MAX_ROOM_NAME_LENGTH = 256
+
+# Algorithms golang-jwt knows (ParseUnverified fails with "unavailable" for any other).
+_GOLANG_JWT_ALGS = {
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+    "PS256", "PS384", "PS512", "EdDSA", "none",
+}
+_HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+BAD_HEADER = "invalid authorization header. Must start with Bearer "
+MALFORMED = "invalid authorization token"
+NO_PERMISSIONS = "no permissions to access the room"
+PERMISSIONS_DENIED = "permissions denied"
+IDENTITY_EMPTY = "identity cannot be empty"
+IDENTITY_TOO_LONG = "participant identity length exceeds limits: max length 256"
+NO_ROOM = "no room name"
+ROOM_TOO_LONG = "room name length exceeds limits: max length 256"
+SUCCESS = "success"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one server era answers to `GET /rtc/validate?access_token=<token>`.
+
+    `reason` is a stable cause (ok, bad_header, malformed, unknown_key, alg, signature, expired,
+    not_yet_valid, iat_future, no_exp, no_video, no_join, no_identity, identity_too_long,
+    no_room, room_too_long); `message` is the server's body text, verbatim (it may echo the
+    token: redact before showing).
+    """
+
+    accepted: bool
+    status: int
+    message: str
+    reason: str
+    era: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"accepted": self.accepted, "status": self.status, "message": self.message}
+
+
+def _b64url(segment: str) -> bytes:
+    # golang-jwt decodes with RawURLEncoding: no padding, URL alphabet, strict.
+    if "=" in segment or not segment.isascii():
+        raise ValueError("padding")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+@dataclass(frozen=True)
+class ParsedJWT:
+    header: dict
+    claims: dict
+    signing_input: bytes
+    signature: bytes
+
+
+def parse_unverified(raw: str) -> ParsedJWT | None:
+    """The server's ParseAPIToken: None where it would answer `invalid authorization token`."""
+    parts = raw.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header = json.loads(_b64url(parts[0]))
+        claims = json.loads(_b64url(parts[1]))
+        signature = _b64url(parts[2])
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return None
+    if header.get("alg") not in _GOLANG_JWT_ALGS:
+        return None
+    for name in ("iss", "sub", "jti"):
+        if name in claims and not isinstance(claims[name], (str, type(None))):
+            return None
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return None
+    return ParsedJWT(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
+    digest = _HMAC.get(parsed.header.get("alg", ""))
+    if digest is None:
+        return False
+    expected = hmac.new(secret.encode("utf-8"), parsed.signing_input, digest).digest()
+    return hmac.compare_digest(expected, parsed.signature)
+
+
+def _grant_type_error(claims: dict) -> str | None:
+    """Go's json.Unmarshal into ClaimGrants fails on a wrongly typed grant (exact text UNCONFIRMED)."""
+    video = claims.get("video")
+    if video is None:
+        return None
+    if not isinstance(video, dict):
+        return f"json: cannot unmarshal {_go_type(video)} into Go struct field ClaimGrants.video of type auth.VideoGrant"
+    for name, value in video.items():
+        if name in ("room", "destinationRoom") and not isinstance(value, (str, type(None))):
+            want = "string"
+        elif name == "canPublishSources" and not isinstance(value, (list, type(None))):
+            want = "[]string"
+        elif name not in ("room", "destinationRoom", "canPublishSources") and not isinstance(value, (bool, type(None))):
+            want = "bool"
+        else:
+            continue
+        return f"json: cannot unmarshal {_go_type(value)} into Go struct field VideoGrant.video.{name} of type {want}"
+    return None
+
+
+def _go_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _claim_errors_golang_jwt(claims: dict, now: float, era: str) -> list[tuple[str, str]]:
+    """golang-jwt v5 validator order: exp, (iat not checked), nbf. Every failure is joined."""
+    errors: list[tuple[str, str]] = []
+    exp = claims.get("exp")
+    if exp is None:
+        if era == HEAD:
+            errors.append(("no_exp", "token is missing required claim: exp claim is required"))
+    elif not now < exp + LEEWAY_S:
+        errors.append(("expired", "token is expired"))
+    nbf = claims.get("nbf")
+    if nbf is not None and now < nbf - LEEWAY_S:
+        errors.append(("not_yet_valid", "token is not valid yet"))
+    return errors
+
+
+def _claim_error_go_jose(claims: dict, now: float, prefix: str) -> tuple[str, str] | None:
+    """go-jose jwt.Claims.Validate order: iss, nbf, exp, iat; the first failure only."""
+    nbf, exp, iat = claims.get("nbf"), claims.get("exp"), claims.get("iat")
+    if nbf is not None and now + LEEWAY_S < nbf:
+        return "not_yet_valid", f"{prefix}/jwt: validation failed, token not valid yet (nbf)"
+    if exp is not None and now - LEEWAY_S > exp:
+        return "expired", f"{prefix}/jwt: validation failed, token is expired (exp)"
+    if iat is not None and now + LEEWAY_S < iat:
+        # "field" is a typo in go-jose's own source.
+        return "iat_future", f"{prefix}/jwt: validation field, token issued in the future (iat)"
+    return None
+
+
+def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple[str, str] | None:
+    """The error Verify(secret) returns, as (reason, verifier text), or None when it passes."""
+    alg = parsed.header.get("alg")
+    if era in (HEAD, V1_13):
+        grant_error = _grant_type_error(parsed.claims)
+        if grant_error:
+            return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
+        if alg != "HS256":
+            return "alg", f"token signature is invalid: signing method {alg} is invalid"
+        if not signature_matches(parsed, secret):
+            return "signature", "token signature is invalid: signature is invalid"
+        errors = _claim_errors_golang_jwt(parsed.claims, now, era)
+        if errors:
+            return errors[0][0], "token has invalid claims: " + ", ".join(text for _, text in errors)
+        return None
+    prefix = "go-jose/go-jose" if era == V1_4 else "square/go-jose"
+    # go-jose accepts any HMAC algorithm with a []byte key (DERIVED in the reference).
+    if alg not in _HMAC or not signature_matches(parsed, secret):
+        return ("alg" if alg not in _HMAC else "signature"), f"{prefix}: error in cryptographic primitive"
+    return _claim_error_go_jose(parsed.claims, now, prefix)
+
+
+def judge(
+    raw: str,
+    secret_for: Mapping[str, str] | Callable[[str], str | None],
+    now: float,
+    era: str = CURRENT_ERA,
+    authorization: str | None = None,
+) -> Verdict:
+    """The answer of `/rtc/validate` for `raw` on a server of `era` whose keys are `secret_for`.
+
+    `authorization`, when given, is the raw Authorization header (checked before anything else,
+    as the middleware does); otherwise the token came as `?access_token=`.
+    """
+
+    def verdict(status: int, message: str, reason: str) -> Verdict:
+        return Verdict(status == 200, status, message, reason, era)
+
+    if authorization is not None and not authorization.startswith("Bearer "):
+        return verdict(401, BAD_HEADER, "bad_header")
+    if not raw:
+        return verdict(401, NO_PERMISSIONS, "no_video")
+    parsed = parse_unverified(raw)
+    if parsed is None:
+        return verdict(401, MALFORMED, "malformed")
+    iss = parsed.claims.get("iss") or ""
+    lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
+    secret = lookup(iss) if iss else None
+    if not secret:
+        return verdict(401, "invalid API key" if era == HEAD else f"invalid API key: {iss}", "unknown_key")
+    failure = _verify_error(parsed, secret, now, era)
+    if failure:
+        reason, text = failure
+        if era == HEAD:
+            return verdict(401, f"invalid authorization token: {text}", reason)
+        return verdict(401, f"invalid token: {raw}, error: {text}", reason)
+    return join_verdict(parsed.claims, era)
+
+
+def join_verdict(claims: dict, era: str = CURRENT_ERA) -> Verdict:
+    """ValidateConnectRequest's order: video, roomJoin, identity, identity length, room, room length."""
+
+    def verdict(status: int, message: str, reason: str) -> Verdict:
+        return Verdict(status == 200, status, message, reason, era)
+
+    video = claims.get("video")
+    if not isinstance(video, dict):
+        return verdict(401, NO_PERMISSIONS, "no_video")
+    if not video.get("roomJoin"):
+        return verdict(401, PERMISSIONS_DENIED, "no_join")
+    identity = claims.get("sub") or claims.get("jti") or ""
+    if not identity:
+        return verdict(400, IDENTITY_EMPTY, "no_identity")
+    if len(identity) > MAX_IDENTITY_LENGTH:
+        return verdict(400, IDENTITY_TOO_LONG, "identity_too_long")
+    room = video.get("room") or ""
+    if not room:
+        return verdict(400, NO_ROOM, "no_room")
+    if len(room) > MAX_ROOM_NAME_LENGTH:
+        return verdict(400, ROOM_TOO_LONG, "room_too_long")
+    return verdict(200, SUCCESS, "ok")
+
+
+def judge_every_era(
+    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float
+) -> dict[str, Verdict]:
+    """The same question put to each server era, newest first."""
+    return {era: judge(raw, secret_for, now, era) for era in ERAS}
+
+
+def recognise_era(body: str) -> str | None:
+    """Which server era wrote this 401 body, from its wording alone (reference §9.2)."""
+    if "square/go-jose" in body:
+        return V1_0
+    if "go-jose/go-jose" in body:
+        return V1_4
+    if body.startswith("invalid token: ") and ("token has invalid claims" in body or "token signature is invalid" in body or "token is malformed" in body):
+        return V1_13
+    if body.startswith("invalid authorization token: "):
+        return HEAD
+    if body.startswith("invalid API key: "):
+        return "released"  # any released server: v1.13.5 or older
+    if body == "invalid API key":
+        return HEAD
+    return None
