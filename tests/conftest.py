@@ -1,0 +1,32 @@
+"""Shared fixtures: a frozen clock, fake keys, and an environment that never reads the developer's machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+
+# 2026-01-15T12:00:00Z: every test that needs "now" uses this unless it says otherwise.
+FROZEN_NOW = 1768478400.0
+
+
+@pytest.fixture
+def now() -> float:
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def demo_keys() -> dict[str, str]:
+    return {DEMO_API_KEY: DEMO_API_SECRET}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """No test sees the developer's ~/.livekit or LIVEKIT_* variables."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in list(__import__("os").environ):
+        if name.startswith(("LIVEKIT_", "NEXT_PUBLIC_LIVEKIT", "VITE_LIVEKIT")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
