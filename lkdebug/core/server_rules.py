@@ -127,16 +127,24 @@ def _grant_type_error(claims: dict) -> str | None:
     if not isinstance(video, dict):
         return f"json: cannot unmarshal {_go_type(video)} into Go struct field ClaimGrants.video of type auth.VideoGrant"
     for name, value in video.items():
-        if name in ("room", "destinationRoom") and not isinstance(value, (str, type(None))):
-            want = "string"
-        elif name == "canPublishSources" and not isinstance(value, (list, type(None))):
-            want = "[]string"
-        elif name not in ("room", "destinationRoom", "canPublishSources") and not isinstance(value, (bool, type(None))):
-            want = "bool"
-        else:
+        want = _VIDEO_FIELD_TYPES.get(name)  # Go's json ignores unknown names such as `roomName`
+        if want is None or value is None or isinstance(value, _PY_TYPE[want]):
             continue
         return f"json: cannot unmarshal {_go_type(value)} into Go struct field VideoGrant.video.{name} of type {want}"
     return None
+
+
+_PY_TYPE = {"bool": bool, "string": str, "[]string": list}
+_VIDEO_FIELD_TYPES = {
+    **{name: "bool" for name in (
+        "roomCreate", "roomList", "roomRecord", "roomAdmin", "roomJoin", "ingressAdmin", "hidden",
+        "recorder", "agent", "canPublish", "canSubscribe", "canPublishData", "canUpdateOwnMetadata",
+        "canSubscribeMetrics", "canManageAgentSession",
+    )},
+    "room": "string",
+    "destinationRoom": "string",
+    "canPublishSources": "[]string",
+}
 
 
 def _go_type(value: object) -> str:
@@ -214,28 +222,50 @@ def judge(
     as the middleware does); otherwise the token came as `?access_token=`.
     """
 
-    def verdict(status: int, message: str, reason: str) -> Verdict:
-        return Verdict(status == 200, status, message, reason, era)
+    rejected, claims = authenticate(raw, secret_for, now, era, authorization)
+    if rejected is not None:
+        return rejected
+    if claims is None:
+        return Verdict(False, 401, NO_PERMISSIONS, "no_video", era)
+    return join_verdict(claims, era)
+
+
+def authenticate(
+    raw: str,
+    secret_for: Mapping[str, str] | Callable[[str], str | None],
+    now: float,
+    era: str = CURRENT_ERA,
+    authorization: str | None = None,
+) -> tuple[Verdict | None, dict | None]:
+    """APIKeyAuthMiddleware alone, which runs on every path (`/`, `/rtc*`, `/twirp/*`).
+
+    Returns (the middleware's 401 verdict, None) when it rejects the request, else (None, the
+    verified claims), or (None, None) when no token came at all: the request then passes through
+    with no grants and each handler decides.
+    """
+
+    def rejected(message: str, reason: str) -> tuple[Verdict, None]:
+        return Verdict(False, 401, message, reason, era), None
 
     if authorization is not None and not authorization.startswith("Bearer "):
-        return verdict(401, BAD_HEADER, "bad_header")
+        return rejected(BAD_HEADER, "bad_header")
     if not raw:
-        return verdict(401, NO_PERMISSIONS, "no_video")
+        return None, None
     parsed = parse_unverified(raw)
     if parsed is None:
-        return verdict(401, MALFORMED, "malformed")
+        return rejected(MALFORMED, "malformed")
     iss = parsed.claims.get("iss") or ""
     lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
     secret = lookup(iss) if iss else None
     if not secret:
-        return verdict(401, "invalid API key" if era == HEAD else f"invalid API key: {iss}", "unknown_key")
+        return rejected("invalid API key" if era == HEAD else f"invalid API key: {iss}", "unknown_key")
     failure = _verify_error(parsed, secret, now, era)
     if failure:
         reason, text = failure
         if era == HEAD:
-            return verdict(401, f"invalid authorization token: {text}", reason)
-        return verdict(401, f"invalid token: {raw}, error: {text}", reason)
-    return join_verdict(parsed.claims, era)
+            return rejected(f"invalid authorization token: {text}", reason)
+        return rejected(f"invalid token: {raw}, error: {text}", reason)
+    return None, parsed.claims
 
 
 def join_verdict(claims: dict, era: str = CURRENT_ERA) -> Verdict:

@@ -1,0 +1,33 @@
+"""Import hygiene (STYLE §1-2): the core never sees the UI, and headless commands pay only for what they use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CHECK_CORE = r"""
+import importlib, pkgutil, sys
+import lkdebug.core
+names = [m.name for m in pkgutil.iter_modules(lkdebug.core.__path__, "lkdebug.core.")]
+assert len(names) >= 3, names
+for name in names:
+    importlib.import_module(name)
+leaked = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+assert not leaked, leaked
+print(len(names))
+"""
+
+
+def test_core_never_imports_textual():
+    result = subprocess.run([sys.executable, "-c", CHECK_CORE], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_cli_module_imports_no_heavy_library():
+    code = (
+        "import sys, lkdebug.cli; lkdebug.cli.build_parser();"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','livekit','aiohttp','websockets','yaml','jwt')];"
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,45 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lkdebug.core import redact
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJBUEkxMjMifQ.c2lnbmF0dXJlLWJ5dGVz"
+
+
+def test_secret_shows_only_length_and_fingerprint():
+    masked = redact.mask_secret("s3cret-value-of-some-length-1234")
+    assert "s3cret" not in masked
+    assert masked == f"<32 chars, sha256 {redact.fingerprint('s3cret-value-of-some-length-1234')}>"
+    assert redact.mask_secret("abc", reveal=True) == "abc"
+
+
+def test_key_shows_first_six():
+    assert redact.mask_key("APIabcdefgh") == "APIabc…"
+    assert redact.mask_key("APIabcdefgh", reveal=True) == "APIabcdefgh"
+
+
+def test_token_keeps_header_and_claims_but_not_signature():
+    masked = redact.mask_token(JWT)
+    assert masked.startswith("eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJBUEkxMjMifQ.")
+    assert "c2lnbmF0dXJlLWJ5dGVz" not in masked
+
+
+def test_scrub_removes_echoed_tokens_and_known_secrets():
+    body = f"invalid token: {JWT}, error: token signature is invalid: signature is invalid"
+    scrubbed = redact.scrub(body + " topsecretvalue", ["topsecretvalue"])
+    assert "c2lnbmF0dXJlLWJ5dGVz" not in scrubbed and "topsecretvalue" not in scrubbed
+    assert scrubbed.endswith("signature is invalid " + redact.mask_secret("topsecretvalue"))
+
+
+def test_mask_value_by_variable_name():
+    assert redact.mask_value("LIVEKIT_API_SECRET", "x" * 40).startswith("<40 chars")
+    assert redact.mask_value("LIVEKIT_API_KEY", "APIabcdefgh") == "APIabc…"
+    assert redact.mask_value("LIVEKIT_URL", "wss://x.livekit.cloud") == "wss://x.livekit.cloud"
+    assert "c2lnbmF0" not in redact.mask_value("LIVEKIT_TOKEN", JWT)
+    assert redact.mask_value("LIVEKIT_KEYS", "APIx: secret").startswith("<")
+
+
+@given(st.text(min_size=4), st.text())
+def test_scrub_never_leaves_a_secret(secret, text):
+    scrubbed = redact.scrub(text + secret + text, [secret])
+    assert redact.mask_secret(secret) in scrubbed
