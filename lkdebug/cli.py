@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("tui", "open the TUI (the default)")
     p.add_argument("--tab", choices=TABS, default="env")
     p.add_argument("--token", help="a token to open the Decoder with")
+    # Set by `lkdebug serve` for each browser session; not for people to type.
+    p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
 
     command("demo", "start the loopback stand-in LiveKit server and NTP responder, open the TUI on them")
 
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):
-        args.tab, args.token = "env", None
+        args.tab, args.token, args.served, args.allow_reveal = "env", None, False, False
     try:
         module = importlib.import_module(f"lkdebug.commands.{_MODULES[command]}")
         return int(module.run(args))

@@ -1,0 +1,46 @@
+"""`lkdebug report`: a redacted document, ready to paste into an issue or a support ticket."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lkdebug.cli import UsageError
+from lkdebug.commands.common import exit_code, settings_from_args
+
+
+def run(args: argparse.Namespace) -> int:
+    from lkdebug.core import report as report_doc
+
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists():
+        # lkdebug never writes over a user's file.
+        raise UsageError(f"--output {output}: already exists; choose a new file name")
+    settings = settings_from_args(args)
+    now = time.time()
+    decoded = None
+    if args.token:
+        from lkdebug.core.token import decode
+
+        decoded = decode(args.token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+    diagnosis = None
+    if args.network:
+        import asyncio
+
+        from lkdebug.core.diagnose import diagnose
+
+        diagnosis = asyncio.run(diagnose(settings, url=args.url, token=args.token, network=True, now=time.time))
+    doc = report_doc.build_report(settings, decoded=decoded, diagnosis=diagnosis, now=now)
+    text = report_doc.to_json(doc) if args.format == "json" else report_doc.to_markdown(doc)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            with output.open("x", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise UsageError(f"--output {output}: {error.strerror or error}") from None
+        print(f"lkdebug: report written to {output} ({len(text)} characters, secrets masked)", file=sys.stderr)
+    return exit_code([f for f in settings.findings] + (decoded.findings if decoded else []) + (diagnosis.findings if diagnosis else []))
