@@ -138,6 +138,8 @@ class Variable:
     source: str
     wins: bool = True
     issues: tuple[str, ...] = ()
+    line: int | None = None  # line in a dotenv file, when known
+    note: str = ""  # why this occurrence wins, or what overrides it
 
 
 @dataclass
@@ -157,6 +159,8 @@ class Settings:
     known_keys: list[KnownKey] = field(default_factory=list)
     server_keys: dict[str, str] | None = None
     findings: list[Finding] = field(default_factory=list)
+    mode: str = "development"  # the Next.js-style MODE that picked the .env.$MODE files
+    mode_reason: str = ""  # why that mode was assumed
 
 
 @dataclass
