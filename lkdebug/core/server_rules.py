@@ -268,8 +268,12 @@ def authenticate(
     return None, parsed.claims
 
 
-def join_verdict(claims: dict, era: str = CURRENT_ERA) -> Verdict:
-    """ValidateConnectRequest's order: video, roomJoin, identity, identity length, room, room length."""
+def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False, update_metadata: bool = False) -> Verdict:
+    """ValidateConnectRequest's order: video, roomJoin, identity, identity length, room, room length.
+
+    `publish` is a `publish=` connect parameter (needs canPublish, default true); `update_metadata`
+    means the join carries metadata or attributes (needs canUpdateOwnMetadata, default false).
+    """
 
     def verdict(status: int, message: str, reason: str) -> Verdict:
         return Verdict(status == 200, status, message, reason, era)
@@ -289,6 +293,10 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA) -> Verdict:
         return verdict(400, NO_ROOM, "no_room")
     if len(room) > MAX_ROOM_NAME_LENGTH:
         return verdict(400, ROOM_TOO_LONG, "room_too_long")
+    if publish and video.get("canPublish") is False:
+        return verdict(401, NO_PERMISSIONS, "no_publish")
+    if update_metadata and not video.get("canUpdateOwnMetadata"):
+        return verdict(401, NO_PERMISSIONS, "no_update_metadata")
     return verdict(200, SUCCESS, "ok")
 
 
@@ -313,4 +321,41 @@ def recognise_era(body: str) -> str | None:
         return "released"  # any released server: v1.13.5 or older
     if body == "invalid API key":
         return HEAD
+    return None
+
+
+# Fragments of the verifier texts above, most specific first, for reading a body back into a
+# reason (`reason_of`). golang-jwt joins several claim errors; the first listed wins, as in judge.
+_BODY_REASONS = (
+    ("token is missing required claim: exp", "no_exp"),
+    ("token is malformed", "malformed_claims"),
+    ("signing method", "alg"),
+    ("signature is invalid", "signature"),
+    ("error in cryptographic primitive", "signature"),
+    ("token is expired", "expired"),
+    ("not valid yet", "not_yet_valid"),
+    ("issued in the future", "iat_future"),
+)
+_EXACT_BODIES = {
+    BAD_HEADER: "bad_header", MALFORMED: "malformed", NO_PERMISSIONS: "no_video",
+    PERMISSIONS_DENIED: "no_join", IDENTITY_EMPTY: "no_identity", IDENTITY_TOO_LONG: "identity_too_long",
+    NO_ROOM: "no_room", ROOM_TOO_LONG: "room_too_long", SUCCESS: "ok",
+}
+
+
+def reason_of(body: str) -> str | None:
+    """The Verdict.reason a server body stands for (any era), or None when it is not the server's wording.
+
+    The inverse of `judge`'s messages: lets a probe turn what a real server answered into the same
+    causes the offline prediction uses, so the two can be compared.
+    """
+    body = body.strip()
+    if body in _EXACT_BODIES:
+        return _EXACT_BODIES[body]
+    if body.startswith("invalid API key"):
+        return "unknown_key"
+    if body.startswith(("invalid token: ", "invalid authorization token: ")):
+        for fragment, reason in _BODY_REASONS:
+            if fragment in body:
+                return reason
     return None
