@@ -359,3 +359,14 @@ def reason_of(body: str) -> str | None:
             if fragment in body:
                 return reason
     return None
+
+
+def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[str, str]]:
+    """The time-claim failures alone, as (reason, verifier text), in the order `judge` finds them.
+
+    For the decoder: it explains exp/nbf/iat whether or not the signature could be checked.
+    """
+    if era in (HEAD, V1_13):
+        return _claim_errors_golang_jwt(claims, now, era)
+    failure = _claim_error_go_jose(claims, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
+    return [failure] if failure else []
