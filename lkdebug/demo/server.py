@@ -27,6 +27,7 @@ import email.utils
 import gzip
 import json
 import logging
+import re
 import signal
 import socket
 import ssl
@@ -64,6 +65,7 @@ BAD_ATTRIBUTES = "cannot decode attributes"
 NOT_READY_STALE_S = 30  # how old the stand-in pretends its node stats are in "not_ready"
 
 _TWIRP_ROOM_SERVICE = "/twirp/livekit.RoomService/"
+_URL_BASE64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 _TWIRP_CONTENT_TYPES = ("application/json", "application/protobuf")
 
 _PROXY_PAGE = """<!DOCTYPE html>
@@ -138,7 +140,12 @@ def _twirp_error(status: int, code: str, msg: str, meta: dict[str, str] | None =
     body: dict[str, object] = {"code": code, "msg": msg}
     if meta:
         body["meta"] = meta
-    return web.Response(status=status, text=_go_json(body), content_type="application/json")
+    return _json_response(_go_json(body), status)
+
+
+def _json_response(text: str, status: int = 200) -> web.Response:
+    # Twirp sets exactly `application/json` (no charset); the Node SDK compares it verbatim.
+    return web.Response(status=status, body=text.encode("utf-8"), headers={"Content-Type": "application/json"})
 
 
 def _twirp_bad_route(msg: str, request: web.Request, path: str) -> web.Response:
@@ -451,7 +458,7 @@ class StandInServer:
         if kind == "application/json":
             # Twirp's server: proto field names, defaults emitted.
             text = json_format.MessageToJson(result, preserving_proto_field_name=True, always_print_fields_with_no_presence=True, indent=None)
-            return web.Response(text=text, content_type="application/json")
+            return _json_response(text)
         return web.Response(body=result.SerializeToString(), content_type="application/protobuf")
 
     def _room_message(self, name: str):
@@ -494,7 +501,10 @@ def _decode_join_request(encoded: str):
     from google.protobuf.message import DecodeError
 
     try:
-        data = base64.urlsafe_b64decode(encoded.encode("ascii"))
+        # Go's base64.URLEncoding: URL alphabet only, padded, strict.
+        if not _URL_BASE64.fullmatch(encoded):
+            raise ValueError("not the URL alphabet")
+        data = base64.b64decode(encoded.encode("ascii"), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         return None, "cannot base64 decode wrapped join request"
     wrapped = rtc.WrappedJoinRequest()
@@ -519,7 +529,8 @@ def _decode_join_request(encoded: str):
 def _decode_attributes(encoded: str) -> dict | None:
     """v0's `attributes` parameter: base64url of a JSON string map; None when undecodable."""
     try:
-        value = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        padded = encoded.rstrip("=") + "=" * (-len(encoded.rstrip("=")) % 4)
+        value = json.loads(base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None
