@@ -165,6 +165,27 @@ def _is_websocket_upgrade(request: web.Request) -> bool:
     return has("Connection", "upgrade") and has("Upgrade", "websocket")
 
 
+def _is_preflight(request: web.Request) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+    )
+
+
+def _preflight(request: web.Request) -> web.Response:
+    """rs/cors answers a preflight itself (204), before the auth middleware sees it."""
+    headers = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": request.headers["Access-Control-Request-Method"].upper(),
+        "Access-Control-Max-Age": "86400",
+        "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    }
+    if "Access-Control-Request-Headers" in request.headers:
+        headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
+    return web.Response(status=204, headers=headers)
+
+
 def _go_time(unix: float) -> str:
     # fmt's %s of a time.Time from time.Unix(sec, 0) on a UTC host.
     return datetime.fromtimestamp(int(unix), timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
@@ -280,6 +301,10 @@ class StandInServer:
         response.headers["Date"] = email.utils.formatdate(self.config.now(), usegmt=True)
         response.headers["Server"] = PROXY_SERVER_HEADER if self.config.fault == "proxy" else SERVER_HEADER
         response.headers[STAND_IN_HEADER] = "1"
+        if "Origin" in request.headers and not _is_preflight(request) and self.config.fault != "proxy":
+            # rs/cors with any origin, on every answer (a WebSocket upgrade included).
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Vary"] = "Origin"
 
     @web.middleware
     async def _stand_in_middleware(self, request: web.Request, handler) -> web.StreamResponse:
@@ -287,30 +312,9 @@ class StandInServer:
             await asyncio.sleep(self.config.delay)
         if self.config.fault == "proxy":
             return web.Response(text=_PROXY_PAGE, content_type="text/html", charset="utf-8")
-        cors = self._cors(request)
-        if isinstance(cors, web.Response):
-            return cors
-        response = await handler(request)
-        if cors:
-            response.headers.update(cors)
-        return response
-
-    @staticmethod
-    def _cors(request: web.Request) -> web.Response | dict[str, str]:
-        """rs/cors with any origin: preflights end here, simple requests get the origin header."""
-        if "Origin" not in request.headers:
-            return {}
-        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            headers = {
-                "Access-Control-Allow-Origin": "*",
-                "Access-Control-Allow-Methods": request.headers["Access-Control-Request-Method"].upper(),
-                "Access-Control-Max-Age": "86400",
-                "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-            }
-            if "Access-Control-Request-Headers" in request.headers:
-                headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
-            return web.Response(status=204, headers=headers)
-        return {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
+        if _is_preflight(request):
+            return _preflight(request)
+        return await handler(request)
 
     async def _token(self, request: web.Request) -> tuple[str, str | None]:
         """(token, Authorization header or None) as APIKeyAuthMiddleware reads them."""
