@@ -1,0 +1,252 @@
+"""The lkdebug TUI: a target header, four tabs over the core, a footer of bindings.
+
+Shared state lives on the app (settings, reveal, the token one tab hands to another); panes post
+typed messages (messages.py) up to it and watch the state they need, so no pane queries another
+(hidden panes are `Lazy` and may not be mounted yet). Only the Environment tab is built before
+the first frame; the others, and every heavy import (pyjwt, livekit-api), come after it.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Sequence
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.lazy import Lazy
+from textual.reactive import var
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from lkdebug.core.model import Report, Settings
+from lkdebug.tui.messages import (
+    FindingsChanged,
+    OpenInDecoder,
+    ProbesFinished,
+    SettingsLoaded,
+    TestOnServer,
+    TokenChanged,
+)
+from lkdebug.tui.palette import LkDebugCommands
+from lkdebug.tui.panes.builder import BuilderPane
+from lkdebug.tui.panes.connectivity import ConnectivityPane
+from lkdebug.tui.panes.decoder import DecoderPane
+from lkdebug.tui.panes.environment import EnvironmentPane
+from lkdebug.tui.widgets.findings import counts
+from lkdebug.tui.widgets.header import TargetHeader, target_text
+from lkdebug.tui.widgets.help import HelpScreen, bindings_markdown, help_for
+
+# Tab id (the CLI's --tab names) -> label.
+TABS = {"env": "Environment", "builder": "Builder", "decoder": "Decoder", "connectivity": "Connectivity"}
+
+
+class LkDebugApp(App[int]):
+    CSS_PATH = "app.tcss"
+    # Below 110 columns the Builder stacks its preview under the form.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    TITLE = "lkdebug"
+    COMMANDS = App.COMMANDS | {LkDebugCommands}
+    BINDINGS = [
+        Binding("1", "show_tab('env')", "Env", id="tab-env", show=False),
+        Binding("2", "show_tab('builder')", "Builder", id="tab-builder", show=False),
+        Binding("3", "show_tab('decoder')", "Decoder", id="tab-decoder", show=False),
+        Binding("4", "show_tab('connectivity')", "Connect", id="tab-connectivity", show=False),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+r", "toggle_reveal", "Reveal", id="reveal"),
+    ]
+
+    # The discovered settings (None until discovery finished or when it failed).
+    settings: var[Settings | None] = var(None, always_update=True)
+    # Secrets and token signatures are shown only while this is on (DESIGN §6).
+    reveal = var(False)
+    # A token another tab asked the Decoder to show; (serial, token) so asking twice still fires.
+    decoder_request: var[tuple[int, str]] = var((0, ""))
+    # A token to test on the server, or "" for one minted from the settings.
+    probe_request: var[tuple[int, str]] = var((0, ""))
+
+    def __init__(
+        self,
+        settings: Settings | None,
+        *,
+        load_settings: Callable[[], Settings] | None = None,
+        tab: str = "env",
+        token: str | None = None,
+        now: Callable[[], float] = time.time,
+        demo: str | None = None,
+        ntp_servers: Sequence[tuple[str, int]] | None = None,
+        served: bool = False,
+        allow_reveal: bool = True,
+    ) -> None:
+        """`settings` are injected (tests, demo) or discovered by the command; `load_settings`
+        rediscovers them for reload (None: nothing to reload). `now` is the clock every pane uses."""
+        super().__init__()
+        self._load_settings = load_settings
+        self._initial_tab = tab if tab in TABS else "env"
+        self._initial_token = token or ""
+        self.now = now
+        self.demo = demo
+        self.ntp_servers = list(ntp_servers) if ntp_servers is not None else None
+        self.served = served
+        self.allow_reveal = allow_reveal
+        # The latest token each tab holds, for "copy token" and the Connectivity token choice.
+        self.tokens: dict[str, str | None] = {"builder": None, "decoder": None}
+        self.lk_command: str | None = None
+        self.last_diagnosis: Report | None = None
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._serial = 0
+        self.set_reactive(LkDebugApp.settings, settings)
+        if demo:
+            self.sub_title = "DEMO"
+        elif served:
+            self.sub_title = "served in a browser"
+
+    def compose(self) -> ComposeResult:
+        yield TargetHeader(id="target")
+        with TabbedContent(initial=self._initial_tab, id="tabs"):
+            with TabPane(self._label("env"), id="env"):
+                yield EnvironmentPane()
+            with TabPane(self._label("builder"), id="builder"):
+                yield Lazy(BuilderPane())
+            with TabPane(self._label("decoder"), id="decoder"):
+                yield Lazy(DecoderPane(initial=self._initial_token))
+            with TabPane(self._label("connectivity"), id="connectivity"):
+                yield Lazy(ConnectivityPane())
+        yield Footer()
+
+    def _label(self, tab: str) -> str:
+        number = list(TABS).index(tab) + 1
+        errors, warnings = self._counts.get(tab, (0, 0))
+        label = f"{number} {TABS[tab]}"
+        if errors:
+            label += f" ✗{errors}"
+        if warnings:
+            label += f" !{warnings}"
+        return label
+
+    def watch_settings(self) -> None:
+        self._render_target()
+
+    def watch_reveal(self) -> None:
+        self._render_target()
+
+    def _render_target(self) -> None:
+        if self.is_mounted:
+            self.query_one(TargetHeader).update(target_text(self.settings, self.reveal, self.demo))
+
+    def on_mount(self) -> None:
+        self._render_target()
+
+    # Tabs
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _mask_on_leave(self) -> None:
+        # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
+        self.reveal = False
+
+    @on(FindingsChanged)
+    def _count_findings(self, message: FindingsChanged) -> None:
+        self._counts[message.tab] = counts(message.findings)
+        self.query_one(TabbedContent).get_tab(message.tab).label = self._label(message.tab)
+
+    # Shared actions (bindings and the command palette)
+
+    def action_toggle_reveal(self) -> None:
+        if not self.allow_reveal:
+            self.notify("Secrets stay masked in a served session (lkdebug serve --allow-reveal)", severity="warning")
+            return
+        self.reveal = not self.reveal
+        self.notify("Secrets and signatures shown" if self.reveal else "Secrets masked", timeout=2)
+
+    def action_help(self) -> None:
+        title, body = help_for(self.focused)
+        self.push_screen(HelpScreen(title, body + bindings_markdown(self.screen)))
+
+    def copy(self, text: str, what: str) -> None:
+        """The one clipboard path: OSC 52 (works over SSH); the toast never echoes the value."""
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text)} characters)", timeout=3)
+
+    def action_copy_token(self) -> None:
+        token = self.tokens["builder"] or self.tokens["decoder"]
+        if token:
+            self.copy(token, "the Builder's token" if self.tokens["builder"] else "the Decoder's token")
+        else:
+            self.notify("No token yet: fill in the Builder (2) or paste one in the Decoder (3)", severity="warning")
+
+    def action_copy_lk_command(self) -> None:
+        if self.lk_command:
+            self.copy(self.lk_command, "the `lk token create` command")
+        else:
+            self.notify("Fill in the Builder (2) first", severity="warning")
+
+    def action_decode_clipboard(self) -> None:
+        # A terminal app cannot read the system clipboard; it can decode what lkdebug copied,
+        # and otherwise the user pastes (terminal paste) into the Decoder's input.
+        if self.clipboard:
+            self._serial += 1
+            self.decoder_request = (self._serial, self.clipboard)
+        else:
+            self.notify("Nothing copied in lkdebug yet: paste the token into the Decoder's input")
+        self.action_show_tab("decoder")
+
+    def action_run_checks(self, token: str = "") -> None:
+        self._serial += 1
+        self.probe_request = (self._serial, token)
+        self.action_show_tab("connectivity")
+
+    def action_export_report(self) -> None:
+        from lkdebug.core.report import build_report, to_markdown
+        from lkdebug.core.token import decode
+
+        settings = self.settings or Settings()
+        decoded = None
+        if self.tokens["decoder"]:
+            decoded = decode(self.tokens["decoder"], known_keys=settings.known_keys,
+                             server_keys=settings.server_keys, now=self.now())
+        doc = build_report(settings, decoded=decoded, diagnosis=self.last_diagnosis, now=self.now())
+        # deliver_text saves to the downloads folder in a terminal, downloads in a browser.
+        self.deliver_text(io.StringIO(to_markdown(doc)), save_filename="lkdebug-report.md")
+        self.notify("Saving the redacted report as lkdebug-report.md in your downloads folder")
+
+    @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
+    def action_reload_settings(self) -> None:
+        # Blocking file reads: a thread worker, reporting back through a (thread-safe) message.
+        if self._load_settings is None:
+            self.post_message(SettingsLoaded(self.settings))
+            return
+        try:
+            self.post_message(SettingsLoaded(self._load_settings()))
+        except Exception as error:  # a bad file must not end the app: show it instead
+            self.post_message(SettingsLoaded(None, f"{type(error).__name__}: {error}"))
+
+    @on(SettingsLoaded)
+    def _settings_loaded(self, message: SettingsLoaded) -> None:
+        if message.error:
+            self.notify(f"Could not reload settings: {message.error}", severity="error")
+            return
+        self.settings = message.settings
+
+    @on(OpenInDecoder)
+    def _open_in_decoder(self, message: OpenInDecoder) -> None:
+        self._serial += 1
+        self.decoder_request = (self._serial, message.token)
+        self.action_show_tab("decoder")
+
+    @on(TestOnServer)
+    def _test_on_server(self, message: TestOnServer) -> None:
+        self.action_run_checks(message.token)
+
+    @on(ProbesFinished)
+    def _probes_finished(self, message: ProbesFinished) -> None:
+        self.last_diagnosis = message.report
+
+    @on(TokenChanged)
+    def _token_changed(self, message: TokenChanged) -> None:
+        self.tokens[message.origin] = message.token
+        if message.origin == "builder":
+            self.lk_command = message.lk_command
+

@@ -1,0 +1,380 @@
+"""Token Builder tab: a form generated from the core's grant table, with a live preview.
+
+Every change rebuilds the claims with `core.token.build_claims`, mints them with the settings'
+secret and runs the core's `decode` on the result for the lint findings and the server's
+verdict; the pane only turns widgets into arguments and results into text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.json import JSON
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, SelectionList, Static
+
+from lkdebug.core.grants import GROUPS, GRANTS, Grant
+from lkdebug.core.model import Settings
+from lkdebug.tui.lk_command import lk_token_create
+from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
+from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.jwt import jwt_text
+
+# Claims the minter sets (iss, times, jti) or LiveKit services set; not form fields.
+NOT_IN_FORM = {"iss", "nbf", "exp", "iat", "jti", "roomConfig", "kindDetails", "sha256"}
+# Groups shown open; the rarer grant objects start collapsed so the form fits 80x24.
+OPEN_GROUPS = ("participant", "video", "sip")
+DEFAULT_TTL = "6h"
+TTL_HELP = (
+    "TTL (valid for)",
+    "How long the token is valid: `30s`, `10m`, `6h`, `1d`, `1h30m`. The server rejects it from "
+    "`exp` plus 60 s of leeway. lkdebug warns about very long and very short lifetimes.",
+)
+
+
+def field_id(path: str) -> str:
+    return "f-" + path.replace(".", "-")
+
+
+def grant_help(g: Grant) -> tuple[str, str]:
+    body = f"{g.meaning}\n\nClaim `{g.path}` ({g.type}); when absent the server assumes **{g.default_label}**."
+    if g.choices:
+        body += "\n\nAccepted values: " + ", ".join(f"`{c}`" for c in g.choices) + "."
+    if g.cli_flag:
+        body += f"\n\n`lkdebug token create {g.cli_flag}` sets it."
+    return (g.path, body)
+
+
+def form_grants() -> list[Grant]:
+    """Every grant the form edits: the table minus what the minter or LiveKit's services set."""
+    return [g for g in GRANTS if not (g.group in ("jwt", "participant") and g.json_name in NOT_IN_FORM)]
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_field(g: Grant, text: str) -> object:
+    """The claim value typed into a text field, or ValueError saying why it is not one."""
+    if g.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+    if g.type == "map":
+        pairs = {}
+        for item in _split(text):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"{item!r} is not key=value (separate pairs with commas)")
+            pairs[key.strip()] = value.strip()
+        return pairs
+    if g.type == "list[str]":
+        return _split(text)
+    if g.type == "json":
+        if g.path == "roomConfig.agents" and not text.lstrip().startswith(("[", "{")):
+            # The common case, an agent name (or a few), without writing JSON.
+            return [{"agentName": name} for name in _split(text)]
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise ValueError(f"not JSON: {error}") from None
+    return text
+
+
+class GrantField:
+    """Marker: a form widget that edits one grant (its `help` comes from the grant table)."""
+
+
+class GrantInput(Input, GrantField):
+    pass
+
+
+class GrantCheckbox(Checkbox, GrantField):
+    pass
+
+
+class GrantSelect(Select, GrantField):
+    pass
+
+
+class GrantSelectionList(SelectionList, GrantField):
+    pass
+
+
+class BuilderPane(Horizontal):
+    help = (
+        "Token Builder",
+        "Fill in the form: the preview shows the token's header and payload, the JWT, its size, "
+        "what a current server would answer and what lkdebug would warn about. Keys: ctrl+y copy "
+        "the token, ctrl+g copy the `lk token create` line, ctrl+o open it in the Decoder, ctrl+t "
+        "test it on the server.",
+    )
+    BINDINGS = [
+        Binding("ctrl+y", "copy_token", "Copy token", id="builder-copy-token"),
+        Binding("ctrl+g", "copy_lk", "Copy lk cmd", id="builder-copy-lk"),
+        Binding("ctrl+o", "open_decoder", "Decode", id="builder-open-decoder"),
+        Binding("ctrl+t", "test_server", "Test", id="builder-test"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="builder-body")
+        self._grants = {g.path: g for g in form_grants()}
+        self._token: str | None = None
+        self._lk_command: str | None = None
+
+    # The form
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="builder-form"):
+            for group, title in GROUPS.items():
+                if group == "jwt":
+                    continue  # its one form field, the identity, leads the participant section
+                grants = [g for g in self._grants.values() if g.group == group]
+                if group == "participant":
+                    grants = [self._grants["sub"], *grants]
+                if not grants:
+                    continue
+                if group in OPEN_GROUPS:
+                    yield Static(title, classes="section-title")
+                    yield from self._group_fields(group, grants)
+                else:
+                    title = "Agent dispatch and room configuration" if group == "roomConfig" else title
+                    with Collapsible(title=title, collapsed=True):
+                        yield from self._group_fields(group, grants)
+            with Horizontal(id="builder-actions"):
+                yield Button("Copy token", id="builder-copy", compact=True)
+                yield Button("Copy lk", id="builder-lk", compact=True)
+                yield Button("Decoder", id="builder-decoder", compact=True)
+                yield Button("Test", id="builder-test-button", compact=True)
+        with VerticalScroll(id="builder-preview"):
+            yield Static(id="builder-status")
+            yield Static(id="builder-jwt")
+            yield Static(id="builder-payload")
+            yield Static(id="builder-header")
+            yield FindingsView(id="builder-findings")
+            yield Static(id="builder-lk-line")
+
+    def _group_fields(self, group: str, grants: list[Grant]) -> ComposeResult:
+        checks = [g for g in grants if g.type == "bool"]
+        for g in grants:
+            if g.type == "bool":
+                continue
+            label = "identity" if g.path == "sub" else g.json_name
+            if g.type == "tristate":
+                widget: Widget = GrantSelect(
+                    [(f"default ({g.default_label})", "default"), ("true", "true"), ("false", "false")],
+                    value="default", allow_blank=False, compact=True, id=field_id(g.path),
+                )
+            elif g.choices and g.type == "str":
+                widget = GrantSelect([(c, c) for c in g.choices], prompt=f"{g.default_label} (default)",
+                                     compact=True, id=field_id(g.path))
+            elif g.choices:
+                widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
+            else:
+                widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
+            yield self._row(label, widget, grant_help(g), field_id(g.path))
+        if group == "participant":
+            yield self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+        if checks:
+            with Grid(classes="checks"):
+                for g in checks:
+                    box = GrantCheckbox(g.json_name, value=g.path == "video.roomJoin", compact=True, id=field_id(g.path))
+                    box.help = grant_help(g)
+                    yield box
+
+    @staticmethod
+    def _placeholder(g: Grant) -> str:
+        if g.path == "sub":
+            return "participant identity, e.g. alice"
+        if g.type == "map":
+            return "key=value, key2=value2"
+        if g.type == "list[str]":
+            return "a, b, c"
+        if g.path == "roomConfig.agents":
+            return "agent name, or JSON"
+        return g.default_label if g.default_label != "(none)" else ""
+
+    @staticmethod
+    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> Widget:
+        widget.help = help
+        row = Vertical(
+            Horizontal(Label(label, classes="field-label"), widget, classes="field"),
+            Static(id=f"{ident}-error", classes="field-error"),
+            classes="field-row",
+        )
+        return row
+
+    # Reading the form
+
+    def _values(self) -> tuple[dict, dict[str, str]]:
+        """build_claims' keyword arguments from the form, and an error per invalid field."""
+        from lkdebug.core.token import parse_duration
+
+        errors: dict[str, str] = {}
+        groups: dict[str, dict] = {}
+        participant: dict = {}
+        for path, g in self._grants.items():
+            value = self._widget_value(g, self.query_one(f"#{field_id(path)}"), errors)
+            if value is None:
+                continue
+            if g.group in ("participant", "jwt"):
+                participant[g.json_name] = value
+            else:
+                groups.setdefault(g.group, {})[g.json_name] = value
+        ttl_text = self.query_one("#f-ttl", Input).value.strip() or DEFAULT_TTL
+        try:
+            valid_for = parse_duration(ttl_text)
+        except ValueError as error:
+            errors["ttl"] = str(error)
+            valid_for = parse_duration(DEFAULT_TTL)
+        video = groups.pop("video", None)
+        sip = groups.pop("sip", None)
+        extra = dict(groups)
+        for name in ("roomPreset",):
+            if name in participant:
+                extra[name] = participant.pop(name)
+        kwargs = dict(
+            identity=participant.get("sub"),
+            name=participant.get("name"),
+            kind=participant.get("kind"),
+            metadata=participant.get("metadata"),
+            attributes=participant.get("attributes"),
+            video=video,
+            sip=sip,
+            extra=extra or None,
+            valid_for=valid_for,
+        )
+        return kwargs, errors
+
+    def _widget_value(self, g: Grant, widget: Widget, errors: dict[str, str]) -> object:
+        if isinstance(widget, Checkbox):
+            return True if widget.value else None
+        if isinstance(widget, SelectionList):
+            return list(widget.selected) or None
+        if isinstance(widget, Select):
+            if widget.value == "default" or widget.value is Select.NULL:
+                return None
+            return {"true": True, "false": False}.get(widget.value, widget.value)
+        text = widget.value.strip()
+        error = None
+        value = None
+        if text:
+            try:
+                value = parse_field(g, text)
+            except ValueError as problem:
+                error = str(problem)
+        self._mark(field_id(g.path), error)
+        if error:
+            errors[g.path] = error
+        return value if value not in ("", [], {}) else None
+
+    def _mark(self, ident: str, error: str | None) -> None:
+        self.query_one(f"#{ident}").set_class(bool(error), "-invalid")
+        message = self.query_one(f"#{ident}-error", Static)
+        message.update(Text(f"✗ {error}", style="bold red") if error else "")
+        message.display = bool(error)
+
+    # The preview
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "settings", self.update_preview, init=False)
+        self.watch(self.app, "reveal", self.update_preview, init=False)
+        self.update_preview()
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _form_changed(self) -> None:
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        from lkdebug.core.token import build_claims, decode, mint
+
+        settings = self.app.settings or Settings()
+        now = self.app.now()
+        kwargs, errors = self._values()
+        self._mark("f-ttl", errors.get("ttl"))
+        api_key = settings.api_key.value if settings.api_key else ""
+        secret = settings.api_secret.value if settings.api_secret else ""
+        claims = build_claims(api_key=api_key, now=now, **kwargs)
+        status = Text()
+        findings = []
+        if errors:
+            status.append(f"✗ {len(errors)} field(s) need fixing: ", style="bold red")
+            status.append(", ".join(errors), style="bold")
+            self._token = None
+        elif not secret:
+            status.append("✗ no API secret found: the token cannot be signed (see the Environment tab)", style="bold red")
+            self._token = None
+        else:
+            self._token = mint(claims, secret)
+            decoded = decode(self._token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+            findings = decoded.findings
+            if decoded.verdict is not None:
+                v = decoded.verdict
+                style = "bold green" if v.accepted else "bold red"
+                status.append(f"{'✓' if v.accepted else '✗'} server would answer {v.status} {v.message}", style=style)
+        self._lk_command = lk_token_create(
+            api_key=api_key,
+            identity=kwargs["identity"], name=kwargs["name"], video=kwargs["video"] or {},
+            other={k: v for k, v in claims.items() if k in ("sip", "agent", "agentEndpoint", "agentThread",
+                                                           "inference", "observability", "roomConfig")},
+            metadata=kwargs["metadata"], attributes=kwargs["attributes"], valid_for=kwargs["valid_for"],
+        )
+        reveal = self.app.reveal
+        self.query_one("#builder-status", Static).update(status)
+        self.query_one("#builder-jwt", Static).update(jwt_text(self._token, reveal) if self._token else "")
+        payload = Text("payload ", style="bold")
+        payload.append_text(JSON(json.dumps(claims)).text)
+        self.query_one("#builder-payload", Static).update(payload)
+        header = Text("header  ", style="bold")
+        header.append_text(JSON(json.dumps({"alg": "HS256", "typ": "JWT"})).text)
+        self.query_one("#builder-header", Static).update(header)
+        self.query_one("#builder-findings", FindingsView).show(findings)
+        lk_line = Text("lk      ", style="bold")
+        lk_line.append(self._lk_command, style="dim")
+        self.query_one("#builder-lk-line", Static).update(lk_line)
+        self.post_message(FindingsChanged("builder", list(findings)))
+        self.post_message(TokenChanged("builder", self._token, self._lk_command))
+
+    # Actions
+
+    def _need_token(self) -> str | None:
+        if not self._token:
+            self.app.notify("No token: fix the fields marked in red, or set an API secret", severity="warning")
+        return self._token
+
+    def action_copy_token(self) -> None:
+        if token := self._need_token():
+            self.app.copy(token, "the token")
+
+    def action_copy_lk(self) -> None:
+        if self._lk_command:
+            self.app.copy(self._lk_command, "the `lk token create` command")
+
+    def action_open_decoder(self) -> None:
+        if token := self._need_token():
+            self.post_message(OpenInDecoder(token))
+
+    def action_test_server(self) -> None:
+        if token := self._need_token():
+            self.post_message(TestOnServer(token))
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        action = {
+            "builder-copy": self.action_copy_token,
+            "builder-lk": self.action_copy_lk,
+            "builder-decoder": self.action_open_decoder,
+            "builder-test-button": self.action_test_server,
+        }.get(event.button.id or "")
+        if action:
+            action()
+

@@ -1,0 +1,215 @@
+"""Connectivity tab: run the core's probes against the target, one row per probe as they finish.
+
+The probes run in an async worker (exclusive, exit_on_error=False): the user can switch tabs,
+type or cancel with Escape meanwhile, and a failing probe run shows as a finding instead of
+ending the app. Nothing touches the network until the user asks (Enter or the Run button).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
+from lkdebug.core.redact import scrub
+from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
+from lkdebug.tui.widgets.findings import FindingsView
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_STATUS = {
+    CheckStatus.PASS: ("✓ pass", "green"),
+    CheckStatus.WARN: ("! warn", "yellow"),
+    CheckStatus.FAIL: ("✗ fail", "bold red"),
+    CheckStatus.SKIP: ("- skip", "dim"),
+}
+TOKEN_CHOICES = [
+    ("minted from the settings", "settings"),
+    ("the Builder's token", "builder"),
+    ("the Decoder's token", "decoder"),
+]
+IDLE = "Press Enter to run the probes (DNS, TCP, TLS, HTTP, /rtc/validate, WebSocket, server API, clocks)."
+
+
+class ConnectivityPane(Vertical):
+    help = (
+        "Connectivity",
+        "Runs lkdebug's probes against the URL with the chosen token: DNS, TCP, TLS, HTTP, "
+        "`/rtc/validate` (the server's verdict on the token), the `/rtc` WebSocket upgrade, the "
+        "server API, and the clock offsets (NTP and the server's Date header). Enter runs, "
+        "Escape cancels; you can switch tabs while they run.",
+    )
+    BINDINGS = [
+        Binding("enter", "run", "Run", id="connectivity-run"),
+        Binding("escape", "cancel", "Cancel", id="connectivity-cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="conn-form"):
+            yield Label("URL", classes="field-label-short")
+            yield Input(id="conn-url", placeholder="wss://your-project.livekit.cloud", compact=True)
+            yield Select(TOKEN_CHOICES, value="settings", allow_blank=False, compact=True, id="conn-token")
+            yield Button("Run", id="conn-run", compact=True)
+        yield DataTable(id="conn-checks", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="conn-result"):
+            yield Static(IDLE, id="conn-status")
+            yield Static(id="conn-clock")
+            yield FindingsView(id="conn-findings")
+
+    def on_mount(self) -> None:
+        self.query_one("#conn-url", Input).help = (
+            "URL",
+            "The LiveKit URL to probe (prefilled from the settings): `wss://` or `https://` for "
+            "a server behind TLS, `ws://` or `http://` for a local one. Enter runs the probes.",
+        )
+        self.query_one("#conn-token", Select).help = (
+            "Token",
+            "Which token `/rtc/validate` and the WebSocket probe send: one minted from the "
+            "settings (a throwaway identity), or the one in the Builder or the Decoder.",
+        )
+        table = self.query_one("#conn-checks", DataTable)
+        table.add_column("Probe", key="probe", width=12)
+        table.add_column("Status", key="status", width=8)
+        table.add_column("ms", key="ms", width=6)
+        table.add_column("Detail", key="detail")
+        self._results: dict[str, CheckResult] = {}
+        self._frame = 0
+        self._spinner = self.set_interval(0.1, self._spin, pause=True, name="probe-spinner")
+        self.watch(self.app, "settings", self._prefill)
+        self.watch(self.app, "probe_request", self._requested, init=False)
+        self.watch(self.app, "reveal", self._render_rows, init=False)
+
+    def _prefill(self, settings: Settings | None) -> None:
+        url_input = self.query_one("#conn-url", Input)
+        if settings and settings.url and not url_input.value:
+            url_input.value = settings.url.value
+
+    def _requested(self, request: tuple[int, str]) -> None:
+        token = request[1]
+        if token:
+            origin = next((o for o, t in self.app.tokens.items() if t == token), "builder")
+            self.query_one("#conn-token", Select).value = origin
+        self.action_run()
+
+    # Running
+
+    @on(Input.Submitted, "#conn-url")
+    @on(Button.Pressed, "#conn-run")
+    def action_run(self) -> None:
+        choice = self.query_one("#conn-token", Select).value
+        token = None if choice == "settings" else self.app.tokens.get(str(choice))
+        if choice != "settings" and not token:
+            self.app.notify(f"{dict((v, k) for k, v in TOKEN_CHOICES)[choice]} is empty", severity="warning")
+            return
+        url = self.query_one("#conn-url", Input).value.strip() or None
+        self._results = {}
+        self.query_one("#conn-checks", DataTable).clear()
+        self.query_one("#conn-status", Static).update(Text(f"Running against {url or 'the settings URL'}…", style="bold"))
+        self.query_one("#conn-clock", Static).update("")
+        self.query_one("#conn-findings", FindingsView).update("")
+        self._spinner.resume()
+        self.run_probes(url, token)
+
+    @work(exclusive=True, group="probes", exit_on_error=False, description="connectivity probes")
+    async def run_probes(self, url: str | None, token: str | None) -> None:
+        from lkdebug.core.diagnose import diagnose  # aiohttp, websockets, ntplib: only when asked
+
+        report = await diagnose(
+            self.app.settings or Settings(),
+            url=url,
+            token=token,
+            ntp_servers=self.app.ntp_servers,
+            now=self.app.now,
+            on_update=lambda result: self.post_message(ProbeUpdated(result)),
+        )
+        self.post_message(ProbesFinished(report))
+
+    def action_cancel(self) -> None:
+        self.workers.cancel_group(self, "probes")
+
+    @on(ProbeUpdated)
+    def _probe_updated(self, message: ProbeUpdated) -> None:
+        self._results[message.result.name] = message.result
+        self._render_rows()
+
+    @on(ProbesFinished)
+    def _probes_finished(self, message: ProbesFinished) -> None:
+        report = message.report
+        for check in report.checks:
+            self._results[check.name] = check
+        self._render_rows()
+        self._stop("Done" + (f" ({report.target_url})" if report.target_url else ""))
+        self._show_clock()
+        self.query_one("#conn-findings", FindingsView).show(report.findings)
+        self.post_message(FindingsChanged("connectivity", list(report.findings)))
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "probes":
+            return
+        if event.state is WorkerState.CANCELLED:
+            self._stop("Cancelled")
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            finding = Finding(
+                "lkdebug.probe_crashed", Severity.ERROR, "network",
+                "The probes stopped on an internal error",
+                f"{type(error).__name__}: {error}",
+                "This is a bug in lkdebug; `lkdebug check` shows the same probes with LKDEBUG_DEBUG=1 for a traceback.",
+            )
+            self._stop("Stopped on an error")
+            self.query_one("#conn-findings", FindingsView).show([finding])
+            self.post_message(FindingsChanged("connectivity", [finding]))
+
+    def _stop(self, status: str) -> None:
+        self._spinner.pause()
+        for name, result in self._results.items():
+            if result.status is CheckStatus.RUNNING:
+                self._results[name] = CheckResult(name, CheckStatus.SKIP, None, status.lower())
+        self._render_rows()
+        self.query_one("#conn-status", Static).update(Text(status, style="bold"))
+
+    # Rendering
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        table = self.query_one("#conn-checks", DataTable)
+        for name, result in self._results.items():
+            if result.status is CheckStatus.RUNNING:
+                table.update_cell(name, "status", Text(f"{SPINNER[self._frame]} run", style="bold cyan"))
+
+    def _render_rows(self) -> None:
+        table = self.query_one("#conn-checks", DataTable)
+        settings = self.app.settings or Settings()
+        secrets = [k.secret for k in settings.known_keys]
+        for name, result in self._results.items():
+            if result.status is CheckStatus.RUNNING:
+                status = Text(f"{SPINNER[self._frame]} run", style="bold cyan")
+            else:
+                label, style = _STATUS[result.status]
+                status = Text(label, style=style)
+            ms = "" if result.duration_ms is None else f"{result.duration_ms:.0f}"
+            detail = scrub(result.detail, secrets, self.app.reveal)
+            if name in table.rows:
+                table.update_cell(name, "status", status)
+                table.update_cell(name, "ms", ms)
+                table.update_cell(name, "detail", detail)
+            else:
+                table.add_row(name, status, ms, detail, key=name)
+
+    def _show_clock(self) -> None:
+        lines = Text()
+        for name, label in (("ntp", "NTP offset"), ("server_clock", "server clock offset")):
+            result = self._results.get(name)
+            if result is None:
+                continue
+            offset = result.data.get("offset")
+            if lines:
+                lines.append("\n")
+            lines.append(f"{label}: ", style="bold")
+            lines.append(f"{offset:+.3f} s" if isinstance(offset, (int, float)) else (result.detail or "n/a"))
+        self.query_one("#conn-clock", Static).update(lines)

@@ -1,0 +1,181 @@
+"""Decoder tab: paste anything `lkdebug token decode` accepts; see what the server would answer.
+
+Every change re-runs the core's `decode` (it never raises) and renders the result; a one-second
+tick re-runs it too, so relative times tick and a token that just expired says so.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.json import JSON
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static, TextArea
+
+from lkdebug.core.grants import GRANT_OBJECTS, grant
+from lkdebug.core.model import Settings
+from lkdebug.core.server_rules import ERAS
+from lkdebug.tui.messages import FindingsChanged, TokenChanged
+from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.jwt import jwt_text
+
+_STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
+
+
+def claim_rows(claims: dict) -> list[tuple[str, str, str]]:
+    """(path, value, meaning) for every claim, grant objects flattened to `video.roomJoin`."""
+    rows = []
+    for name, value in claims.items():
+        if name in GRANT_OBJECTS and isinstance(value, dict):
+            items = [(f"{name}.{key}", inner) for key, inner in value.items()]
+        else:
+            items = [(name, value)]
+        for path, inner in items:
+            known = grant(path)
+            meaning = known.meaning if known else "not a LiveKit claim: the server ignores it"
+            shown = inner if isinstance(inner, str) else json.dumps(inner, ensure_ascii=False)
+            rows.append((path, shown, meaning))
+    return rows
+
+
+class DecoderInput(TextArea):
+    help = (
+        "Token input",
+        "Paste a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, a "
+        "quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
+        "says what it removed. Paste with your terminal's paste (ctrl+shift+v, cmd+v).",
+    )
+
+
+class DecoderPane(Vertical):
+    help = (
+        "Decoder",
+        "What the token says (header, claims with their meaning, times), whether its signature "
+        "matches a key lkdebug knows, and the exact answer a current livekit-server would give.",
+    )
+
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self._initial = initial
+        self._decoded = None
+
+    def compose(self) -> ComposeResult:
+        yield DecoderInput(self._initial, id="decoder-input", soft_wrap=True, show_line_numbers=False)
+        with VerticalScroll(id="decoder-result"):
+            yield Static(id="decoder-verdict")
+            yield Static(id="decoder-summary")
+            yield DataTable(id="decoder-claims", cursor_type="row", zebra_stripes=True)
+            yield Static(id="decoder-token")
+            yield Static("Findings", classes="section-title")
+            yield FindingsView(id="decoder-findings")
+
+    def on_mount(self) -> None:
+        self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")
+        self.watch(self.app, "decoder_request", self._requested, init=False)
+        self.watch(self.app, "reveal", self._rerender, init=False)
+        self.watch(self.app, "settings", self._rerender, init=False)
+        self.set_interval(1.0, self._tick, name="decoder-tick")
+        self._render_all()
+
+    def _requested(self, request: tuple[int, str]) -> None:
+        self.query_one(DecoderInput).load_text(request[1])
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._render_all()
+
+    def _decode(self):
+        from lkdebug.core.token import decode  # pyjwt and friends load after the first frame
+
+        settings = self.app.settings or Settings()
+        return decode(
+            self.query_one(DecoderInput).text,
+            known_keys=settings.known_keys,
+            server_keys=settings.server_keys,
+            now=self.app.now(),
+        )
+
+    def _render_all(self) -> None:
+        decoded = self._decode()
+        raw_changed = self._decoded is None or decoded.raw != self._decoded.raw
+        self._decoded = decoded
+        self._render_verdict()
+        if raw_changed:
+            self._render_claims()
+            self.post_message(TokenChanged("decoder", decoded.raw))
+
+    def _rerender(self) -> None:
+        self._decoded = None
+        self._render_all()
+
+    def _tick(self) -> None:
+        if self._decoded is not None and self._decoded.raw:
+            self._decoded = self._decode()
+            self._render_verdict()
+
+    def _render_verdict(self) -> None:
+        decoded, reveal = self._decoded, self.app.reveal
+        verdict = Text()
+        summary = Text()
+        if not self.query_one(DecoderInput).text.strip():
+            verdict.append("Paste a token above (or anything holding one).", style="dim")
+        elif decoded.raw is None:
+            verdict.append("✗ not a token", style="bold red")
+            if decoded.looks_like:
+                verdict.append(f": this looks like {decoded.looks_like}")
+        elif decoded.verdict is not None:
+            v = decoded.verdict
+            if v.accepted:
+                verdict.append(f"✓ a current server accepts it: {v.status} {v.message}", style="bold green")
+            else:
+                verdict.append(f"✗ a current server answers {v.status}: ", style="bold red")
+                verdict.append(decoded.verdict_message(v.era, reveal) or "", style="bold")
+            if decoded.verdict_assumes:
+                summary.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
+            for era, ov in decoded.eras.items():
+                if era != v.era and ov.message != v.message:
+                    summary.append(f"\n{ERAS.get(era, era)} servers answer {ov.status}: ", style="dim")
+                    summary.append(decoded.verdict_message(era, reveal) or "", style="dim")
+        if decoded.raw is not None:
+            if decoded.stripped:
+                summary.append("\nstripped: " + ", ".join(decoded.stripped), style="cyan")
+            sig = decoded.signature
+            status = sig.get("status", "unchecked")
+            summary.append("\nsignature: ")
+            summary.append(status, style=_STATUS_STYLE.get(status, "bold"))
+            if sig.get("key"):
+                summary.append(f" with key {sig['key']}")
+            if sig.get("origin"):
+                summary.append(f" ({sig['origin']})", style="dim")
+            for name in ("nbf", "iat", "exp"):
+                time_info = decoded.times.get(name)
+                if time_info:
+                    summary.append(f"\n{name}: ", style="bold")
+                    summary.append(f"{time_info['iso']}  ")
+                    summary.append(str(time_info["relative"]), style="italic")
+        self.query_one("#decoder-verdict", Static).update(verdict)
+        self.query_one("#decoder-summary", Static).update(Text("\n").join(
+            [line for line in summary.split("\n") if line.plain]
+        ) if summary.plain else "")
+        # An empty input is not a problem to count on the tab: the user has not pasted yet.
+        findings = decoded.findings if self.query_one(DecoderInput).text.strip() else []
+        self.query_one("#decoder-findings", FindingsView).show(findings)
+        self.post_message(FindingsChanged("decoder", list(findings)))
+
+    def _render_claims(self) -> None:
+        decoded = self._decoded
+        table = self.query_one("#decoder-claims", DataTable)
+        table.clear()
+        table.display = bool(decoded.claims)
+        for path, value, meaning in claim_rows(decoded.claims):
+            table.add_row(path, value, Text(meaning, style="dim"))
+        token_view = self.query_one("#decoder-token", Static)
+        if decoded.raw:
+            header = JSON(json.dumps(decoded.header))
+            token_view.update(Text.assemble(
+                Text("header ", style="bold"), header.text, "\n",
+                jwt_text(decoded.raw, self.app.reveal),
+            ))
+        else:
+            token_view.update("")

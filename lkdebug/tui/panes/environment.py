@@ -1,0 +1,126 @@
+"""Environment tab (first, built before the first frame): where every LiveKit setting comes from.
+
+It renders the Settings the core discovered (sources, variables, which value wins, env lint
+findings) and asks the app to rediscover them on `r` or when a watched file changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from lkdebug.core.model import Settings
+from lkdebug.core.redact import mask_value
+from lkdebug.tui.messages import FindingsChanged
+from lkdebug.tui.widgets.findings import FindingsView
+
+NO_SETTINGS = (
+    "No LiveKit settings found (no LIVEKIT_URL, LIVEKIT_API_KEY or LIVEKIT_API_SECRET in the "
+    "environment or in a .env file here).\n"
+    "Try `lkdebug demo` to see lkdebug work against a local stand-in server, or set them in "
+    ".env.local and this tab reloads by itself."
+)
+
+# Sources that are files on disk; the others (the process environment) cannot change under us.
+_FILE_KINDS = {"dotenv", "env-file", "server-config", "key-file", "lk-config"}
+
+
+def display_path(path: str) -> str:
+    """Shorter paths for an 80-column terminal: relative to here, or under ~."""
+    try:
+        relative = os.path.relpath(path)
+        if not relative.startswith(".."):
+            return relative
+    except ValueError:
+        pass
+    home = str(Path.home())
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+class EnvironmentPane(VerticalScroll):
+    help = (
+        "Environment",
+        "Every place lkdebug looked for LiveKit settings (found or not), every LiveKit variable "
+        "with its source, length and masked value, which value wins where sources disagree, and "
+        "what is wrong with them. Edit a `.env` file and this tab reloads within a second; `r` "
+        "reloads now.",
+    )
+    BINDINGS = [Binding("r", "app.reload_settings", "Reload", id="env-reload")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="env-banner")
+        yield Static("Sources", classes="section-title")
+        yield Static(id="env-sources")
+        yield Static("Variables", classes="section-title")
+        yield DataTable(id="env-variables", cursor_type="row", zebra_stripes=True)
+        yield Static("Findings", classes="section-title")
+        yield FindingsView(id="env-findings")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#env-variables", DataTable)
+        # The value goes last: it is the long one, and the issues must stay visible at 80 columns.
+        table.add_columns("Variable", "Source", "Len", "Issues", "Value")
+        self._watched: dict[str, tuple[int, int] | None] = {}
+        self.watch(self.app, "settings", self._show)
+        self.watch(self.app, "reveal", lambda: self._show(self.app.settings))
+        # Polling a handful of stat() calls a second is cheaper and more portable than a watcher.
+        self.set_interval(1.0, self._poll_files, name="env-watch")
+
+    def _show(self, settings: Settings | None) -> None:
+        settings = settings or Settings()
+        reveal = self.app.reveal
+        empty = not (settings.url or settings.api_key or settings.api_secret)
+        banner = self.query_one("#env-banner", Static)
+        banner.update(Text(NO_SETTINGS, style="bold") if empty else "")
+        banner.display = empty
+
+        sources = Text()
+        for source in settings.sources:
+            if sources:
+                sources.append("\n")
+            mark, style = ("✓ found", "green") if source.loaded else ("· not found", "dim")
+            sources.append(f"{mark:<12}", style=style)
+            sources.append(f"{source.kind:<14}", style="dim")
+            sources.append(display_path(source.path))
+            if source.error:
+                sources.append(f"  {source.error}", style="bold red")
+        self.query_one("#env-sources", Static).update(sources or Text("none", style="dim"))
+
+        table = self.query_one("#env-variables", DataTable)
+        table.clear()
+        for variable in settings.variables:
+            # The winner is bold; a value another source overrides is struck through and says so.
+            style = "bold" if variable.wins else "dim strike"
+            issues = ", ".join(variable.issues) or variable.note or ("" if variable.wins else "overridden")
+            table.add_row(
+                Text(variable.name, style=style),
+                display_path(variable.source),
+                str(len(variable.value)),
+                Text(issues, style="yellow" if variable.issues else "dim"),
+                Text(mask_value(variable.name, variable.value, reveal), style=style),
+            )
+        self.query_one("#env-findings", FindingsView).show(settings.findings)
+        self.post_message(FindingsChanged("env", list(settings.findings)))
+        self._watched = {
+            s.path: _stat(s.path) for s in settings.sources if s.kind in _FILE_KINDS and s.path
+        }
+
+    def _poll_files(self) -> None:
+        changed = any(_stat(path) != before for path, before in self._watched.items())
+        if changed:
+            self._watched = {path: _stat(path) for path in self._watched}
+            self.app.run_action("reload_settings")

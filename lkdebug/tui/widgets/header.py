@@ -1,0 +1,50 @@
+"""The line at the top: which LiveKit target lkdebug is looking at, and where each value came from."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from lkdebug.core.model import Settings
+from lkdebug.core.redact import mask_key
+
+
+def target_text(settings: Settings | None, reveal: bool, demo_label: str | None) -> Text:
+    text = Text()
+    if demo_label:
+        text.append(" DEMO ", style="bold reverse")
+        text.append(f" {demo_label} ", style="bold")
+    if settings is None or not (settings.url or settings.api_key or settings.api_secret):
+        text.append("no LiveKit settings found", style="bold yellow")
+        return text
+    # Narrow terminals: the secret shows only its length (the Environment tab has its fingerprint),
+    # and a source shared by all three values is named once.
+    url = settings.url.value if settings.url else None
+    key = mask_key(settings.api_key.value, reveal) if settings.api_key else None
+    secret = settings.api_secret.value if settings.api_secret else None
+    secret_text = None if secret is None else (secret if reveal else f"{len(secret)} chars")
+    found = [s for s in (settings.url, settings.api_key, settings.api_secret) if s]
+    shared = found[0].source if len(found) == 3 and len({s.source for s in found}) == 1 else None
+    parts = [
+        (url or "no URL", settings.url),
+        (f"key {key}" if key else "no API key", settings.api_key),
+        (f"secret {secret_text}" if secret_text else "no secret", settings.api_secret),
+    ]
+    for index, (value, setting) in enumerate(parts):
+        if index:
+            text.append(" · ", style="dim")
+        text.append(value, style="bold" if setting else "bold yellow")
+        if setting and not shared:
+            text.append(f" ({setting.source})", style="dim")
+    if shared:
+        text.append(f"  from {shared}", style="dim")
+    return text
+
+
+class TargetHeader(Static):
+    help = (
+        "Target",
+        "The LiveKit URL, API key and secret lkdebug uses, each with the source it came from "
+        "(the Environment tab shows every source and why this one wins). Secrets stay masked "
+        "until you reveal them (ctrl+r).",
+    )
