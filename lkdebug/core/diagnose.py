@@ -1,0 +1,257 @@
+"""One diagnosis: the offline checks, then every probe at once, as a Report (what `check` prints, the TUI shows).
+
+Probes that need an earlier one wait only for that one (TLS for TCP, the HTTP probes for TLS or
+TCP, the clock judgement for `GET /` and NTP), so a run takes about as long as its slowest chain,
+not the sum. A probe that cannot run is `skip` with the reason. `on_update` is called on the
+event loop that runs `diagnose`, when each probe starts (RUNNING) and when it ends; cancelling
+`diagnose` cancels every probe, and each closes its sockets on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from lkdebug.core import clock, probes, server_rules
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
+
+CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "server_api", "ntp", "server_clock")
+PROBE_TOKEN_TTL_S = 600
+
+# Root cause first within a severity: what the server itself said, then the clocks, then the
+# offline findings, then the network layers from the bottom up; derived failures last.
+_ROOT_CAUSE_ORDER = (
+    "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
+    "env.", "token.", "net.no_url", "net.url", "net.dns", "net.localhost_in_container", "net.refused", "net.timeout",
+    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.", "clock.",
+)
+
+
+def _rank(finding: Finding) -> int:
+    for index, prefix in enumerate(_ROOT_CAUSE_ORDER):
+        if finding.code == prefix or (prefix.endswith(".") and finding.code.startswith(prefix)) or finding.code.startswith(prefix + "_"):
+            return index
+    return len(_ROOT_CAUSE_ORDER)
+
+
+def order_findings(findings: list[Finding]) -> list[Finding]:
+    """Duplicates dropped, the likely root cause first.
+
+    A network failure shows in every probe that crosses it (GET /, validate, the upgrade, the API);
+    the first one says it, the check table shows the rest. Other findings repeat only verbatim.
+    """
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.code, "" if finding.code.startswith("net.") else finding.title)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return sorted(unique, key=lambda f: (f.severity.rank, _rank(f)))
+
+
+def _secrets(settings: Settings) -> list[str]:
+    found = [k.secret for k in settings.known_keys]
+    if settings.api_secret:
+        found.append(settings.api_secret.value)
+    found += list((settings.server_keys or {}).values())
+    return found
+
+
+def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:
+    """(the token the probes send, offline findings about it, why there is none)."""
+    from lkdebug.core import token as tokens
+
+    if token is not None:
+        decoded = tokens.decode(token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+        if decoded.raw is None:
+            return None, decoded.findings, "the token given is not a JWT"
+        checked = decoded.signature.get("status") == "valid"
+        origin = decoded.signature.get("origin")
+        return probes.TokenToTest(
+            decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
+        ), decoded.findings, None
+    if settings.api_key is None or settings.api_secret is None:
+        return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET"
+    key, secret = settings.api_key.value, settings.api_secret.value
+    raw = tokens.mint(tokens.probe_claims(key, now), secret)
+    # A token lkdebug signs itself is only worth predicting against the server's own key list.
+    predicted = None if settings.server_keys is None else server_rules.judge(raw, settings.server_keys, now)
+    server_config = next((s.path for s in settings.sources if s.kind == "server-config" and s.loaded), "the server config")
+    return probes.TokenToTest(raw, True, key, settings.api_secret.source, predicted, server_config), [], None
+
+
+def _api_token(settings: Settings, now: float) -> str | None:
+    """A roomList-only token from the settings' key and secret, for RoomService.ListRooms."""
+    if settings.api_key is None or settings.api_secret is None:
+        return None
+    from lkdebug.core import token as tokens
+
+    claims = tokens.build_claims(api_key=settings.api_key.value, video={"roomList": True}, valid_for=PROBE_TOKEN_TTL_S, now=now)
+    return tokens.mint(claims, settings.api_secret.value)
+
+
+def _skip(name: str, reason: str) -> CheckResult:
+    return CheckResult(name, CheckStatus.SKIP, None, reason)
+
+
+async def diagnose(
+    settings: Settings,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    network: bool = True,
+    timeout: float = 5.0,
+    ntp_servers: Sequence[tuple[str, int]] | None = None,
+    now: Callable[[], float] = time.time,
+    on_update: Callable[[CheckResult], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    in_container: bool | None = None,
+) -> Report:
+    """Offline findings (settings, token) and, unless `network` is False, every probe concurrently.
+
+    `ssl_context` replaces the system's trust store (tests pass the stand-in's throwaway CA);
+    `in_container` overrides the container detection behind the `localhost` hint.
+    """
+    url = url or (settings.url.value if settings.url else None)
+    findings: list[Finding] = list(settings.findings)
+    to_test, token_findings, no_token = _token_to_test(settings, token, now())
+    findings += token_findings
+    secrets = _secrets(settings)
+    results: dict[str, CheckResult] = {}
+
+    def publish(result: CheckResult) -> CheckResult:
+        results[result.name] = result
+        if on_update is not None:
+            on_update(result)
+        return result
+
+    url_result, target = probes.url_check(url)
+    if not network:
+        # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
+        checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]
+        if url:
+            findings += url_result.findings
+        return Report(target_url=url, findings=order_findings(findings), checks=checks)
+    publish(url_result)
+
+    async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]]) -> CheckResult:
+        """Wait for the probes this one needs; skip with their reason, or run it bounded and unbreakable."""
+        for need in needs:
+            before = await tasks[need] if need in tasks else results[need]
+            if before.status in (CheckStatus.FAIL, CheckStatus.SKIP):
+                return publish(_skip(name, f"needs {need}, which {'failed' if before.status is CheckStatus.FAIL else 'was skipped'}"))
+        publish(CheckResult(name, CheckStatus.RUNNING))
+        started = time.monotonic()
+        try:
+            # Each probe bounds its own steps; this outer bound is for what they cannot (a slow import).
+            result = await asyncio.wait_for(probe(), timeout * 2 + 1)
+        except (asyncio.TimeoutError, TimeoutError):
+            result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {timeout * 2 + 1:g} s")
+        except Exception as error:  # one failed probe must never end the run
+            result = CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {type(error).__name__}: {error}")
+        result.name = name
+        if result.duration_ms is None:
+            result.duration_ms = probes.monotonic_ms(started)
+        return publish(result)
+
+    def skipped(name: str, reason: str) -> Awaitable[CheckResult]:
+        async def done() -> CheckResult:
+            return publish(_skip(name, reason))
+        return done()
+
+    tasks: dict[str, asyncio.Task[CheckResult]] = {}
+    servers = list(ntp_servers) if ntp_servers is not None else list(clock.DEFAULT_NTP_SERVERS)
+    async with asyncio.TaskGroup() as group:
+        def start(name: str, job: Awaitable[CheckResult]) -> None:
+            tasks[name] = group.create_task(job, name=f"lkdebug probe {name}")
+
+        start("ntp", run("ntp", (), lambda: clock.probe_ntp(servers, timeout, now)))
+        if target is None:
+            for name in CHECK_NAMES[1:8]:
+                start(name, skipped(name, "no usable URL"))
+        else:
+            start("dns", run("dns", ("url",), lambda: probes.probe_dns(target, timeout)))
+            start("tcp", run("tcp", ("dns",), lambda: probes.probe_tcp(
+                target, results["dns"].data["addresses"], timeout, in_container)))
+            if target.secure:
+                start("tls", run("tls", ("tcp",), lambda: probes.probe_tls(
+                    target, results["tcp"].data["reachable"][0], timeout, now, ssl_context)))
+            else:
+                start("tls", skipped("tls", f"{target.scheme}:// is plain: no TLS to check"))
+            gate = ("tcp", "tls") if target.secure else ("tcp",)
+            start("http", run("http", gate, lambda: probes.probe_http(target, timeout, now, ssl_context, secrets)))
+            if to_test is None:
+                start("validate", skipped("validate", no_token or "no token"))
+                start("websocket", skipped("websocket", no_token or "no token"))
+            else:
+                start("validate", run("validate", gate, lambda: probes.probe_validate(
+                    target, to_test, timeout, now, ssl_context, secrets)))
+                start("websocket", run("websocket", gate, lambda: probes.probe_websocket(
+                    target, to_test, timeout, ssl_context, secrets)))
+            api_token = _api_token(settings, now())
+            if api_token is None:
+                start("server_api", skipped("server_api", "needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET to mint a roomList token"))
+            else:
+                start("server_api", run("server_api", gate, lambda: probes.probe_server_api(
+                    target, api_token, timeout, now, ssl_context, secrets)))
+        start("server_clock", _server_clock(tasks, publish, to_test, now))
+
+    checks = [results[name] for name in CHECK_NAMES]
+    for check in checks:
+        findings += check.findings
+    findings = _drop_echoes(findings)
+    return Report(target_url=url, findings=order_findings(findings), checks=checks)
+
+
+def _drop_echoes(findings: list[Finding]) -> list[Finding]:
+    """The /rtc upgrade repeats /rtc/validate's verdict; keep the server's words once (validate's)."""
+    verdict_codes = {"server.key_unknown", "server.signature_mismatch", "server.token_rejected", "server.token_accepted"}
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.code in verdict_codes:
+            if finding.code in seen:
+                continue
+            seen.add(finding.code)
+        kept.append(finding)
+    return kept
+
+
+async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Callable[[CheckResult], CheckResult],
+                        to_test: probes.TokenToTest | None, now: Callable[[], float]) -> CheckResult:
+    """The three-way clock judgement: needs the NTP answers and the server's `Date` (from `GET /`)."""
+    publish(CheckResult("server_clock", CheckStatus.RUNNING))
+    ntp = await tasks["ntp"]
+    http = await tasks["http"] if "http" in tasks else None
+    ntp_offset = ntp.data.get("offset")
+    measured = None
+    if http is not None and http.data.get("date"):
+        measured = clock.offset_from_date(http.data["date"], http.data["sent"], http.data["received"])
+    claims = {}
+    if to_test is not None:
+        parsed = server_rules.parse_unverified(to_test.raw)
+        claims = parsed.claims if parsed else {}
+    ttl = None  # the lifetime of the user's own token; lkdebug's probe token says nothing about theirs
+    if to_test is not None and not to_test.minted and isinstance(claims.get("exp"), (int, float)) and isinstance(claims.get("nbf"), (int, float)):
+        ttl = claims["exp"] - claims["nbf"]
+    findings = clock.judge_clocks(ntp_offset, None if measured is None else measured[0],
+                                  0.0 if measured is None else measured[1], ttl=ttl, hints=clock.clock_hints())
+    if measured is None:
+        reason = "no Date header from the server (GET / got no answer)"
+        if findings:
+            reason += "; judged against NTP only"
+        return publish(CheckResult("server_clock", CheckStatus.SKIP, None, reason, findings))
+    offset, uncertainty = measured
+    detail = f"{clock.describe_offset(offset, 'the server', uncertainty)} (±{uncertainty:.1f} s; Date: {http.data['date']})"
+    if claims and to_test is not None and not to_test.minted:
+        sentence = clock.token_on_server(claims, now(), offset)
+        if sentence:
+            findings.append(Finding("clock.token_window", Severity.WARNING, "clock", "The server's clock judges the token differently",
+                                    sentence, "Fix the clock that is off (see the other clock findings)."))
+    worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
+    status = {Severity.ERROR: CheckStatus.FAIL, Severity.WARNING: CheckStatus.WARN}.get(worst, CheckStatus.PASS)
+    return publish(CheckResult("server_clock", status, 0.0, detail, findings,
+                               {"offset": offset, "uncertainty": uncertainty, "ntp_offset": ntp_offset}))

@@ -1,0 +1,794 @@
+"""Network probes: one LiveKit URL, checked layer by layer, each probe with its own timeout.
+
+URL -> DNS -> TCP -> TLS -> HTTP `GET /`, `/rtc/validate`, the `/rtc` WebSocket upgrade and the
+server API (Twirp ListRooms). Every probe returns a CheckResult whose `detail` is one line of
+evidence and whose findings say what it means. The server's own words (its 401 bodies) are kept
+verbatim, after `redact.scrub`: v1.13 echoes the whole JWT back.
+
+`diagnose.py` decides the order and what runs concurrently; nothing here sleeps or retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import ipaddress
+import re
+import socket
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from lkdebug.core import host, server_rules
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
+from lkdebug.core.redact import scrub
+
+SCHEMES = {"ws": False, "wss": True, "http": False, "https": True}
+LIVEKIT_DEFAULT_PORT = 7880
+# Ports web-app dev servers listen on (Next.js, Vite, webpack/Spring, Angular, Django/uvicorn, Flask):
+# a LiveKit URL on one of these is usually the app's own URL (A3).
+APP_PORTS = {3000: "Next.js/React", 5173: "Vite", 8080: "a web app", 4200: "Angular", 8000: "a web app", 5000: "Flask"}
+# Paths that are an app's token endpoint or an SDK-added suffix, never a proxy prefix.
+APP_PATH_HINTS = ("/api/", "/token", "/get-token", "/gettoken", "/connection-details")
+SDK_SUFFIXES = ("/rtc/v1/validate", "/rtc/validate", "/rtc/v1", "/rtc")
+CERT_EXPIRY_WARNING_DAYS = 14
+BODY_LIMIT = 64 * 1024
+
+# OpenSSL's wording when the peer answers a ClientHello with plain HTTP (A11, G8).
+_PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
+_X509_EXPIRED, _X509_HOSTNAME = 10, 62
+
+
+def monotonic_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Server bodies and error texts squeezed into the one-line `detail` of a check."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---- URL ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One LiveKit URL, understood: the signal (`ws(s)`) and API (`http(s)`) forms share host, port, prefix."""
+
+    text: str
+    scheme: str
+    host: str
+    port: int
+    prefix: str  # a reverse-proxy path prefix, kept in both forms ("" or "/livekit")
+    secure: bool
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.secure else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+    @property
+    def signal_url(self) -> str:
+        return f"{'wss' if self.secure else 'ws'}://{self.netloc}{self.prefix}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{'https' if self.secure else 'http'}://{self.netloc}{self.prefix}"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host.lower() in ("localhost", "localhost.localdomain") or self.host.lower().endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def app_port(self) -> str | None:
+        return APP_PORTS.get(self.port)
+
+
+def _is_local(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() == "localhost" or host.lower().endswith((".local", ".localhost", ".lan", ".internal"))
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def _url_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
+    return Finding(code, severity, "network", title, detail, fix)
+
+
+def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
+    """Understand a LiveKit URL as a person typed it; None when it cannot be used at all."""
+    raw = text.strip()
+    findings: list[Finding] = []
+
+    def invalid(why: str, fix: str) -> tuple[None, list[Finding]]:
+        findings.append(_url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {why}", fix))
+        return None, findings
+
+    example = "Use the form wss://livekit.example.com (or ws://localhost:7880 for a local dev server)."
+    if not raw:
+        return invalid("it is empty", example)
+    if "://" not in raw:
+        probe = urlsplit("//" + raw)
+        try:
+            port = probe.port
+        except ValueError:
+            port = None
+        host = probe.hostname or ""
+        scheme = "ws" if (_is_local(host) or port == LIVEKIT_DEFAULT_PORT) else "wss"
+        findings.append(_url_finding(
+            "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
+            f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "
+            "SDKs reject such a URL or guess differently.",
+            f"Write it in full: {scheme}://{raw}",
+        ))
+        raw_for_parse = f"{scheme}://{raw}"
+    else:
+        raw_for_parse = raw
+    parts = urlsplit(raw_for_parse)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        return invalid(f"the scheme {parts.scheme!r} is not one LiveKit speaks",
+                       "Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other.")
+    try:
+        port = parts.port
+    except ValueError:
+        return invalid("the port is not a number from 1 to 65535", example)
+    host = parts.hostname
+    if not host:
+        return invalid("there is no host name", example)
+    secure = SCHEMES[scheme]
+    path = parts.path.rstrip("/")
+    for suffix in SDK_SUFFIXES:
+        if path.lower().endswith(suffix):
+            findings.append(_url_finding(
+                "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {suffix}, which the SDKs add themselves",
+                f"{raw!r}: a client would connect to {path}{'/rtc'}… twice over.",
+                f"Drop {suffix}: use {scheme}://{parts.netloc}{path[: -len(suffix)]}",
+            ))
+            path = path[: -len(suffix)]
+            break
+    lowered = path.lower() + "/"
+    if any(hint in lowered for hint in APP_PATH_HINTS):
+        findings.append(_url_finding(
+            "net.url_app", Severity.WARNING, "The LiveKit URL looks like your app's token endpoint",
+            f"{raw!r}: the path {path} is where an app hands out tokens, not where livekit-server listens.",
+            "Set LIVEKIT_URL to the LiveKit server itself (wss://<your project>.livekit.cloud, or your "
+            "server's host, port 7880 or the proxy in front of it); keep the token endpoint in its own setting.",
+        ))
+    if parts.query or parts.fragment:
+        findings.append(_url_finding(
+            "net.url_query", Severity.WARNING, "The LiveKit URL carries a query string",
+            f"{scheme}://{parts.netloc}{parts.path}?… : the SDKs add their own parameters (access_token, …); "
+            "lkdebug ignored the query.",
+            f"Use {scheme}://{parts.netloc}{path}",
+        ))
+    port = port or (443 if secure else 80)
+    return Target(raw, scheme, host, port, path, secure, tuple(findings)), findings
+
+
+def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
+    started = time.monotonic()
+    if not text:
+        finding = _url_finding(
+            "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
+            "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
+            "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
+        )
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
+    target, findings = parse_url(text)
+    if target is None:
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, findings), None
+    detail = f"signal {target.signal_url}, API {target.api_url}"
+    if target.prefix:
+        detail += f" (path prefix {target.prefix} kept)"
+    status = CheckStatus.WARN if findings else CheckStatus.PASS
+    data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
+            "prefix": target.prefix, "secure": target.secure}
+    return CheckResult("url", status, monotonic_ms(started), detail, findings, data), target
+
+
+# ---- DNS and TCP ----------------------------------------------------------------------------
+
+
+async def probe_dns(target: Target, timeout: float) -> CheckResult:
+    """Every address the name resolves to (IPv4 and IPv6), or the resolver's own error."""
+    started = time.monotonic()
+    try:
+        ipaddress.ip_address(target.host)
+        return CheckResult("dns", CheckStatus.PASS, monotonic_ms(started), f"{target.host} is an address: nothing to resolve",
+                           data={"addresses": [target.host]})
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM), timeout)
+    except (asyncio.TimeoutError, TimeoutError):
+        why = f"no answer from the resolver within {timeout:g} s"
+    except (socket.gaierror, UnicodeError, OSError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+    else:
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        return CheckResult("dns", CheckStatus.PASS, monotonic_ms(started), f"{target.host} -> {', '.join(addresses)}",
+                           data={"addresses": addresses})
+    fix = ("Check the spelling and the DNS record of the host. Inside Docker Compose use the service name "
+           "(e.g. ws://livekit:7880); from a container to the host, host.docker.internal.")
+    finding = Finding("net.dns", Severity.ERROR, "network", f"{target.host} does not resolve", f"{target.host}: {why}", fix)
+    return CheckResult("dns", CheckStatus.FAIL, monotonic_ms(started), f"{target.host}: {why}", [finding])
+
+
+@dataclass
+class _Connect:
+    address: str
+    ms: float | None = None
+    error: str | None = None  # "refused" | "timeout" | other text
+
+
+async def _connect(address: str, port: int, timeout: float) -> _Connect:
+    started = time.monotonic()
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+    except (asyncio.TimeoutError, TimeoutError):
+        return _Connect(address, error="timeout")
+    except ConnectionRefusedError:
+        return _Connect(address, error="refused")
+    except OSError as error:
+        return _Connect(address, error=error.strerror or str(error))
+    ms = monotonic_ms(started)
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return _Connect(address, ms)
+
+
+async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in_container: bool | None = None) -> CheckResult:
+    """Connect to every address at once: connect time each, and refused told apart from silence."""
+    started = time.monotonic()
+    results = await asyncio.gather(*(_connect(a, target.port, timeout) for a in addresses))
+    where = lambda r: f"{r.address}:{target.port}" if ":" not in r.address else f"[{r.address}]:{target.port}"  # noqa: E731
+    parts = [f"{where(r)} {r.ms:.0f} ms" if r.error is None else f"{where(r)} {r.error}" for r in results]
+    data = {"connects": [r.__dict__ for r in results], "reachable": [r.address for r in results if r.error is None]}
+    failed = [r for r in results if r.error is not None]
+    if not failed:
+        return CheckResult("tcp", CheckStatus.PASS, monotonic_ms(started), "; ".join(parts), data=data)
+    severity = Severity.ERROR if len(failed) == len(results) else Severity.WARNING
+    findings = []
+    for kind in dict.fromkeys(r.error for r in failed):
+        those = ", ".join(where(r) for r in failed if r.error == kind)
+        findings.append(_tcp_finding(kind, those, target, timeout, severity))
+    if severity is Severity.WARNING:
+        findings = [Finding(f.code, f.severity, f.area, f.title,
+                            f.detail + " Other addresses of the name connect; clients that try only the first "
+                            "address (Node before v20 with localhost -> ::1) fail.", f.fix) for f in findings]
+    if severity is Severity.ERROR and target.is_loopback and (host.in_container() if in_container is None else in_container):
+        findings.append(Finding(
+            "net.localhost_in_container", Severity.ERROR, "network",
+            f"{target.host} inside a container is the container itself",
+            "lkdebug runs inside a container, where localhost does not reach a LiveKit server on the host "
+            "or in another container.",
+            "Use the Compose service name (ws://livekit:7880) or host.docker.internal:7880; with `--dev`, "
+            "start livekit-server with --bind 0.0.0.0.",
+        ))
+    status = CheckStatus.FAIL if severity is Severity.ERROR else CheckStatus.WARN
+    return CheckResult("tcp", status, monotonic_ms(started), "; ".join(parts), findings, data)
+
+
+def _tcp_finding(kind: str, where: str, target: Target, timeout: float, severity: Severity) -> Finding:
+    if kind == "refused":
+        return Finding(
+            "net.refused", severity, "network", f"Connection refused on {where}",
+            f"{where} answered with a TCP reset: the host is up, but nothing listens on port {target.port}.",
+            f"Start livekit-server, or fix the port (LiveKit listens on {LIVEKIT_DEFAULT_PORT} by default). "
+            "`livekit-server --dev` binds 127.0.0.1 only: add --bind 0.0.0.0 to reach it from elsewhere; "
+            "in Docker, publish the port (-p 7880:7880).",
+        )
+    if kind == "timeout":
+        return Finding(
+            "net.timeout", severity, "network", f"No answer from {where} within {timeout:g} s",
+            f"Connecting to {where} got neither an accept nor a refusal: packets are dropped on the way.",
+            "A firewall or cloud security group drops the port, or the host is down. Open the port "
+            "(7880/tcp, or 443 behind a proxy) and check the host is up.",
+        )
+    return Finding("net.unreachable", severity, "network", f"{where} is unreachable", f"{where}: {kind}",
+                   "Check the address and this machine's network route to it (IPv6 without a route is common).")
+
+
+# ---- TLS ------------------------------------------------------------------------------------
+
+
+def _name(rdns: Sequence) -> str:
+    """'CN=livekit.example.com, O=Example' from getpeercert()'s nested tuples."""
+    short = {"commonName": "CN", "organizationName": "O", "countryName": "C"}
+    pairs = [(short.get(k, k), v) for rdn in rdns for k, v in rdn]
+    return ", ".join(f"{k}={v}" for k, v in pairs if k in ("CN", "O"))
+
+
+def _der_summary(der: bytes) -> dict | None:
+    """Subject, issuer and expiry of a certificate the verifier refused (stdlib cannot decode it then).
+
+    `cryptography` is optional here: without it the failure is still classified, only less described.
+    """
+    try:
+        from cryptography import x509
+    except ImportError:
+        return None
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        not_after = cert.not_valid_after_utc
+    except Exception:  # a certificate too broken to describe: the verifier's message stands alone
+        return None
+    return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "not_after": not_after.timestamp()}
+
+
+async def _handshake(host: str, address: str, port: int, context: ssl.SSLContext, timeout: float):
+    _, writer = await asyncio.wait_for(
+        asyncio.open_connection(address, port, ssl=context, server_hostname=host, ssl_handshake_timeout=timeout), timeout
+    )
+    ssl_object = writer.get_extra_info("ssl_object")
+    result = (ssl_object.version(), ssl_object.getpeercert(), ssl_object.getpeercert(binary_form=True))
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except (OSError, ssl.SSLError):
+        pass
+    return result
+
+
+async def _speaks_plain_http(address: str, port: int, timeout: float) -> str | None:
+    """The status line if the port answers plain HTTP, else None."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+    except (OSError, asyncio.TimeoutError, TimeoutError):
+        return None
+    try:
+        writer.write(b"GET / HTTP/1.0\r\nHost: lkdebug\r\n\r\n")
+        line = await asyncio.wait_for(reader.readline(), timeout)
+    except (OSError, asyncio.TimeoutError, TimeoutError):
+        line = b""
+    finally:
+        writer.close()
+    text = line.decode("latin-1").strip()
+    return text if text.startswith("HTTP/") else None
+
+
+async def probe_tls(target: Target, address: str, timeout: float, now: Callable[[], float],
+                    ssl_context: ssl.SSLContext | None = None) -> CheckResult:
+    """Protocol, subject, issuer, expiry and hostname match; failures sorted into what users meet (A11)."""
+    started = time.monotonic()
+    context = ssl_context or ssl.create_default_context()
+    where = f"{target.host}:{target.port}"
+    try:
+        version, cert, _ = await _handshake(target.host, address, target.port, context, timeout)
+    except ssl.SSLCertVerificationError as error:
+        return await _tls_refused_cert(target, address, timeout, now, error, started)
+    except ssl.SSLError as error:
+        text = error.reason or str(error)
+        status_line = None
+        if any(sign in str(error).lower() for sign in _PLAIN_PORT_SIGNS) or isinstance(error, ssl.SSLEOFError):
+            status_line = await _speaks_plain_http(address, target.port, timeout)
+        if status_line:
+            plain = f"{'ws' if target.scheme == 'wss' else 'http'}://{target.netloc}{target.prefix}"
+            finding = Finding(
+                "net.tls_plain_port", Severity.ERROR, "network", f"TLS spoken to a plain-HTTP port ({where})",
+                f"The TLS handshake failed ({text}) and the same port answers plain HTTP ({status_line!r}): "
+                "browsers say SSL_ERROR_RX_RECORD_TOO_LONG.",
+                f"Either use {plain} (no TLS), or put a TLS-terminating proxy (Caddy, nginx) in front of "
+                f"LiveKit's port {LIVEKIT_DEFAULT_PORT} and point the URL at it.",
+            )
+            return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), f"{text}; port answers {status_line!r}", [finding])
+        finding = Finding("net.tls_failed", Severity.ERROR, "network", f"The TLS handshake with {where} failed",
+                          f"{where}: {error}", "Check that this port serves TLS and that a proxy terminates it correctly.")
+        return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(str(error)), [finding])
+    except (asyncio.TimeoutError, TimeoutError):
+        finding = Finding("net.timeout", Severity.ERROR, "network", f"No TLS answer from {where} within {timeout:g} s",
+                          f"{where} accepted the connection but did not complete a TLS handshake.",
+                          "A proxy or firewall holds the connection; check the port really serves TLS.")
+        return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), f"no handshake within {timeout:g} s", [finding])
+    except OSError as error:
+        finding = Finding("net.closed", Severity.ERROR, "network", f"{where} closed the connection during the TLS handshake",
+                          f"{where}: {error.strerror or error}", "Check that this port serves TLS (a proxy may expect SNI for another name).")
+        return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(str(error)), [finding])
+    not_after = ssl.cert_time_to_seconds(cert["notAfter"]) if cert.get("notAfter") else None
+    days = None if not_after is None else (not_after - now()) / 86400
+    data = {"version": version, "subject": _name(cert.get("subject", ())), "issuer": _name(cert.get("issuer", ())),
+            "not_after": not_after, "days_left": days}
+    expiry = "" if not_after is None else f", expires {datetime.fromtimestamp(not_after, timezone.utc):%Y-%m-%d} ({days:.0f} days)"
+    detail = f"{version}, {data['subject']}, issued by {data['issuer']}{expiry}, hostname matches"
+    findings = []
+    if days is not None and days < CERT_EXPIRY_WARNING_DAYS:
+        findings.append(Finding("net.tls_expiring", Severity.WARNING, "network", f"The certificate of {where} expires in {days:.0f} days",
+                                detail, "Renew it (check that certbot/Caddy renewal runs)."))
+    return CheckResult("tls", CheckStatus.WARN if findings else CheckStatus.PASS, monotonic_ms(started), detail, findings, data)
+
+
+async def _tls_refused_cert(target: Target, address: str, timeout: float, now: Callable[[], float],
+                            error: ssl.SSLCertVerificationError, started: float) -> CheckResult:
+    where = f"{target.host}:{target.port}"
+    described = ""
+    summary = None
+    try:
+        insecure = ssl.create_default_context()
+        insecure.check_hostname = False
+        insecure.verify_mode = ssl.CERT_NONE  # only to describe the certificate the verifier refused
+        _, _, der = await _handshake(target.host, address, target.port, insecure, timeout)
+        summary = _der_summary(der) if der else None
+    except (OSError, ssl.SSLError, asyncio.TimeoutError, TimeoutError):
+        pass
+    if summary:
+        expiry = datetime.fromtimestamp(summary["not_after"], timezone.utc)
+        days = (summary["not_after"] - now()) / 86400
+        described = f" Certificate: {summary['subject']}, issued by {summary['issuer']}, expires {expiry:%Y-%m-%d} ({days:.0f} days)."
+    message = error.verify_message or str(error)
+    code = error.verify_code
+    if code == _X509_EXPIRED:
+        finding = Finding("net.tls_expired", Severity.ERROR, "network", f"The certificate of {where} has expired",
+                          f"{message}.{described}", "Renew the certificate (certbot renew, or let Caddy manage it) and reload the proxy.")
+    elif code == _X509_HOSTNAME:
+        finding = Finding("net.tls_hostname", Severity.ERROR, "network", f"The certificate of {where} is for another name",
+                          f"{message}.{described}",
+                          "Use the host name the certificate was issued for, or issue one for this name "
+                          "(an IP address needs a certificate with that IP in its subjectAltName).")
+    else:
+        finding = Finding("net.tls_untrusted", Severity.ERROR, "network", f"The certificate of {where} is not trusted",
+                          f"{message} (self-signed, or signed by a CA this machine does not trust).{described}",
+                          "Use a certificate from a public CA (Let's Encrypt via Caddy or certbot), or install the CA "
+                          "(ca-certificates in slim Docker images; SSL_CERT_FILE for Python).")
+    return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(f"{message}.{described}"), [finding],
+                       {"verify_code": code, "certificate": summary})
+
+
+# ---- HTTP -----------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: str
+    headers: dict[str, str]
+    sent: float  # this machine's clock (now()) when the request left
+    received: float  # ... and when the answer came back
+
+    @property
+    def date(self) -> str | None:
+        return self.headers.get("Date")
+
+
+def http_session(timeout: float, ssl_context: ssl.SSLContext | None):
+    """One aiohttp session per probe: its own timeout, the injected trust, no environment proxies."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True, force_close=True)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+async def http_get(url: str, timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None) -> HttpAnswer:
+    async with http_session(timeout, ssl_context) as session:
+        sent = now()
+        async with session.get(url, allow_redirects=False) as response:
+            received = now()
+            body = (await response.content.read(BODY_LIMIT)).decode("utf-8", "replace")
+            return HttpAnswer(response.status, body, dict(response.headers), sent, received)
+
+
+def _http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
+    """A request that got no HTTP answer at all (TCP and TLS already passed)."""
+    import aiohttp
+
+    where = f"{target.host}:{target.port}"
+    if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
+        finding = Finding("net.timeout", Severity.ERROR, "network", f"{where} accepts connections but does not answer {what}",
+                          f"No HTTP answer within {timeout:g} s.",
+                          "Something holds the connection without answering: a stuck proxy, or a TLS port spoken to "
+                          "in plain HTTP. Check what listens on the port.")
+        return CheckResult(name, CheckStatus.FAIL, None, f"no answer within {timeout:g} s", [finding])
+    if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
+        hint = " If that port serves TLS, use wss:// / https://." if not target.secure else ""
+        finding = Finding("net.closed", Severity.ERROR, "network", f"{where} hung up without answering {what}",
+                          f"The connection was accepted, then closed: {one_line(str(error)) or type(error).__name__}.{hint}",
+                          "A proxy or firewall drops the request, or the port speaks another protocol." + hint)
+        return CheckResult(name, CheckStatus.FAIL, None, f"closed without an answer ({type(error).__name__})", [finding])
+    finding = Finding("net.http_failed", Severity.ERROR, "network", f"{where}: {what} failed", one_line(str(error)) or type(error).__name__, None)
+    return CheckResult(name, CheckStatus.FAIL, None, one_line(str(error)) or type(error).__name__, [finding])
+
+
+def _answer_text(answer: HttpAnswer, secrets: Sequence[str]) -> str:
+    body = server_words(answer.body, secrets, 160)
+    return f"{answer.status} {body!r}" if body else f"{answer.status} (empty body)"
+
+
+async def probe_http(target: Target, timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None = None,
+                     secrets: Sequence[str] = ()) -> CheckResult:
+    """`GET /`: a LiveKit node answers `200 OK` (or `406 Not Ready`). Keeps the `Date` header for the clock check."""
+    started = time.monotonic()
+    try:
+        answer = await http_get(target.api_url + "/", timeout, now, ssl_context)
+    except Exception as error:  # aiohttp's errors have no common base with TimeoutError
+        result = _http_failure("http", error, target, timeout, "GET /")
+        result.duration_ms = monotonic_ms(started)
+        return result
+    data = {"status": answer.status, "date": answer.date, "sent": answer.sent, "received": answer.received,
+            "server": answer.headers.get("Server")}
+    body = answer.body.strip()
+    shown = _answer_text(answer, secrets)
+    if answer.status == 200 and body == "OK":
+        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), f"GET / -> 200 'OK': a LiveKit node", data=data)
+    if answer.status == 406 and body.startswith("Not Ready"):
+        finding = Finding("server.not_ready", Severity.WARNING, "server", "The LiveKit node says it is not ready",
+                          f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
+                          "Check the server's log and its Redis connection (a multi-node setup needs Redis).")
+        return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
+    finding = _not_livekit(target, "GET /", answer, shown)
+    return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
+
+
+def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str) -> Finding:
+    evidence = f"{request} answered {shown}"
+    if answer.headers.get("Content-Type", "").startswith("text/html"):
+        evidence += " (an HTML page)"
+    if 300 <= answer.status < 400 and answer.headers.get("Location"):
+        evidence += f", redirecting to {answer.headers['Location']}"
+    if answer.headers.get("Server"):
+        evidence += f"; Server: {answer.headers['Server']}"
+    evidence += ". A LiveKit node answers `200 OK`."
+    fix = ("Point the URL at livekit-server (port 7880 by default) or at the proxy route that forwards to it.")
+    if target.app_port:
+        fix += f" Port {target.port} is where {target.app_port} dev servers listen: this is probably your app's URL."
+    if target.prefix:
+        fix += f" Check that the proxy forwards {target.prefix}/ to LiveKit."
+    return Finding("net.not_livekit", Severity.ERROR, "network", f"{target.api_url} is not a LiveKit server", evidence, fix)
+
+
+# ---- /rtc/validate --------------------------------------------------------------------------
+
+# What each server reason means, for the finding (title, fix). The reasons are server_rules'.
+_REASON_TEXT: dict[str, tuple[str, str]] = {
+    "expired": ("The server says the token is expired",
+                "Mint tokens just before connecting; check the TTL and the clocks (see the clock checks)."),
+    "not_yet_valid": ("The server says the token is not valid yet",
+                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead (see the clock checks)."),
+    "no_exp": ("The server requires an exp claim", "Mint the token with an expiry (every SDK does by default)."),
+    "alg": ("The server accepts only HS256 tokens", "Sign with HS256 (the SDKs do)."),
+    "malformed": ("The server cannot parse the token", "Pass the JWT itself (not a Promise, a URL or JSON): `lkdebug token decode` shows what it is."),
+    "malformed_claims": ("The server cannot read the token's claims", "A grant has the wrong type: `lkdebug token decode` shows which."),
+    "bad_header": ("The Authorization header is malformed", "Send `Authorization: Bearer <token>` (capital B, one space)."),
+    "no_video": ("The server says the token grants no access to a room", "Add a video grant with roomJoin and room."),
+    "no_join": ("The server says the token lacks roomJoin", "Grant video.roomJoin = true."),
+    "no_identity": ("The server says the token has no identity", "Set the participant identity (the sub claim)."),
+    "no_room": ("The server says the token names no room", "Set video.room (the JS field is `room`, not `roomName`)."),
+}
+
+
+@dataclass(frozen=True)
+class TokenToTest:
+    """The token the probes send, with what lkdebug expects the server to answer."""
+
+    raw: str
+    minted: bool  # minted by lkdebug from the settings (a throwaway hidden identity)
+    api_key: str | None
+    secret_origin: str | None = None  # where the secret that signed it came from, when lkdebug knows
+    predicted: server_rules.Verdict | None = None  # the answer lkdebug expects, when it can judge
+    predicted_from: str | None = None  # whose keys that prediction used ("livekit.yaml", ".env.local")
+
+
+_ECHOED_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.<signature hidden>")
+
+
+def server_words(body: str, secrets: Sequence[str], limit: int = 300) -> str:
+    """The server's body as one line: scrubbed, and the token it echoes (v1.13) shortened so its reason shows."""
+    return one_line(_ECHOED_TOKEN.sub("<the token>", scrub(body, list(secrets))), limit)
+
+
+def era_text(body: str) -> str:
+    era = server_rules.recognise_era(body.strip())
+    return f"livekit-server {server_rules.ERAS.get(era, 'v1.13.5 or older')} wording" if era else ""
+
+
+def verdict_findings(status: int, body: str, token: TokenToTest, secrets: Sequence[str], where: str) -> list[Finding]:
+    """The server's answer to a token, in findings: its words verbatim (scrubbed), compared with the prediction."""
+    words = server_words(body, secrets)
+    reason = server_rules.reason_of(body)
+    key = token.api_key or "?"
+    shown_key = key if len(key) <= 6 else key[:6] + "…"
+    predicted = token.predicted
+    differs = predicted is not None and predicted.reason != reason
+    expected = ""
+    if differs:
+        expected = (f" lkdebug expected {predicted.status} {server_words(predicted.message, secrets, 160)!r} from the keys in "
+                    f"{token.predicted_from or 'the settings'}: the server answering here does not run with those keys or that clock.")
+    if status == 200 and reason == "ok":
+        findings = [Finding("server.token_accepted", Severity.OK, "server", "The server accepts the token",
+                            f"{where} answered 200 {words!r}.")]
+        if differs:
+            findings.append(Finding("server.disagrees", Severity.WARNING, "server", "The server accepts a token lkdebug expected it to reject",
+                                    expected.strip(), "Compare the server's livekit.yaml and clock with what lkdebug found."))
+        return findings
+    era = era_text(body)
+    evidence = f"{where} answered {status} {words!r}{f' ({era})' if era else ''}."
+    if reason == "unknown_key":
+        return [Finding("server.key_unknown", Severity.ERROR, "server", f"The server does not know API key {shown_key}",
+                        evidence + expected,
+                        "Use the key and secret of the project or server this URL points to. Self-hosted: add the "
+                        "pair under `keys:` in livekit.yaml (or LIVEKIT_KEYS) and restart; Cloud: copy both from the same project.")]
+    if reason == "signature":
+        signed = f" (from {token.secret_origin})" if token.secret_origin else ""
+        return [Finding("server.signature_mismatch", Severity.ERROR, "server", f"The server holds a different secret for API key {shown_key}",
+                        f"{evidence} The secret the token was signed with{signed} is not the one the server holds for this key.{expected}",
+                        "Copy the secret that belongs to this key from the server's config (livekit.yaml `keys:`) or the "
+                        "Cloud project, and check it has no trailing newline, space or quotes.")]
+    if reason is None:
+        return [Finding("server.token_rejected", Severity.ERROR, "server", f"The server rejects the token ({status})", evidence,
+                        "This is not livekit-server's wording: a proxy or another service may be answering.")]
+    title, fix = _REASON_TEXT.get(reason, (f"The server rejects the token ({status})", "See the server's words above."))
+    return [Finding("server.token_rejected", Severity.ERROR, "server", title, evidence + expected, fix)]
+
+
+async def probe_validate(target: Target, token: TokenToTest, timeout: float, now: Callable[[], float],
+                         ssl_context: ssl.SSLContext | None = None, secrets: Sequence[str] = ()) -> CheckResult:
+    """`GET /rtc/validate?access_token=…`: the server's verdict in its own words (reference §2.4)."""
+    started = time.monotonic()
+    url = f"{target.api_url}/rtc/validate?access_token={quote(token.raw, safe='')}"
+    try:
+        answer = await http_get(url, timeout, now, ssl_context)
+    except Exception as error:
+        result = _http_failure("validate", error, target, timeout, "/rtc/validate")
+        result.duration_ms = monotonic_ms(started)
+        return result
+    shown = _answer_text(answer, secrets)
+    reason = server_rules.reason_of(answer.body)
+    data = {"status": answer.status, "body": scrub(answer.body, list(secrets)), "era": server_rules.recognise_era(answer.body.strip()),
+            "reason": reason, "date": answer.date,
+            "predicted": None if token.predicted is None else {"status": token.predicted.status, "reason": token.predicted.reason}}
+    if reason is None:  # not the server's wording, whatever the status: something else answers
+        finding = _not_livekit(target, "GET /rtc/validate", answer, shown)
+        return CheckResult("validate", CheckStatus.FAIL, monotonic_ms(started), f"-> {shown}", [finding], data)
+    findings = verdict_findings(answer.status, answer.body, token, secrets, "/rtc/validate")
+    status = CheckStatus.PASS if answer.status == 200 else CheckStatus.FAIL
+    if status is CheckStatus.PASS and any(f.severity is Severity.WARNING for f in findings):
+        status = CheckStatus.WARN
+    era = era_text(answer.body)
+    whose = "minted token (hidden identity)" if token.minted else "your token"
+    return CheckResult("validate", status, monotonic_ms(started), f"{whose} -> {shown}{f' ({era})' if era else ''}", findings, data)
+
+
+# ---- /rtc WebSocket -------------------------------------------------------------------------
+
+
+async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ssl_context: ssl.SSLContext | None = None,
+                          secrets: Sequence[str] = ()) -> CheckResult:
+    """The `/rtc` upgrade a client SDK makes: 101 and a first binary frame, or why not (G5, G8)."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus, WebSocketException
+
+    started = time.monotonic()
+    deadline = started + timeout
+    where = f"{target.signal_url}/rtc"
+    url = f"{target.signal_url}/rtc?access_token={quote(token.raw, safe='')}&auto_subscribe=0&sdk=python&protocol=16"
+    ssl_arg = (ssl_context or ssl.create_default_context()) if target.secure else None
+    try:
+        async with connect(url, ssl=ssl_arg, open_timeout=timeout, close_timeout=1, proxy=None,
+                           user_agent_header="lkdebug", max_size=2**22) as ws:
+            upgraded_ms = monotonic_ms(started)
+            try:
+                first = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
+            except (asyncio.TimeoutError, TimeoutError):
+                finding = Finding("net.ws_no_message", Severity.WARNING, "network", "The signal connection opened but the server sent nothing",
+                                  f"{where}: 101 after {upgraded_ms:.0f} ms, then no first message within {timeout:g} s "
+                                  "(clients report `signal connection timed out while waiting for the first message`).",
+                                  "The server cannot start the session: check its log (Redis, node limits).")
+                return CheckResult("websocket", CheckStatus.WARN, monotonic_ms(started), "101 Switching Protocols, no first message", [finding])
+    except InvalidStatus as error:
+        return _refused_upgrade(target, token, error.response.status_code, bytes(error.response.body or b""),
+                                dict(error.response.headers), secrets, started)
+    except (asyncio.TimeoutError, TimeoutError):
+        finding = Finding("net.timeout", Severity.ERROR, "network", "The WebSocket handshake did not complete",
+                          f"{where}: no handshake answer within {timeout:g} s (clients say `room connection has timed out (signal)`).",
+                          "A proxy holds the upgrade request: check it forwards WebSockets to LiveKit.")
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), f"no handshake within {timeout:g} s", [finding])
+    except (WebSocketException, OSError, EOFError) as error:
+        text = one_line(str(error)) or type(error).__name__
+        finding = Finding("net.closed", Severity.ERROR, "network", "The WebSocket handshake failed", f"{where}: {text}",
+                          "A proxy or firewall drops the upgrade; check it forwards WebSockets to LiveKit.")
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), text, [finding])
+    kind = "binary" if isinstance(first, bytes) else "text"
+    detail = f"101 Switching Protocols in {upgraded_ms:.0f} ms; first message: {len(first)} bytes ({kind})"
+    return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail, data={"first_message_bytes": len(first)})
+
+
+def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes: bytes, headers: dict, secrets: Sequence[str],
+                     started: float) -> CheckResult:
+    body = body_bytes.decode("utf-8", "replace")
+    answer = HttpAnswer(status, body, headers, 0.0, 0.0)
+    shown = _answer_text(answer, secrets)
+    reason = server_rules.reason_of(body)
+    detail = f"upgrade refused: {shown}"
+    if reason is not None:
+        # The same middleware and checks as /rtc/validate: the validate probe explains it.
+        findings = verdict_findings(status, body, token, secrets, "/rtc (WebSocket)")
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, findings, {"status": status, "reason": reason})
+    if status in (200, 400) or (status == 404 and not body.strip()):
+        meaning = ("a page where the upgrade was expected" if status != 404 else
+                   "what livekit-server answers on /rtc when the Upgrade header never reached it")
+        finding = Finding(
+            "net.proxy_no_upgrade", Severity.ERROR, "network",
+            "A proxy in front of LiveKit is not forwarding the Upgrade and Connection headers",
+            f"{target.signal_url}/rtc answered {shown}: {meaning}. Clients say `room connection has timed out (signal)`.",
+            "nginx: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";` "
+            "in the location that proxies LiveKit; Caddy's reverse_proxy does it by itself.",
+        )
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
+    finding = _not_livekit(target, "the /rtc upgrade", answer, shown)
+    return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
+
+
+# ---- Server API (Twirp) ---------------------------------------------------------------------
+
+
+async def probe_server_api(target: Target, api_token: str, timeout: float, now: Callable[[], float],
+                           ssl_context: ssl.SSLContext | None = None, secrets: Sequence[str] = ()) -> CheckResult:
+    """RoomService.ListRooms through livekit-api with a roomList token minted from the settings (A18)."""
+    started = time.monotonic()
+    # livekit-api costs ~250 ms to import: do it off the event loop so the other probes keep moving.
+    api = await asyncio.to_thread(importlib.import_module, "livekit.api")
+    from google.protobuf.message import DecodeError  # a dependency of livekit-api, loaded with it
+    try:
+        async with http_session(timeout, ssl_context) as session:
+            client = api.LiveKitAPI(url=target.api_url, token=api_token, session=session, failover=False)
+            response = await client.room.list_rooms(api.ListRoomsRequest())
+    except api.ServerError as error:
+        return await _api_denied(target, api_token, error, timeout, now, ssl_context, secrets, started)
+    except DecodeError as error:
+        finding = Finding("net.not_livekit", Severity.ERROR, "network", f"{target.api_url}/twirp/ does not reach LiveKit's server API",
+                          f"RoomService.ListRooms got a 200 answer that is not a ListRoomsResponse ({error}).",
+                          "Something other than livekit-server answers /twirp/: a proxy must forward /twirp/ to LiveKit.")
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), "200, but not a Twirp answer", [finding])
+    except Exception as error:
+        result = _http_failure("server_api", error, target, timeout, "the server API")
+        result.duration_ms = monotonic_ms(started)
+        return result
+    rooms = len(response.rooms)
+    return CheckResult("server_api", CheckStatus.PASS, monotonic_ms(started),
+                       f"RoomService.ListRooms -> {rooms} room(s)",
+                       [Finding("server.api_ok", Severity.OK, "server", "The server API accepts the settings' key and secret",
+                                f"RoomService.ListRooms answered with {rooms} room(s).")], {"rooms": rooms})
+
+
+async def _api_denied(target: Target, api_token: str, error, timeout: float, now: Callable[[], float],
+                      ssl_context: ssl.SSLContext | None, secrets: Sequence[str], started: float) -> CheckResult:
+    where = "RoomService.ListRooms"
+    if error.status == 404:
+        finding = Finding("net.not_livekit", Severity.ERROR, "network", f"{target.api_url}/twirp/ does not reach LiveKit's server API",
+                          f"{where} answered 404 ({error.code}{': ' + error.message if error.message else ''}).",
+                          "A proxy in front of LiveKit must forward /twirp/ too, not only /rtc.")
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], {"status": 404})
+    words = error.message
+    how = "the server said"
+    if not words:
+        # livekit-api drops the plain-text 401 body; the same token at /rtc/validate gets the same middleware's words.
+        try:
+            answer = await http_get(f"{target.api_url}/rtc/validate?access_token={quote(api_token, safe='')}", timeout, now, ssl_context)
+            words, how = answer.body, "livekit-api hides the server's text; /rtc/validate with the same token says"
+        except Exception:  # the API's status alone still tells the story
+            words, how = f"HTTP {error.status}", "livekit-api hides the server's text"
+    reason = server_rules.reason_of(words)
+    words = server_words(words, secrets)
+    if error.message:  # a Twirp JSON error: the middleware accepted the token, the method refused it
+        fix = "The token is valid but lacks the grant: ListRooms needs video.roomList."
+    else:
+        fix = "The key or secret in the settings is not one this server accepts: see the finding about the key above."
+    finding = Finding("server.api_denied", Severity.ERROR, "server", f"The server API refuses the settings' credentials ({error.status})",
+                      f"{where}: {how}: {words!r}.", fix)
+    return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {words!r}", [finding],
+                       {"status": error.status, "reason": reason})
