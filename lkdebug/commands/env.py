@@ -1,0 +1,84 @@
+"""`lkdebug env`: where every LiveKit setting comes from, which value wins and why, and what is wrong with it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.core import redact, render
+from lkdebug.core.model import Settings
+from lkdebug.core.sources import display_value, settings_to_dict
+
+VALUE_WIDTH = 44
+_VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\ufeff"})
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    if args.json:
+        render.dump_json(settings_to_dict(settings, reveal=args.reveal))
+    else:
+        print(env_text(settings, Path(args.dir), reveal=args.reveal, colour=render.use_colour(sys.stdout)))
+    return exit_code(settings.findings)
+
+
+def _shown(value: str) -> str:
+    """Invisible characters made visible; quotes around values whose ends are whitespace."""
+    text = value.translate(_VISIBLE)
+    if value != value.strip():
+        text = f"'{text}'"
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def env_text(settings: Settings, project_dir: Path, reveal: bool = False, colour: bool = False) -> str:
+    bold = partial(render.bold, colour=colour)
+    dim = partial(render.paint, code="2", colour=colour)
+    out = [f"{bold('LiveKit settings for')} {project_dir.resolve()}",
+           dim(f"mode: {settings.mode} ({settings.mode_reason})"), "", bold("Sources")]
+    kind_width = max((len(s.kind) for s in settings.sources), default=0)
+    for s in settings.sources:
+        state = "found" if s.loaded else (s.error or "not found")
+        mark = "✓" if s.loaded else "·"
+        line = f"  {mark} {s.kind:<{kind_width}}  {s.path}  {state if not s.loaded else ''}".rstrip()
+        out.append(line if s.loaded else dim(line))
+
+    out += ["", bold("Variables") + dim("  (* wins; the others are overridden or not read)")]
+    if not settings.variables:
+        out.append("  No LiveKit variables found (LIVEKIT_*, NEXT_PUBLIC_LIVEKIT_*, VITE_LIVEKIT_*, ...).")
+    else:
+        secrets = [k.secret for k in settings.known_keys]
+        rows = [("", "NAME", "SOURCE", "LEN", "VALUE", "ISSUES")]
+        for v in settings.variables:
+            where = f"{v.source}:{v.line}" if v.line else v.source
+            issues = ", ".join(i.removeprefix("env.") for i in v.issues)
+            status = "" if v.wins else v.note.split(":")[0]
+            rows.append(("*" if v.wins else " ", v.name, where, str(len(v.value)),
+                         _shown(display_value(v.name, v.value, secrets, reveal)),
+                         "; ".join(x for x in (issues, status) if x)))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for i, r in enumerate(rows):
+            line = "  " + "  ".join(f"{c:<{w}}" if n != 3 else f"{c:>{w}}" for n, (c, w) in enumerate(zip(r, widths)))
+            line = f"{line}  {r[5]}".rstrip()
+            out.append(bold(line) if i == 0 else line if r[0] == "*" else dim(line))
+
+    out += ["", bold("Settings")]
+    for label, setting, masked in (
+        ("url", settings.url, lambda v: v),
+        ("api_key", settings.api_key, lambda v: redact.mask_key(v, reveal)),
+        ("api_secret", settings.api_secret, lambda v: redact.mask_secret(v, reveal)),
+    ):
+        if setting is None:
+            out.append(f"  {label:<11} (not found)")
+        else:
+            out.append(f"  {label:<11} {_shown(masked(setting.value))}  {dim(f'{setting.name} from {setting.source}')}")
+    if settings.server_keys is not None:
+        out.append(f"  {'server keys':<11} " + (", ".join(
+            f"{redact.mask_key(k, reveal)} {redact.mask_secret(s, reveal)}" for k, s in settings.server_keys.items())
+            or "(none)"))
+
+    out += ["", bold("Findings"), render.findings_text(settings.findings, colour), "",
+            render.summary_line(settings.findings)]
+    return "\n".join(out)

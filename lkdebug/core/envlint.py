@@ -1,0 +1,567 @@
+"""The env lint: what is wrong with each LiveKit setting, written for the person at the terminal.
+
+`lint_variable` judges one occurrence of one variable on its own (whitespace, quotes, placeholders,
+URL shape, a secret under a client prefix...). `lint_settings` judges the whole picture: missing
+settings, sources that disagree, dev keys pointed at a real server, a key the server config does not
+hold. Neither ever prints a secret: secrets appear as their length and SHA-256 fingerprint.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from lkdebug.core import redact
+from lkdebug.core.model import Finding, Settings, Severity, Variable
+
+# Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
+CLIENT_PREFIXES = ("NEXT_PUBLIC_", "NUXT_PUBLIC_", "EXPO_PUBLIC_", "REACT_APP_", "VITE_", "GATSBY_", "PUBLIC_")
+
+DEV_API_KEY, DEV_API_SECRET = "devkey", "secret"  # what `livekit-server --dev` uses when no keys are set
+MIN_SECRET_LENGTH = 32
+SERVER_SHORT_SECRET_LOG = "secret is too short, should be at least 32 characters for security"
+SERVER_KEYS_PARSE_ERROR = 'Could not parse keys, it needs to be exactly, "key: secret", including the space'
+SERVER_NO_KEYS = "one of key-file or keys must be provided"
+SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
+LIVEKIT_PORT = 7880  # livekit-server's HTTP/WebSocket/Twirp port (DefaultConfig.Port)
+RTC_TCP_PORT = 7881  # WebRTC over TCP, not signalling
+TURN_PORTS = (3478, 5349)
+APP_PORTS = (3000, 3001, 4200, 5173, 8000, 8080)  # dev servers of web apps, often pasted as the LiveKit URL
+
+# `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
+API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
+PLACEHOLDER = re.compile(
+    r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"
+    r"|change[-_ ]?me|replace[-_ ]?(me|this)|^x{3,}$|xxxx|<[^>]*>|\{\{.*\}\}|placeholder|^\.\.\.$|…"
+    r"|^(todo|tbd|none|null|undefined|dummy|fake|test|example|api[-_]?key|api[-_]?secret|secret[-_]?key)$"
+    r"|[-_]here$|^\*+$|insert[-_ ]?(your|key|secret|url)|example\.(com|org)",
+    re.IGNORECASE,
+)
+
+_URL_NAME = re.compile(r"(^|_)(URL|URI|HOST|WS|WSS|ENDPOINT|SERVER)(_|$)")
+_SERVER_API_NAME = re.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
+
+
+def client_prefix(name: str) -> str | None:
+    """The framework prefix that ships this variable to the browser, if any."""
+    upper = name.upper()
+    return next((p for p in CLIENT_PREFIXES if upper.startswith(p)), None)
+
+
+def base_name(name: str) -> str:
+    """`NEXT_PUBLIC_LIVEKIT_URL` -> `LIVEKIT_URL`."""
+    prefix = client_prefix(name)
+    return name[len(prefix):] if prefix else name
+
+
+def is_livekit_name(name: str) -> bool:
+    """LIVEKIT_* anywhere in the name, or LK_* behind a client prefix (NEXT_PUBLIC_LK_SERVER_URL)."""
+    upper = name.upper()
+    return "LIVEKIT" in upper or base_name(upper).startswith("LK_")
+
+
+def role_of(name: str) -> str:
+    """What a variable holds: url, api_key, api_secret, keys (LIVEKIT_KEYS), config, or other."""
+    base = base_name(name.upper())
+    if base.endswith("LIVEKIT_KEYS"):
+        return "keys"
+    if base == "LIVEKIT_CONFIG":
+        return "config"
+    if "SECRET" in base:
+        return "api_secret"
+    if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
+        return "api_key"
+    if _URL_NAME.search(base):
+        return "url"
+    return "other"
+
+
+def _finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
+    return Finding(code=code, severity=severity, area="env", title=title, detail=detail, fix=fix)
+
+
+def where(var: Variable) -> str:
+    """`.env.local line 3` or `process environment`."""
+    return f"{var.source} line {var.line}" if var.line else var.source
+
+
+def describe(name: str, value: str) -> str:
+    """A value as a finding may show it: secrets by length and fingerprint only."""
+    if redact.kind_of_variable(name) == "secret" or role_of(name) == "api_secret":
+        return redact.mask_secret(value)
+    return repr(redact.mask_value(name, value))
+
+
+def is_local_host(host: str) -> bool:
+    """Loopback, private networks, .local names and single-label names (compose services) count as local."""
+    host = host.strip("[]").lower()
+    if host in ("localhost", "host.docker.internal") or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return bool(host) and "." not in host
+    return ip.is_loopback or ip.is_private or ip.is_unspecified or ip.is_link_local
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def url_host(value: str) -> str | None:
+    """The host of a URL-ish value, tolerating a missing scheme; None when there is none."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text)
+        return parts.hostname
+    except ValueError:
+        return None
+
+
+# --- one variable -------------------------------------------------------------------------------
+
+
+def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
+    """Everything wrong with one occurrence of one variable, judged on its own."""
+    name, value, role = var.name, var.value, role_of(var.name)
+    at = where(var)
+    out: list[Finding] = []
+    if value == "":
+        out.append(_finding(
+            "env.empty", Severity.WARNING if role in ("url", "api_key", "api_secret") else Severity.INFO,
+            f"{name} is set but empty in {var.source}",
+            f"{at} sets {name} to an empty string. An empty variable still counts as set: dotenv loaders "
+            "will not replace it with a value from another file.",
+            f"Give {name} a value in {var.source}, or remove the line (`unset {name}` if it is exported in your shell).",
+        ))
+        return out
+    if role not in ("config", "keys"):  # YAML bodies are multi-line by nature
+        out += _whitespace(var, at)
+    stripped = value.strip().lstrip("\ufeff")
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"`":
+        out.append(_finding(
+            "env.quoted", Severity.ERROR if role in ("api_key", "api_secret", "url") else Severity.WARNING,
+            f"{name} still has quotes around its value",
+            f"{at}: the value starts and ends with {stripped[0]}; the quotes survived parsing and are part of the "
+            f"value ({len(value)} characters). This happens with double quoting (\"'...'\"), "
+            "`export X='\"...\"'`, or YAML/compose files that quote twice.",
+            f"Remove one level of quotes around {name}.",
+        ))
+    if PLACEHOLDER.search(stripped):
+        out.append(_finding(
+            "env.placeholder", Severity.ERROR if role in ("api_key", "api_secret", "url") else Severity.WARNING,
+            f"{name} looks like placeholder text",
+            f"{at}: {describe(name, value)} looks like an example value copied from a template, not a real one.",
+            f"Put the real URL in {name} (LiveKit Cloud: the project's wss:// URL; self-hosted: your server's "
+            "address)." if role == "url" else f"Put the real value in {name} (LiveKit Cloud: project settings -> "
+            "API keys; self-hosted: the `keys:` of your livekit.yaml).",
+        ))
+    if role == "api_secret":
+        out += _secret_checks(var, at, stripped)
+    elif role == "api_key":
+        out += _key_checks(var, at, stripped)
+    elif role == "url":
+        out += lint_url(name, stripped, at, container=container)
+    return out
+
+
+def _whitespace(var: Variable, at: str) -> list[Finding]:
+    value, name = var.value, var.name
+    problems = []
+    if value != value.strip():
+        problems.append("leading or trailing whitespace")
+    for char, label in (("\t", "a tab"), ("\r", "a carriage return (CR)"), ("\n", "a newline")):
+        if char in value:
+            problems.append(label)
+    if "\ufeff" in value:
+        problems.append("a byte-order mark (U+FEFF)")
+    if not problems:
+        return []
+    crlf = "\r" in value and var.source == "process environment"
+    critical = role_of(name) in ("api_key", "api_secret")
+    return [_finding(
+        "env.whitespace", Severity.ERROR if critical else Severity.WARNING,
+        f"{name} contains {', '.join(problems)}",
+        f"{at}: the value is {len(value)} characters with {len(value.strip())} visible; "
+        + ("the invisible characters become part of the key or secret, so every signature "
+           "check fails (`token signature is invalid`)." if critical else "most SDKs do not trim it.")
+        + (" A trailing CR usually means a Windows (CRLF) file was loaded with `source` or "
+           "`export $(cat .env)`." if crlf else ""),
+        f"Remove the extra characters from {name}"
+        + (" (convert the file with `dos2unix`, or load it with a dotenv loader)." if crlf else "."),
+    )]
+
+
+def _secret_checks(var: Variable, at: str, secret: str) -> list[Finding]:
+    name = var.name
+    out: list[Finding] = []
+    prefix = client_prefix(name)
+    if prefix:
+        out.append(_exposed(var, at))
+    if API_KEY_SHAPE.match(secret):
+        out.append(_finding(
+            "env.key_secret_swapped", Severity.ERROR,
+            f"{name} looks like an API key, not a secret",
+            f"{at}: the value is {len(secret)} characters and starts with 'API', like the keys "
+            "`livekit-server generate-keys` prints. Secrets are longer random strings.",
+            "Check that the key and secret are not swapped (or the key pasted twice).",
+        ))
+    elif secret != DEV_API_SECRET and len(secret) < MIN_SECRET_LENGTH:
+        out.append(short_secret(name, at, secret))
+    if not secret.isascii():
+        out.append(_finding(
+            "env.non_ascii", Severity.WARNING,
+            f"{name} contains non-ASCII characters",
+            f"{at}: the secret has characters outside ASCII (smart quotes or a pasted ellipsis are typical). "
+            "Older servers answered such tokens with `go-jose/go-jose: error in cryptographic primitive`.",
+            "Copy the secret again as plain text, or generate a new one with `livekit-server generate-keys`.",
+        ))
+    return out
+
+
+def short_secret(name: str, at: str, secret: str) -> Finding:
+    return _finding(
+        "env.secret_short", Severity.WARNING,
+        f"{name} is shorter than {MIN_SECRET_LENGTH} characters",
+        f"{at}: the secret is {len(secret)} characters. livekit-server still starts, but logs "
+        f"`{SERVER_SHORT_SECRET_LOG}`, and SDKs such as .NET and jwt.io refuse HMAC keys under 256 bits.",
+        "Generate a proper pair with `livekit-server generate-keys` (secrets of 32+ characters).",
+    )
+
+
+def _exposed(var: Variable, at: str) -> Finding:
+    prefix = client_prefix(var.name) or ""
+    return _finding(
+        "env.secret_exposed", Severity.ERROR,
+        f"{var.name} ships the API secret to the browser",
+        f"{at}: variables starting with {prefix} are copied into the client bundle, so anyone who opens "
+        "the page can read the secret and mint tokens for any room.",
+        f"Rename it without {prefix} (e.g. {base_name(var.name)}), mint tokens on the server only, "
+        "and rotate the secret: assume it has leaked.",
+    )
+
+
+def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
+    if len(key) >= MIN_SECRET_LENGTH and not key.startswith("API") and " " not in key:
+        return [_finding(
+            "env.key_secret_swapped", Severity.ERROR,
+            f"{var.name} looks like a secret, not an API key",
+            f"{at}: the value is {len(key)} characters; API keys are short (e.g. 'API' and about 12 letters), "
+            "secrets are the long random part. The server looks the key up by name, answering `invalid API key`.",
+            "Check that the key and secret are not swapped.",
+        )]
+    return []
+
+
+def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[Finding]:
+    """Scheme and shape of a LiveKit URL: ws(s) for clients, http(s) for server APIs."""
+    out: list[Finding] = []
+    client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
+    server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
+    expected = "ws:// or wss://" if client else "http:// or https://" if server_api else "wss:// (or ws:// locally)"
+    if url.startswith("="):
+        return [_finding(
+            "env.url_scheme", Severity.ERROR, f"{name} starts with '='",
+            f"{at}: the value is {url!r}; the line probably reads `{name}==...`.",
+            f"Write `{name}={url.lstrip('=')}`.",
+        )]
+    if "://" not in url:
+        return [_finding(
+            "env.url_scheme", Severity.ERROR, f"{name} has no scheme",
+            f"{at}: {url!r} has no scheme; SDKs answer `Invalid LiveKit URL` or `unsupported protocol scheme \"\"`.",
+            f"Write it with a scheme, e.g. {('wss://' if not server_api else 'https://') + url.lstrip('/')}.",
+        )]
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return [_finding("env.url_invalid", Severity.ERROR, f"{name} is not a valid URL", f"{at}: {error}.",
+                         f"Write {name} as {expected}<host>[:<port>].")]
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if scheme not in ("ws", "wss", "http", "https"):
+        out.append(_finding(
+            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {scheme}://",
+            f"{at}: LiveKit speaks WebSocket (ws/wss) for signalling and HTTP (http/https) for the server API.",
+            f"Use {expected}.",
+        ))
+        return out
+    if not host:
+        return [_finding("env.url_invalid", Severity.ERROR, f"{name} has no host", f"{at}: {url!r}.",
+                         f"Write {name} as {expected}<host>[:<port>].")]
+    if client and scheme in ("http", "https"):
+        out.append(_finding(
+            "env.url_scheme", Severity.INFO, f"{name} uses {scheme}:// for a client URL",
+            f"{at}: current livekit-client converts it to ws(s)://, but older browsers and SDKs reject it "
+            "(`Wrong url scheme for WebSocket`).",
+            f"Use {'wss' if scheme == 'https' else 'ws'}://{parts.netloc}{parts.path}.",
+        ))
+    if server_api and scheme in ("ws", "wss"):
+        out.append(_finding(
+            "env.url_scheme", Severity.WARNING, f"{name} uses {scheme}:// for a server API URL",
+            f"{at}: the Twirp server API is HTTP; some server SDKs fail with "
+            f"`unsupported protocol scheme \"{scheme}\"`.",
+            f"Use {'https' if scheme == 'wss' else 'http'}://{parts.netloc}{parts.path}.",
+        ))
+    if scheme in ("ws", "http") and not is_local_host(host):
+        out.append(_finding(
+            "env.url_scheme", Severity.WARNING, f"{name} is unencrypted ({scheme}://) to a remote host",
+            f"{at}: {host} is not a local address. Browsers block {scheme}:// from https pages "
+            "(mixed content) and LiveKit Cloud only accepts TLS.",
+            f"Use {scheme}s://{parts.netloc}{parts.path}.",
+        ))
+    path = parts.path.rstrip("/")
+    if path:
+        sdk_path = re.search(r"/(rtc|twirp)(/|$)", path)
+        out.append(_finding(
+            "env.url_path", Severity.WARNING if sdk_path else Severity.INFO,
+            f"{name} has a path ({path})",
+            f"{at}: " + ("SDKs add /rtc (and /twirp) themselves, so this path is doubled."
+                         if sdk_path else "SDKs keep it as a prefix; that is only right when a reverse proxy "
+                         "serves LiveKit under this path."),
+            f"Use {scheme}://{parts.netloc}" + ("" if sdk_path else " unless your proxy needs the prefix") + ".",
+        ))
+    if parts.query or parts.fragment:
+        out.append(_finding(
+            "env.url_path", Severity.WARNING, f"{name} has a query or fragment",
+            f"{at}: SDKs append their own query (access_token=...) to the URL.",
+            f"Use {scheme}://{parts.netloc}{parts.path}.",
+        ))
+    out += _url_port(name, at, scheme, host, port)
+    if container and is_loopback_host(host):
+        out.append(_finding(
+            "env.url_localhost", Severity.WARNING, f"{name} points at {host} inside a container",
+            f"{at}: lkdebug runs in a container, where {host} is the container itself, not the machine "
+            "running livekit-server.",
+            "Use the compose service name (e.g. ws://livekit:7880) or host.docker.internal.",
+        ))
+    return out
+
+
+def _url_port(name: str, at: str, scheme: str, host: str, port: int | None) -> list[Finding]:
+    tls = scheme in ("wss", "https")
+    if port is None:
+        return []
+    if port == RTC_TCP_PORT or port in TURN_PORTS:
+        what = "WebRTC-over-TCP port" if port == RTC_TCP_PORT else "TURN port"
+        return [_finding("env.url_port", Severity.ERROR, f"{name} uses port {port}, livekit-server's {what}",
+                         f"{at}: signalling and the server API are on port {LIVEKIT_PORT} (or 443 behind TLS).",
+                         f"Use port {LIVEKIT_PORT} (or your proxy's 443).")]
+    if tls and port == LIVEKIT_PORT:
+        return [_finding("env.url_port", Severity.WARNING, f"{name} speaks TLS to port {LIVEKIT_PORT}",
+                         f"{at}: livekit-server serves plain HTTP/WebSocket on {LIVEKIT_PORT}; TLS is usually "
+                         "terminated by a proxy on 443. A TLS handshake with a plain port fails.",
+                         f"Use {scheme[:-1]}://{host}:{LIVEKIT_PORT} or {scheme}://{host} (443).")]
+    if not tls and port == 443:
+        return [_finding("env.url_port", Severity.WARNING, f"{name} speaks plain {scheme}:// to port 443",
+                         f"{at}: port 443 normally expects TLS.", f"Use {scheme}s://{host}.")]
+    if port in APP_PORTS:
+        return [_finding("env.url_port", Severity.WARNING, f"{name} uses port {port}, usually a web app's",
+                         f"{at}: {port} is a common dev-server port; livekit-server listens on {LIVEKIT_PORT}. "
+                         "The app's own URL is sometimes pasted where the LiveKit URL belongs.",
+                         f"Point {name} at livekit-server (e.g. ws://localhost:{LIVEKIT_PORT}).")]
+    return []
+
+
+# --- the whole picture --------------------------------------------------------------------------
+
+
+def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (), python_project: bool = False) -> list[Finding]:
+    """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch."""
+    out: list[Finding] = []
+    out += _missing(settings, looked_in)
+    out += _conflicts(settings.variables)
+    out += _url_mismatch(settings.variables)
+    out += _pair(settings)
+    out += _server_keys(settings)
+    out += _secret_elsewhere(settings)
+    out += _exposed_by_value(settings)
+    if python_project:
+        out += _python_dotenv(settings)
+    return out
+
+
+def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
+    missing = [label for label, s in (("URL", settings.url), ("API key", settings.api_key),
+                                      ("API secret", settings.api_secret)) if s is None]
+    if not missing:
+        return []
+    places = "\n".join(f"  {p}" for p in looked_in)
+    if len(missing) == 3 and not settings.variables:
+        return [_finding(
+            "env.missing", Severity.ERROR, "No LiveKit settings found",
+            "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places,
+            "Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (see .env.example), point lkdebug at your "
+            "project with --dir or --env-file, or run `lkdebug demo` to try lkdebug against a local stand-in server.",
+        )]
+    names = {"URL": "LIVEKIT_URL", "API key": "LIVEKIT_API_KEY", "API secret": "LIVEKIT_API_SECRET"}
+    return [_finding(
+        "env.missing", Severity.ERROR, f"No LiveKit {label} found",
+        f"{names[label]} is not set in the process environment or any dotenv file lkdebug read, "
+        "and no lk CLI project supplies it.",
+        f"Set {names[label]} (in .env.local for Next.js, .env for python-dotenv)"
+        + (", or pass --api-secret-file FILE" if label == "API secret" else
+           ", or pass --url" if label == "URL" else ", or pass --api-key") + ".",
+    ) for label in missing]
+
+
+def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
+    by_name: dict[str, list[Variable]] = defaultdict(list)
+    for var in variables:
+        if var.wins or var.note.startswith("overridden"):
+            by_name[var.name].append(var)
+    out = []
+    for name, occurrences in by_name.items():
+        if len({v.value for v in occurrences}) < 2:
+            continue
+        winner = next(v for v in occurrences if v.wins)
+        main = role_of(name) in ("url", "api_key", "api_secret")
+        lines = [f"{'-> ' if v.wins else '   '}{where(v)}: {describe(name, v.value)}" for v in occurrences]
+        losers = [v for v in occurrences if not v.wins]
+        only_space = len({v.value.strip() for v in occurrences}) == 1
+        out.append(_finding(
+            "env.conflict", Severity.WARNING if main else Severity.INFO,
+            f"{name} differs between {len(occurrences)} sources; {winner.source} wins",
+            "\n".join(lines) + f"\nWhy: {winner.note}"
+            + ("\nThe values differ only in whitespace." if only_space else ""),
+            (f"If {losers[0].source} holds the right value, `unset {name}` in your shell and restart the app."
+             if winner.source == "process environment" else
+             f"Keep one value: fix or delete {name} in {', '.join(v.source for v in losers)}, then restart the app."),
+        ))
+    return out
+
+
+def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
+    """LIVEKIT_URL and NEXT_PUBLIC_LIVEKIT_URL on different hosts: tokens minted for one server, used on another."""
+    urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
+    hosts = {url_host(v.value) for v in urls}
+    if len(hosts) < 2:
+        return []
+    return [_finding(
+        "env.url_mismatch", Severity.WARNING, "The LiveKit URL variables point at different servers",
+        "\n".join(f"{v.name} = {v.value.strip()}  ({where(v)})" for v in urls),
+        "Tokens minted with one server's key are rejected by the other (`invalid API key`). "
+        "Derive every URL from one host (wss:// for clients, https:// for server APIs).",
+    )]
+
+
+def _pair(settings: Settings) -> list[Finding]:
+    url, key, secret = settings.url, settings.api_key, settings.api_secret
+    if key is None or secret is None:
+        return []
+    out = []
+    if key.value.strip() == secret.value.strip():
+        out.append(_finding(
+            "env.key_secret_swapped", Severity.ERROR, "The API key and the API secret are the same value",
+            f"{key.name} ({key.source}) and {secret.name} ({secret.source}) hold the same "
+            f"{len(key.value)}-character value.",
+            "Copy the secret into the secret variable; the key is the short 'API...' part.",
+        ))
+    if key.value.strip() != DEV_API_KEY or secret.value.strip() != DEV_API_SECRET:
+        return out
+    host = url_host(url.value) if url else None
+    if host and not is_local_host(host):
+        out.append(_finding(
+            "env.dev_key_remote", Severity.ERROR, f"Dev credentials (devkey/secret) used with {host}",
+            f"{key.name} is 'devkey' and {secret.name} is 'secret', the placeholder keys of "
+            f"`livekit-server --dev`, but the URL ({url.source}) is not local. A real server rejects them "
+            "(`invalid API key: devkey`); a server that accepts them lets anyone mint tokens.",
+            "Use the key and secret of that server (LiveKit Cloud: project settings; self-hosted: `keys:` in "
+            "livekit.yaml), or point LIVEKIT_URL at your local dev server.",
+        ))
+    else:
+        out.append(_finding(
+            "env.dev_key", Severity.INFO, "Using the dev credentials (devkey/secret)",
+            "These are what `livekit-server --dev` accepts when it has no keys configured; it binds to "
+            "127.0.0.1 unless started with --bind.",
+            None,
+        ))
+    return out
+
+
+def _server_keys(settings: Settings) -> list[Finding]:
+    server = settings.server_keys
+    origin = ", ".join(s.path for s in settings.sources if s.kind == "server-config" and s.loaded) or "the server config"
+    if server is None:
+        return []
+    out = [short_secret(f"The server key {redact.mask_key(k)}", origin, s)
+           for k, s in server.items() if len(s) < MIN_SECRET_LENGTH and (k, s) != (DEV_API_KEY, DEV_API_SECRET)]
+    if not server:
+        out.append(_finding(
+            "env.server_no_keys", Severity.WARNING, "The livekit-server config holds no keys",
+            f"{origin} has no `keys:` and no usable `key_file`; without --dev the server refuses to start "
+            f"(`{SERVER_NO_KEYS}`).",
+            "Add `keys:\\n  APIyourkey: <secret of 32+ characters>` (from `livekit-server generate-keys`).",
+        ))
+        return out
+    key, secret = settings.api_key, settings.api_secret
+    if key is None:
+        return out
+    listing = "\n".join(f"  {redact.mask_key(k)}: {redact.mask_secret(s)}" for k, s in server.items())
+    if key.value not in server:
+        out.append(_finding(
+            "env.server_key_mismatch", Severity.ERROR,
+            f"The server config does not hold the API key {redact.mask_key(key.value)}",
+            f"{key.name} ({key.source}) is {redact.mask_key(key.value)!r}, but {origin} only knows:\n{listing}\n"
+            "That server answers tokens signed with it with `invalid API key`.",
+            "Use a key from the server's `keys:` (or add this key and its secret there, then restart livekit-server).",
+        ))
+    elif secret is not None and server[key.value] != secret.value:
+        out.append(_finding(
+            "env.server_key_mismatch", Severity.ERROR,
+            f"The server config holds a different secret for {redact.mask_key(key.value)}",
+            f"{secret.name} ({secret.source}): {redact.mask_secret(secret.value)}\n"
+            f"{origin}: {redact.mask_secret(server[key.value])}\n"
+            "Tokens signed with the local secret fail with `token signature is invalid`.",
+            "Copy the secret from the server config (or the other way round) so both fingerprints match.",
+        ))
+    return out
+
+
+def _secret_elsewhere(settings: Settings) -> list[Finding]:
+    """The same key paired with another secret in an lk CLI project (the server config has its own check)."""
+    key, secret = settings.api_key, settings.api_secret
+    if key is None or secret is None:
+        return []
+    others = [k for k in settings.known_keys
+              if k.api_key == key.value and k.secret != secret.value and k.origin.startswith("lk project")]
+    if not others:
+        return []
+    return [_finding(
+        "env.secret_mismatch", Severity.WARNING,
+        f"{redact.mask_key(key.value)} has a different secret elsewhere",
+        f"{secret.source}: {redact.mask_secret(secret.value)}\n"
+        + "\n".join(f"{k.origin}: {redact.mask_secret(k.secret)}" for k in others),
+        "One of them is stale; keep the secret the server knows and update the others.",
+    )]
+
+
+def _exposed_by_value(settings: Settings) -> list[Finding]:
+    """A client-prefixed variable whose value is a known secret, whatever its name says."""
+    secrets = {k.secret for k in settings.known_keys if len(k.secret) >= 8}
+    return [_exposed(v, where(v)) for v in settings.variables
+            if client_prefix(v.name) and role_of(v.name) != "api_secret" and v.value.strip() in secrets]
+
+
+def _python_dotenv(settings: Settings) -> list[Finding]:
+    elsewhere = [s for s in (settings.url, settings.api_key, settings.api_secret)
+                 if s is not None and s.source.startswith(".env.")]
+    if not elsewhere:
+        return []
+    files = sorted({s.source for s in elsewhere})
+    return [_finding(
+        "env.python_dotenv", Severity.INFO, f"python-dotenv will not read {', '.join(files)}",
+        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling "
+        f"script), so {', '.join(s.name for s in elsewhere)} from {', '.join(files)} reach Next.js or Vite "
+        "but not a Python agent.",
+        f"Call load_dotenv({files[0]!r}) explicitly, or put the values in .env.",
+    )]
+
