@@ -33,7 +33,7 @@ LEEWAY_S = server_rules.LEEWAY_S
 
 # ---------------------------------------------------------------------------------------- durations
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|sec|m|min|h|hr|d)")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|sec|min|hr|s|m|h|d)")
 _UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 
 
@@ -265,7 +265,7 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
             continue
         assignment = _ASSIGNMENT.fullmatch(current)
         if assignment and _JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
-            stripped.append(f"'{current[: current.index(assignment.group(1))].strip()}' assignment")
+            stripped.append(f"'{current[: current.index(assignment.group(1))].rstrip(' =:')}' assignment")
             current = assignment.group(1)
             continue
         if any(c.isspace() for c in current) and _JWT_SHAPE.fullmatch("".join(current.split())):
