@@ -39,7 +39,8 @@ BODY_LIMIT = 64 * 1024
 
 # OpenSSL's wording when the peer answers a ClientHello with plain HTTP (A11, G8).
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
-_X509_EXPIRED, _X509_HOSTNAME = 10, 62
+_X509_EXPIRED = 10
+_X509_NAME_MISMATCH = (62, 64)  # host name, IP address
 
 
 def monotonic_ms(started: float) -> float:
@@ -120,11 +121,11 @@ def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
     if not raw:
         return invalid("it is empty", example)
     if "://" not in raw:
-        probe = urlsplit("//" + raw)
         try:
+            probe = urlsplit("//" + raw)
             port = probe.port
         except ValueError:
-            port = None
+            return invalid("it has no scheme and cannot be read as host[:port]", example)
         host = probe.hostname or ""
         scheme = "ws" if (_is_local(host) or port == LIVEKIT_DEFAULT_PORT) else "wss"
         findings.append(_url_finding(
@@ -136,7 +137,10 @@ def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
         raw_for_parse = f"{scheme}://{raw}"
     else:
         raw_for_parse = raw
-    parts = urlsplit(raw_for_parse)
+    try:
+        parts = urlsplit(raw_for_parse)
+    except ValueError as error:  # unbalanced [ ] of an IPv6 address
+        return invalid(str(error), example)
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
         return invalid(f"the scheme {parts.scheme!r} is not one LiveKit speaks",
@@ -436,7 +440,7 @@ async def _tls_refused_cert(target: Target, address: str, timeout: float, now: C
     if code == _X509_EXPIRED:
         finding = Finding("net.tls_expired", Severity.ERROR, "network", f"The certificate of {where} has expired",
                           f"{message}.{described}", "Renew the certificate (certbot renew, or let Caddy manage it) and reload the proxy.")
-    elif code == _X509_HOSTNAME:
+    elif code in _X509_NAME_MISMATCH:
         finding = Finding("net.tls_hostname", Severity.ERROR, "network", f"The certificate of {where} is for another name",
                           f"{message}.{described}",
                           "Use the host name the certificate was issued for, or issue one for this name "
