@@ -99,7 +99,7 @@ def parse_unverified(raw: str) -> ParsedJWT | None:
         return None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         return None
-    if header.get("alg") not in _GOLANG_JWT_ALGS:
+    if not isinstance(header.get("alg"), str) or header["alg"] not in _GOLANG_JWT_ALGS:
         return None
     for name in ("iss", "sub", "jti"):
         if name in claims and not isinstance(claims[name], (str, type(None))):
