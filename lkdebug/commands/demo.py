@@ -21,21 +21,26 @@ def demo_settings(url: str, project_dir: Path):
     return load_settings(project_dir, environ=environ, home=project_dir, container=False)
 
 
+def demo_app(server, ntp, project_dir: Path, tab: str = "env"):
+    """The TUI on a running stand-in and NTP responder (shared with the screenshots)."""
+    from lkdebug.tui.app import LkDebugApp
+
+    url = server.url.replace("http://", "ws://", 1)
+    return LkDebugApp(
+        demo_settings(url, project_dir),
+        load_settings=lambda: demo_settings(url, project_dir),
+        tab=tab,
+        demo="stand-in server, fake keys",
+        ntp_servers=[ntp.address],
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from lkdebug.demo.ntp import NtpResponder
     from lkdebug.demo.server import run_in_thread
-    from lkdebug.tui.app import LkDebugApp
 
     with tempfile.TemporaryDirectory(prefix="lkdebug-demo-") as folder, run_in_thread() as server, \
             NtpResponder() as ntp:
-        project_dir = Path(folder)
-        url = server.url.replace("http://", "ws://", 1)
-        app = LkDebugApp(
-            demo_settings(url, project_dir),
-            load_settings=lambda: demo_settings(url, project_dir),
-            tab=getattr(args, "tab", "env"),
-            demo=f"stand-in server {server.url} (not a real LiveKit server)",
-            ntp_servers=[ntp.address],
-        )
+        app = demo_app(server, ntp, Path(folder), getattr(args, "tab", "env"))
         app.run()
     return app.return_code or 0

@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.lazy import Lazy
 from textual.reactive import var
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from lkdebug.core.model import Report, Settings
 from lkdebug.tui.messages import (
@@ -52,6 +52,8 @@ class LkDebugApp(App[int]):
         Binding("2", "show_tab('builder')", "Builder", id="tab-builder", show=False),
         Binding("3", "show_tab('decoder')", "Decoder", id="tab-decoder", show=False),
         Binding("4", "show_tab('connectivity')", "Connect", id="tab-connectivity", show=False),
+        # Digits type into text fields; Escape leaves the field for the tab bar, then 1-4 switch.
+        Binding("escape", "focus_tabs", "Tabs", id="focus-tabs", show=False),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+r", "toggle_reveal", "Reveal", id="reveal"),
     ]
@@ -141,6 +143,9 @@ class LkDebugApp(App[int]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def action_focus_tabs(self) -> None:
+        self.query_one(TabbedContent).query_one(Tabs).focus()
 
     @on(TabbedContent.TabActivated)
     def _mask_on_leave(self) -> None:

@@ -162,9 +162,20 @@ class BuilderPane(Horizontal):
 
     def _group_fields(self, group: str, grants: list[Grant]) -> ComposeResult:
         checks = [g for g in grants if g.type == "bool"]
+        # The room and the yes/no grants first: they decide most joins.
+        fields = [g for g in grants if g.type != "bool"]
+        if group == "video":
+            yield from self._fields([g for g in fields if g.json_name == "room"])
+            fields = [g for g in fields if g.json_name != "room"]
+            yield from self._checks(checks)
+            checks = []
+        yield from self._fields(fields)
+        if group == "participant":
+            yield self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+        yield from self._checks(checks)
+
+    def _fields(self, grants: list[Grant]) -> ComposeResult:
         for g in grants:
-            if g.type == "bool":
-                continue
             label = "identity" if g.path == "sub" else g.json_name
             if g.type == "tristate":
                 widget: Widget = GrantSelect(
@@ -179,8 +190,8 @@ class BuilderPane(Horizontal):
             else:
                 widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
             yield self._row(label, widget, grant_help(g), field_id(g.path))
-        if group == "participant":
-            yield self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+
+    def _checks(self, checks: list[Grant]) -> ComposeResult:
         if checks:
             with Grid(classes="checks"):
                 for g in checks:

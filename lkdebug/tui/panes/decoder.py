@@ -135,8 +135,9 @@ class DecoderPane(Vertical):
                 summary.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
             for era, ov in decoded.eras.items():
                 if era != v.era and ov.message != v.message:
-                    summary.append(f"\n{ERAS.get(era, era)} servers answer {ov.status}: ", style="dim")
-                    summary.append(decoded.verdict_message(era, reveal) or "", style="dim")
+                    # Older wordings echo the same token; once is enough to read.
+                    message = (decoded.verdict_message(era, True) or "").replace(decoded.raw, "<token>")
+                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {message}", style="dim")
         if decoded.raw is not None:
             if decoded.stripped:
                 summary.append("\nstripped: " + ", ".join(decoded.stripped), style="cyan")
@@ -145,7 +146,7 @@ class DecoderPane(Vertical):
             summary.append("\nsignature: ")
             summary.append(status, style=_STATUS_STYLE.get(status, "bold"))
             if sig.get("key"):
-                summary.append(f" with key {sig['key']}")
+                summary.append(f"  with key {sig['key']}")
             if sig.get("origin"):
                 summary.append(f" ({sig['origin']})", style="dim")
             for name in ("nbf", "iat", "exp"):

@@ -90,14 +90,26 @@ class EnvironmentPane(VerticalScroll):
 
         sources = Text()
         for source in settings.sources:
+            if not (source.loaded or source.error):
+                continue
             if sources:
                 sources.append("\n")
-            mark, style = ("✓ found", "green") if source.loaded else ("· not found", "dim")
-            sources.append(f"{mark:<12}", style=style)
+            sources.append("✓ " if source.loaded else "✗ ", style="green" if source.loaded else "bold red")
             sources.append(f"{source.kind:<14}", style="dim")
             sources.append(display_path(source.path))
             if source.error:
                 sources.append(f"  {source.error}", style="bold red")
+        # Places looked at and not found: one wrapped line, so the variables stay on the first screen.
+        by_folder: dict[str, list[str]] = {}
+        for source in settings.sources:
+            if not source.loaded and not source.error:
+                folder, name = os.path.split(display_path(source.path))
+                by_folder.setdefault(folder, []).append(name)
+        for folder, names in by_folder.items():
+            if sources:
+                sources.append("\n")
+            sources.append(f"· not found in {folder or '.'}{os.sep}: ", style="dim")
+            sources.append(", ".join(names), style="dim")
         self.query_one("#env-sources", Static).update(sources or Text("none", style="dim"))
 
         table = self.query_one("#env-variables", DataTable)

@@ -17,19 +17,18 @@ def target_text(settings: Settings | None, reveal: bool, demo_label: str | None)
     if settings is None or not (settings.url or settings.api_key or settings.api_secret):
         text.append("no LiveKit settings found", style="bold yellow")
         return text
-    # Narrow terminals: the secret shows only its length (the Environment tab has its fingerprint),
-    # and a source shared by all three values is named once.
+    # An 80-column line: the URL and the masked key with their source; the secret only when it
+    # is missing (the Environment tab has its length and fingerprint). A shared source is named once.
     url = settings.url.value if settings.url else None
     key = mask_key(settings.api_key.value, reveal) if settings.api_key else None
-    secret = settings.api_secret.value if settings.api_secret else None
-    secret_text = None if secret is None else (secret if reveal else f"{len(secret)} chars")
-    found = [s for s in (settings.url, settings.api_key, settings.api_secret) if s]
-    shared = found[0].source if len(found) == 3 and len({s.source for s in found}) == 1 else None
     parts = [
         (url or "no URL", settings.url),
         (f"key {key}" if key else "no API key", settings.api_key),
-        (f"secret {secret_text}" if secret_text else "no secret", settings.api_secret),
     ]
+    if not settings.api_secret:
+        parts.append(("no secret", None))
+    found = [s for s in (settings.url, settings.api_key) if s]
+    shared = found[0].source if len(found) == 2 and found[0].source == found[1].source else None
     for index, (value, setting) in enumerate(parts):
         if index:
             text.append(" · ", style="dim")

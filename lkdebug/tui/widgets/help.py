@@ -12,7 +12,7 @@ from textual.widgets import Markdown
 GENERAL_HELP = """\
 **lkdebug** finds why a LiveKit client cannot connect.
 
-- `1`–`4` switch tabs (or click them); `tab` moves between fields.
+- `1`–`4` switch tabs (or click them); in a text field press `escape` first. `tab` moves between fields.
 - `ctrl+p` opens the command palette: copy token, decode, run checks, reveal secrets...
 - `ctrl+r` reveals or masks secrets and token signatures (masked again when you leave the tab).
 - `ctrl+q` quits.

@@ -1,0 +1,82 @@
+"""`python -m lkdebug.tui.screenshots DIR`: one SVG per tab, from the demo (stand-in server, fake keys).
+
+Generated, not drawn: the app is driven headless at 120x36 like a user would, waits for its
+workers, and saves each tab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZE = (120, 36)
+
+
+def expired_demo_token(now: float) -> str:
+    """A token that expired an hour ago, signed with the demo key: what the Decoder is for."""
+    from lkdebug.core.token import build_claims, mint
+    from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+
+    claims = build_claims(api_key=DEMO_API_KEY, identity="alice", video={"roomJoin": True, "room": "standup"},
+                          valid_for=3600, now=now - 7200)
+    return mint(claims, DEMO_API_SECRET)
+
+
+async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
+    from lkdebug.commands.demo import demo_app
+    from lkdebug.demo.ntp import NtpResponder
+    from lkdebug.demo.server import run_in_thread
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="lkdebug-shots-") as project, run_in_thread() as server, \
+            NtpResponder() as ntp:
+        app = demo_app(server, ntp, Path(project))
+        async with app.run_test(size=size) as pilot:
+
+            async def save(name: str) -> None:
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                written.append(Path(app.save_screenshot(f"{name}.svg", str(folder))))
+
+            await pilot.pause()
+            await save("environment")
+
+            await pilot.press("2")
+            await pilot.pause()
+            await pilot.click("#f-sub")
+            await pilot.press(*"alice")
+            await pilot.click("#f-video-room")
+            await pilot.press(*"standup")
+            await pilot.click("#f-attributes")
+            await pilot.press(*"team=web")
+            await save("builder")
+
+            await pilot.press("escape", "3")
+            await pilot.pause()
+            await pilot.click("#decoder-input")
+            await pilot.press(*"Bearer ")
+            app.query_one("#decoder-input").insert(expired_demo_token(time.time()))
+            await save("decoder")
+
+            await pilot.press("escape", "4")
+            await pilot.pause()
+            await pilot.click("#conn-url")
+            await pilot.press("enter")
+            await save("connectivity")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "screenshots")
+    for path in asyncio.run(capture(folder)):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
