@@ -76,7 +76,7 @@ def span(seconds: float) -> str:
 
 def relative(seconds_from_now: float) -> str:
     """"in 5h 59m", "3 min ago" or "now"; the TUI reuses it for any timestamp."""
-    if not math.isnan(seconds_from_now) and int(round(abs(seconds_from_now))) == 0:
+    if abs(seconds_from_now) < 0.5:
         return "now"
     return f"in {span(seconds_from_now)}" if seconds_from_now > 0 else f"{span(seconds_from_now)} ago"
 
@@ -85,7 +85,7 @@ def describe_time(claim: str, seconds_from_now: float) -> str:
     """A time claim in words: "expired 3 min ago", "valid for 5h 59m more", "not valid for another 2 min"."""
     if math.isnan(seconds_from_now):
         return "not a usable time"
-    now_ish = int(round(abs(seconds_from_now))) == 0
+    now_ish = abs(seconds_from_now) < 0.5
     if claim == "exp":
         return "expires now" if now_ish else (
             f"valid for {span(seconds_from_now)} more" if seconds_from_now > 0 else f"expired {span(seconds_from_now)} ago")
