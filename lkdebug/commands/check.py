@@ -78,8 +78,12 @@ def run(args: argparse.Namespace) -> int:
         return exit_code(report.findings)
     colour = use_colour(sys.stdout)
     print(f"lkdebug check: {report.target_url or '(no LiveKit URL)'}")
+    if args.no_network:
+        report.checks = [c for c in report.checks if c.status is not CheckStatus.SKIP]
     if report.checks:
         print(table(report, colour))
+    if args.no_network:
+        print("Network probes not run (--no-network).")
     print()
     print(findings_text(report.findings, colour))
     print()

@@ -202,6 +202,8 @@ async def diagnose(
     checks = [results[name] for name in CHECK_NAMES]
     for check in checks:
         findings += check.findings
+    if any(f.code == "env.missing" and "LIVEKIT_URL" in f.detail for f in settings.findings):
+        findings = [f for f in findings if f.code != "net.no_url"]  # the env lint said it already
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
 

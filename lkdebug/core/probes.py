@@ -750,7 +750,8 @@ async def probe_server_api(target: Target, api_token: str, timeout: float, now: 
     try:
         async with http_session(timeout, ssl_context) as session:
             client = api.LiveKitAPI(url=target.api_url, token=api_token, session=session, failover=False)
-            response = await client.room.list_rooms(api.ListRoomsRequest())
+            # livekit-api passes timeout=None per request, which lifts the session's timeout: bound it here.
+            response = await asyncio.wait_for(client.room.list_rooms(api.ListRoomsRequest()), timeout)
     except api.ServerError as error:
         return await _api_denied(target, api_token, error, timeout, now, ssl_context, secrets, started)
     except DecodeError as error:
