@@ -236,7 +236,8 @@ def _verdict_lines(decoded: Decoded, reveal: bool, bold, dim) -> str:
     if all((v.status, v.reason) == (verdict.status, verdict.reason) and verdict.accepted for _, v in older):
         lines.append(dim("           other server versions: the same"))
     elif older:
-        lines.append(dim("           other server versions:"))
-        lines += [dim(f"             {server_rules.ERAS[era]}: {v.status} {scrub(v.message, decoded.secrets, reveal)}")
+        lines.append(dim("           other server versions (<the token> is echoed whole by released servers):"))
+        lines += [dim(f"             {server_rules.ERAS[era]}: {v.status} "
+                      f"{scrub(v.message.replace(decoded.raw or '<none>', '<the token>'), decoded.secrets, reveal)}")
                   for era, v in older]
     return "\n".join(lines)
