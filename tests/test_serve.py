@@ -18,6 +18,7 @@ import pytest
 
 from lkdebug import cli
 from lkdebug.commands import serve
+from lkdebug.demo.server import free_port
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_non_loopback_host_without_public_is_refused_in_one_line(host, served, c
 
 
 def test_public_host_is_served_with_a_warning(served, capsys):
-    assert cli.main(["serve", "--host", "0.0.0.0", "--port", str(_free_port()), "--public"]) == 0
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--public"]) == 0
     err = capsys.readouterr().err
     assert "WARNING: serving on 0.0.0.0" in err and "anyone who can reach this port" in err
     assert "--allow-reveal lets them reveal" not in err
@@ -78,12 +79,12 @@ def test_public_host_is_served_with_a_warning(served, capsys):
 
 
 def test_public_warning_names_allow_reveal(served, capsys):
-    assert cli.main(["serve", "--host", "0.0.0.0", "--port", str(_free_port()), "--public", "--allow-reveal"]) == 0
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--public", "--allow-reveal"]) == 0
     assert "--allow-reveal lets them reveal" in capsys.readouterr().err
 
 
 def test_loopback_is_served_without_a_warning(served, capsys):
-    port = _free_port()
+    port = free_port()
     assert cli.main(["serve", "--port", str(port)]) == 0
     err = capsys.readouterr().err
     assert "WARNING" not in err
@@ -99,7 +100,7 @@ def test_port_out_of_range_is_a_usage_error(port, served, capsys):
 
 
 def test_reveal_is_refused_and_points_to_allow_reveal(served, capsys):
-    assert cli.main(["serve", "--reveal", "--port", str(_free_port())]) == cli.ExitCode.USAGE
+    assert cli.main(["serve", "--reveal", "--port", str(free_port())]) == cli.ExitCode.USAGE
     assert "--allow-reveal" in capsys.readouterr().err
     assert served == {}
 
@@ -152,7 +153,7 @@ def test_app_command_survives_the_shell(tmp_path, monkeypatch):
     assert not (tmp_path / "pwned").exists()
 
 
-def _free_port() -> int:
-    from lkdebug.demo.server import free_port
-
-    return free_port()
+@pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", "127.0.0.1"), ("::1", "[::1]"), ("localhost", "localhost"),
+                                                 ("0.0.0.0", socket.gethostname()), ("::", socket.gethostname())])
+def test_the_url_to_open_names_an_address_a_browser_can_reach(host, expected):
+    assert serve.browser_host(host) == expected

@@ -39,6 +39,17 @@ def app_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def browser_host(host: str) -> str:
+    """How a browser names `host` in a URL: 0.0.0.0 and :: listen everywhere but are no address to open."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.is_unspecified:
+        return socket.gethostname()
+    return f"[{host}]" if address.version == 6 else host
+
+
 def check_can_listen(host: str, port: int) -> None:
     """Refuse a busy port or a foreign address in one line, before announcing a URL that will not work.
 
@@ -71,9 +82,8 @@ def run(args: argparse.Namespace) -> int:
             "your LiveKit settings (secrets stay masked" + (", but --allow-reveal lets them reveal them" if args.allow_reveal else "") + ")",
             file=sys.stderr,
         )
-    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
     server = make_server(app_command(args), host=args.host, port=args.port)
-    print(f"lkdebug: open http://{host_in_url}:{args.port} in a browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    print(f"lkdebug: open http://{browser_host(args.host)}:{args.port} in a browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
     server.serve()
     return ExitCode.OK
 
