@@ -287,12 +287,13 @@ class StandInServer:
                 # "silent": hold the connection, read and drop whatever comes, never answer.
                 while await reader.read(65536):
                     pass
-        except (ConnectionError, OSError, ssl.SSLError):
+        except (ConnectionError, OSError, ssl.SSLError, asyncio.CancelledError):
+            # Cancelled when the stand-in stops: this task is the connection's own, nothing awaits it.
             pass
         finally:
             self._raw_connections.discard(writer)
             writer.close()
-            with contextlib.suppress(ConnectionError, OSError, ssl.SSLError):
+            with contextlib.suppress(ConnectionError, OSError, ssl.SSLError, asyncio.CancelledError):
                 await writer.wait_closed()
 
     # ---- HTTP: middleware, as negroni's chain in pkg/service/server.go ------------------------
