@@ -278,3 +278,16 @@ async def test_cancellation_stops_every_probe(ntp):
             await task
         assert time.monotonic() - started < 2
         assert set(asyncio.all_tasks()) - before == set()
+
+
+async def test_localhost_lint_gives_way_when_the_server_answers_there(ntp):
+    from lkdebug.core.envlint import lint_url
+
+    async with StandInServer() as server:
+        settings = settings_for(server.url)
+        settings.findings = lint_url("LIVEKIT_URL", server.url, ".env", container=True)
+        assert "env.url_localhost" in [f.code for f in settings.findings]
+        answered = await run(server.url, ntp, settings=settings)
+    assert "env.url_localhost" not in codes(answered)
+    refused = await run(f"http://127.0.0.1:{refused_port()}", ntp, settings=settings)
+    assert "env.url_localhost" in codes(refused)

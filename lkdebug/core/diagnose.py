@@ -204,6 +204,10 @@ async def diagnose(
         findings += check.findings
     if any(f.code == "env.missing" and "LIVEKIT_URL" in f.detail for f in settings.findings):
         findings = [f for f in findings if f.code != "net.no_url"]  # the env lint said it already
+    if results["tcp"].status is CheckStatus.PASS:
+        # The lint warns that localhost inside a container is the container itself; the server
+        # answered there, so here it is right (both run in the same container or network).
+        findings = [f for f in findings if f.code != "env.url_localhost"]
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
 
