@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.lazy import Lazy
 from textual.reactive import var
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
@@ -28,14 +27,17 @@ from lkdebug.tui.messages import (
     TestOnServer,
     TokenChanged,
 )
-from lkdebug.tui.palette import LkDebugCommands
-from lkdebug.tui.panes.builder import BuilderPane
-from lkdebug.tui.panes.connectivity import ConnectivityPane
-from lkdebug.tui.panes.decoder import DecoderPane
 from lkdebug.tui.panes.environment import EnvironmentPane
+from lkdebug.tui.widgets.deferred import Deferred
 from lkdebug.tui.widgets.findings import counts
 from lkdebug.tui.widgets.header import TargetHeader, target_text
-from lkdebug.tui.widgets.help import HelpScreen, bindings_markdown, help_for
+
+def _lkdebug_commands():
+    # A callable, as Textual's own system provider is: textual.command loads when the palette opens.
+    from lkdebug.tui.palette import LkDebugCommands
+
+    return LkDebugCommands
+
 
 # Tab id (the CLI's --tab names) -> label.
 TABS = {"env": "Environment", "builder": "Builder", "decoder": "Decoder", "connectivity": "Connectivity"}
@@ -46,7 +48,7 @@ class LkDebugApp(App[int]):
     # Below 110 columns the Builder stacks its preview under the form.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     TITLE = "lkdebug"
-    COMMANDS = App.COMMANDS | {LkDebugCommands}
+    COMMANDS = App.COMMANDS | {_lkdebug_commands}
     BINDINGS = [
         Binding("1", "show_tab('env')", "Env", id="tab-env", show=False),
         Binding("2", "show_tab('builder')", "Builder", id="tab-builder", show=False),
@@ -108,12 +110,13 @@ class LkDebugApp(App[int]):
         with TabbedContent(initial=self._initial_tab, id="tabs"):
             with TabPane(self._label("env"), id="env"):
                 yield EnvironmentPane()
+            # Hidden tabs: their modules (and pyjwt, aiohttp...) load after the first frame.
             with TabPane(self._label("builder"), id="builder"):
-                yield Lazy(BuilderPane())
+                yield Deferred("lkdebug.tui.panes.builder", "BuilderPane")
             with TabPane(self._label("decoder"), id="decoder"):
-                yield Lazy(DecoderPane(initial=self._initial_token))
+                yield Deferred("lkdebug.tui.panes.decoder", "DecoderPane", initial=self._initial_token)
             with TabPane(self._label("connectivity"), id="connectivity"):
-                yield Lazy(ConnectivityPane())
+                yield Deferred("lkdebug.tui.panes.connectivity", "ConnectivityPane")
         yield Footer()
 
     def _label(self, tab: str) -> str:
@@ -148,14 +151,22 @@ class LkDebugApp(App[int]):
         self.query_one(TabbedContent).query_one(Tabs).focus()
 
     @on(TabbedContent.TabActivated)
-    def _mask_on_leave(self) -> None:
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
         self.reveal = False
+        # Focus the pane's scrolling area (not a text field), so its keys work and 1-4 still switch.
+        for target in event.pane.query(".tab-focus").results():
+            target.focus()
+            break
 
     @on(FindingsChanged)
     def _count_findings(self, message: FindingsChanged) -> None:
+        if self._counts.get(message.tab) == counts(message.findings):
+            return  # unchanged: relabelling would cost a layout pass on every keystroke
         self._counts[message.tab] = counts(message.findings)
-        self.query_one(TabbedContent).get_tab(message.tab).label = self._label(message.tab)
+        # A pane may report while the app is shutting down and the tabs are already gone.
+        for tabs in self.query(TabbedContent):
+            tabs.get_tab(message.tab).label = self._label(message.tab)
 
     # Shared actions (bindings and the command palette)
 
@@ -167,6 +178,8 @@ class LkDebugApp(App[int]):
         self.notify("Secrets and signatures shown" if self.reveal else "Secrets masked", timeout=2)
 
     def action_help(self) -> None:
+        from lkdebug.tui.widgets.help import HelpScreen, bindings_markdown, help_for
+
         title, body = help_for(self.focused)
         self.push_screen(HelpScreen(title, body + bindings_markdown(self.screen)))
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, SelectionList, Static
 
@@ -22,7 +22,7 @@ from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.model import Settings
 from lkdebug.tui.lk_command import lk_token_create
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
-from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.findings import FindingsView, findings_text
 from lkdebug.tui.widgets.jwt import jwt_text
 
 # Claims the minter sets (iss, times, jti) or LiveKit services set; not form fields.
@@ -127,11 +127,14 @@ class BuilderPane(Horizontal):
         self._grants = {g.path: g for g in form_grants()}
         self._token: str | None = None
         self._lk_command: str | None = None
+        self._errors: dict[str, str | None] = {}
+        self._shown: dict[str, str] = {}
+        self._heights: dict[str, tuple[int, int]] = {}
 
     # The form
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="builder-form"):
+        with VerticalScroll(id="builder-form", classes="tab-focus"):
             for group, title in GROUPS.items():
                 if group == "jwt":
                     continue  # its one form field, the identity, leads the participant section
@@ -169,27 +172,30 @@ class BuilderPane(Horizontal):
             fields = [g for g in fields if g.json_name != "room"]
             yield from self._checks(checks)
             checks = []
-        yield from self._fields(fields)
-        if group == "participant":
-            yield self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+        yield from self._fields(fields, ttl=group == "participant")
         yield from self._checks(checks)
 
-    def _fields(self, grants: list[Grant]) -> ComposeResult:
-        for g in grants:
-            label = "identity" if g.path == "sub" else g.json_name
-            if g.type == "tristate":
-                widget: Widget = GrantSelect(
-                    [(f"default ({g.default_label})", "default"), ("true", "true"), ("false", "false")],
-                    value="default", allow_blank=False, compact=True, id=field_id(g.path),
-                )
-            elif g.choices and g.type == "str":
-                widget = GrantSelect([(c, c) for c in g.choices], prompt=f"{g.default_label} (default)",
-                                     compact=True, id=field_id(g.path))
-            elif g.choices:
-                widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
-            else:
-                widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
-            yield self._row(label, widget, grant_help(g), field_id(g.path))
+    def _fields(self, grants: list[Grant], ttl: bool = False) -> ComposeResult:
+        """One grid per group (label | widget, the error under both): no container per row,
+        because every layout pass (one per keystroke in a field) walks every widget."""
+        with Grid(classes="fields"):
+            for g in grants:
+                label = "identity" if g.path == "sub" else g.json_name
+                if g.type == "tristate":
+                    widget: Widget = GrantSelect(
+                        [(f"default ({g.default_label})", "default"), ("true", "true"), ("false", "false")],
+                        value="default", allow_blank=False, compact=True, id=field_id(g.path),
+                    )
+                elif g.choices and g.type == "str":
+                    widget = GrantSelect([(c, c) for c in g.choices], prompt=f"{g.default_label} (default)",
+                                         compact=True, id=field_id(g.path))
+                elif g.choices:
+                    widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
+                else:
+                    widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
+                yield from self._row(label, widget, grant_help(g), field_id(g.path))
+            if ttl:
+                yield from self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
 
     def _checks(self, checks: list[Grant]) -> ComposeResult:
         if checks:
@@ -212,14 +218,11 @@ class BuilderPane(Horizontal):
         return g.default_label if g.default_label != "(none)" else ""
 
     @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> Widget:
+    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> ComposeResult:
         widget.help = help
-        row = Vertical(
-            Horizontal(Label(label, classes="field-label"), widget, classes="field"),
-            Static(id=f"{ident}-error", classes="field-error"),
-            classes="field-row",
-        )
-        return row
+        yield Label(label, classes="field-label")
+        yield widget
+        yield Static(id=f"{ident}-error", classes="field-error")
 
     # Reading the form
 
@@ -286,10 +289,32 @@ class BuilderPane(Horizontal):
         return value if value not in ("", [], {}) else None
 
     def _mark(self, ident: str, error: str | None) -> None:
+        # Only on a change: every widget update costs a layout pass, and this runs per keystroke.
+        if self._errors.get(ident) == error:
+            return
+        self._errors[ident] = error
         self.query_one(f"#{ident}").set_class(bool(error), "-invalid")
         message = self.query_one(f"#{ident}-error", Static)
         message.update(Text(f"✗ {error}", style="bold red") if error else "")
         message.display = bool(error)
+
+    def _show(self, ident: str, content: Text | str) -> None:
+        """Update a preview part, with a layout pass only when its height changes.
+
+        A layout pass arranges the whole screen (the form has ~150 widgets); typing into a field
+        mostly changes characters, not line counts, so most keystrokes only repaint.
+        """
+        key = content.markup if isinstance(content, Text) else content
+        if self._shown.get(ident) == key:
+            return
+        self._shown[ident] = key
+        widget = self.query_one(f"#{ident}", Static)
+        width = widget.content_region.width
+        text = content if isinstance(content, Text) else Text(content)
+        lines = len(text.wrap(self.app.console, width)) if width and text else 0
+        same_height = width > 0 and self._heights.get(ident) == (width, lines)
+        self._heights[ident] = (width, lines)
+        widget.update(content, layout=not same_height)
 
     # The preview
 
@@ -340,18 +365,18 @@ class BuilderPane(Horizontal):
             metadata=kwargs["metadata"], attributes=kwargs["attributes"], valid_for=kwargs["valid_for"],
         )
         reveal = self.app.reveal
-        self.query_one("#builder-status", Static).update(status)
-        self.query_one("#builder-jwt", Static).update(jwt_text(self._token, reveal) if self._token else "")
+        self._show("builder-status", status)
+        self._show("builder-jwt", jwt_text(self._token, reveal) if self._token else "")
         payload = Text("payload ", style="bold")
         payload.append_text(JSON(json.dumps(claims)).text)
-        self.query_one("#builder-payload", Static).update(payload)
+        self._show("builder-payload", payload)
         header = Text("header  ", style="bold")
         header.append_text(JSON(json.dumps({"alg": "HS256", "typ": "JWT"})).text)
-        self.query_one("#builder-header", Static).update(header)
-        self.query_one("#builder-findings", FindingsView).show(findings)
+        self._show("builder-header", header)
+        self._show("builder-findings", findings_text(findings))
         lk_line = Text("lk      ", style="bold")
         lk_line.append(self._lk_command, style="dim")
-        self.query_one("#builder-lk-line", Static).update(lk_line)
+        self._show("builder-lk-line", lk_line)
         self.post_message(FindingsChanged("builder", list(findings)))
         self.post_message(TokenChanged("builder", self._token, self._lk_command))
 

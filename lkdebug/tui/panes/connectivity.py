@@ -55,7 +55,7 @@ class ConnectivityPane(Vertical):
             yield Select(TOKEN_CHOICES, value="settings", allow_blank=False, compact=True, id="conn-token")
             yield Button("Run", id="conn-run", compact=True)
         yield DataTable(id="conn-checks", cursor_type="row", zebra_stripes=True)
-        with VerticalScroll(id="conn-result"):
+        with VerticalScroll(id="conn-result", classes="tab-focus"):
             yield Static(IDLE, id="conn-status")
             yield Static(id="conn-clock")
             yield FindingsView(id="conn-findings")

@@ -63,7 +63,7 @@ class DecoderPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DecoderInput(self._initial, id="decoder-input", soft_wrap=True, show_line_numbers=False)
-        with VerticalScroll(id="decoder-result"):
+        with VerticalScroll(id="decoder-result", classes="tab-focus"):
             yield Static(id="decoder-verdict")
             yield Static(id="decoder-summary")
             yield DataTable(id="decoder-claims", cursor_type="row", zebra_stripes=True)

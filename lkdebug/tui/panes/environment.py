@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from lkdebug.core.model import Settings
 from lkdebug.core.redact import mask_value
@@ -61,19 +63,19 @@ class EnvironmentPane(VerticalScroll):
     )
     BINDINGS = [Binding("r", "app.reload_settings", "Reload", id="env-reload")]
 
+    def __init__(self) -> None:
+        super().__init__(classes="tab-focus")
+
     def compose(self) -> ComposeResult:
         yield Static(id="env-banner")
         yield Static("Sources", classes="section-title")
         yield Static(id="env-sources")
         yield Static("Variables", classes="section-title")
-        yield DataTable(id="env-variables", cursor_type="row", zebra_stripes=True)
+        yield Static(id="env-variables")
         yield Static("Findings", classes="section-title")
         yield FindingsView(id="env-findings")
 
     def on_mount(self) -> None:
-        table = self.query_one("#env-variables", DataTable)
-        # The value goes last: it is the long one, and the issues must stay visible at 80 columns.
-        table.add_columns("Variable", "Source", "Len", "Issues", "Value")
         self._watched: dict[str, tuple[int, int] | None] = {}
         self.watch(self.app, "settings", self._show)
         self.watch(self.app, "reveal", lambda: self._show(self.app.settings))
@@ -112,8 +114,14 @@ class EnvironmentPane(VerticalScroll):
             sources.append(", ".join(names), style="dim")
         self.query_one("#env-sources", Static).update(sources or Text("none", style="dim"))
 
-        table = self.query_one("#env-variables", DataTable)
-        table.clear()
+        # A Rich table in a Static, not a DataTable: it wraps cells to fit 80 columns instead of
+        # scrolling sideways, and costs nothing before the first frame.
+        table = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
+        table.add_column("Variable", no_wrap=True)
+        table.add_column("Source", overflow="fold")
+        table.add_column("Len", justify="right")
+        table.add_column("Value", overflow="fold", ratio=2)
+        table.add_column("Issues", ratio=1)
         for variable in settings.variables:
             # The winner is bold; a value another source overrides is struck through and says so.
             style = "bold" if variable.wins else "dim strike"
@@ -122,9 +130,10 @@ class EnvironmentPane(VerticalScroll):
                 Text(variable.name, style=style),
                 display_path(variable.source),
                 str(len(variable.value)),
-                Text(issues, style="yellow" if variable.issues else "dim"),
                 Text(mask_value(variable.name, variable.value, reveal), style=style),
+                Text(issues, style="yellow" if variable.issues else "dim"),
             )
+        self.query_one("#env-variables", Static).update(table if settings.variables else Text("none", style="dim"))
         self.query_one("#env-findings", FindingsView).show(settings.findings)
         self.post_message(FindingsChanged("env", list(settings.findings)))
         self._watched = {
@@ -135,4 +144,4 @@ class EnvironmentPane(VerticalScroll):
         changed = any(_stat(path) != before for path, before in self._watched.items())
         if changed:
             self._watched = {path: _stat(path) for path in self._watched}
-            self.app.run_action("reload_settings")
+            self.app.action_reload_settings()

@@ -7,7 +7,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Markdown
 
 GENERAL_HELP = """\
 **lkdebug** finds why a LiveKit client cannot connect.
@@ -50,5 +49,7 @@ class HelpScreen(ModalScreen[None]):
         self._markdown = f"## {title}\n\n{body}"
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # markdown-it loads on the first F1, not at startup
+
         with VerticalScroll(id="help-dialog"):
             yield Markdown(self._markdown)

@@ -1,0 +1,160 @@
+"""TUI figures: time to first frame and peak memory against a one-widget Textual app, and the
+Builder's keystroke-to-preview latency. Standalone; prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200]
+
+Targets (issue): first frame <= 1.3x the minimal app; keystroke to preview median < 16 ms;
+peak memory <= 1.5x the minimal app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each child prints one JSON line when its first screen is ready: the wall-clock time then,
+# heavy modules loaded so far, and (after every lazy tab mounted) its peak RSS.
+_REPORT = r"""
+import json, resource, sys, time
+async def auto_pilot(pilot):
+    ready = time.time()
+    heavy = sorted({m.split(".")[0] for m in sys.modules} & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
+    first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    await pilot.pause(1.0)  # let the deferred tabs mount before the second memory reading
+    await pilot.app.workers.wait_for_complete()
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"ready": ready, "heavy_at_first_frame": heavy, "first_rss_kib": first_rss,
+                      "peak_rss_kib": rss_kib}), flush=True)
+    pilot.app.exit()
+"""
+
+MINIMAL = _REPORT + r"""
+from textual.app import App
+from textual.widgets import Static
+
+class Minimal(App):
+    def compose(self):
+        yield Static("hello")
+
+Minimal().run(headless=True, size=(80, 24), auto_pilot=auto_pilot)
+"""
+
+# The real `lkdebug` path (cli parser, settings discovery, the app), headless.
+LKDEBUG = _REPORT + r"""
+from lkdebug.cli import build_parser
+from lkdebug.commands.common import settings_from_args
+args = build_parser().parse_args(["tui", "--dir", sys.argv[1]])
+settings = settings_from_args(args)
+from lkdebug.tui.app import LkDebugApp
+LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
+    headless=True, size=(80, 24), auto_pilot=auto_pilot)
+"""
+
+
+def _child(code: str, project: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    start = time.time()
+    out = subprocess.run([sys.executable, "-c", code, project], capture_output=True, text=True, env=env,
+                         cwd=project, timeout=120)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
+    if line is None:
+        raise RuntimeError(f"child failed: {out.stderr[-2000:]}")
+    result = json.loads(line)
+    result["first_frame_ms"] = (result["ready"] - start) * 1000
+    return result
+
+
+def startup(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as project:
+        Path(project, ".env.local").write_text(
+            "LIVEKIT_URL=wss://bench.example\nLIVEKIT_API_KEY=APIbenchFAKE\n"
+            "LIVEKIT_API_SECRET=bench-secret-FAKE-0123456789abcdef0123\n"
+        )
+        _child(MINIMAL, project), _child(LKDEBUG, project)  # warm the file cache
+        minimal, lkdebug = [], []
+        for _ in range(runs):  # interleaved so drift affects both alike
+            minimal.append(_child(MINIMAL, project))
+            lkdebug.append(_child(LKDEBUG, project))
+    m_ms = statistics.median(r["first_frame_ms"] for r in minimal)
+    l_ms = statistics.median(r["first_frame_ms"] for r in lkdebug)
+    m_rss = statistics.median(r["peak_rss_kib"] for r in minimal) / 1024
+    l_rss = statistics.median(r["peak_rss_kib"] for r in lkdebug) / 1024
+    l_first = statistics.median(r["first_rss_kib"] for r in lkdebug) / 1024
+    print(f"time to first frame (median of {runs}, process start to first screen ready):")
+    print(f"  minimal one-widget app  {m_ms:7.1f} ms")
+    print(f"  lkdebug (env tab)       {l_ms:7.1f} ms   ratio {l_ms / m_ms:.2f}x  (target <= 1.3x)")
+    print(f"  heavy modules loaded at lkdebug's first frame: {lkdebug[0]['heavy_at_first_frame'] or 'none'}")
+    print("peak memory (RSS):")
+    print(f"  minimal one-widget app  {m_rss:7.1f} MiB")
+    print(f"  lkdebug, first frame    {l_first:7.1f} MiB   ratio {l_first / m_rss:.2f}x")
+    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.5x;"
+          " the Builder's mint imports PyJWT, which loads cryptography)")
+
+
+async def keystrokes(count: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from textual import events
+
+    from lkdebug.core.model import KnownKey, Setting, Settings
+    from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+    from lkdebug.tui.app import LkDebugApp
+    from lkdebug.tui.panes.builder import BuilderPane
+
+    settings = Settings(
+        url=Setting("LIVEKIT_URL", "wss://bench.example", "bench"),
+        api_key=Setting("LIVEKIT_API_KEY", DEMO_API_KEY, "bench"),
+        api_secret=Setting("LIVEKIT_API_SECRET", DEMO_API_SECRET, "bench"),
+        known_keys=[KnownKey(DEMO_API_KEY, DEMO_API_SECRET, "bench")],
+    )
+    app = LkDebugApp(settings, now=lambda: 1768478400.0)
+    to_state: list[float] = []
+    round_trip: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        pane = app.query_one(BuilderPane)
+        field = app.query_one("#f-sub")
+        field.focus()
+        await pilot.pause()
+        for index in range(count):
+            char = "abcdefghij"[index % 10]
+            before = pane._token
+            start = time.perf_counter()
+            field.post_message(events.Key(char, char))
+            while pane._token == before:  # the preview holds a token for the new identity
+                await asyncio.sleep(0)
+            to_state.append((time.perf_counter() - start) * 1000)
+            await pilot.pause()  # let the frame paint before the next key
+        for index in range(min(count, 50)):
+            start = time.perf_counter()
+            await pilot.press("abcdefghij"[index % 10])
+            round_trip.append((time.perf_counter() - start) * 1000)
+    q = statistics.quantiles(to_state, n=20)
+    print(f"builder keystroke -> preview updated ({count} keys, identity field, 120x36):")
+    print(f"  median {statistics.median(to_state):.1f} ms, p95 {q[18]:.1f} ms, max {max(to_state):.1f} ms (target median < 16 ms)")
+    print(f"  Pilot press round trip incl. repaint (50 keys): median {statistics.median(round_trip):.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keys", type=int, default=200)
+    args = parser.parse_args()
+    startup(args.runs)
+    asyncio.run(keystrokes(args.keys))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""TUI fixtures: injected Settings with fake keys and a frozen clock, so nothing from the machine leaks in."""
+
+from __future__ import annotations
+
+import pytest
+
+from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
+from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from tests.conftest import FROZEN_NOW
+
+
+def fake_settings(url: str = "wss://fake-project.livekit.cloud") -> Settings:
+    source = "/project/.env.local"
+    return Settings(
+        url=Setting("LIVEKIT_URL", url, ".env.local"),
+        api_key=Setting("LIVEKIT_API_KEY", DEMO_API_KEY, ".env.local"),
+        api_secret=Setting("LIVEKIT_API_SECRET", DEMO_API_SECRET, ".env.local"),
+        sources=[
+            Source("process", "process environment", True),
+            Source("dotenv", source, True),
+            Source("dotenv", "/project/.env", False),
+        ],
+        variables=[
+            Variable("LIVEKIT_URL", url, source, note="wins: .env.local overrides .env"),
+            Variable("LIVEKIT_URL", "ws://localhost:7880", "/project/.env", wins=False),
+            Variable("LIVEKIT_API_KEY", DEMO_API_KEY, source),
+            Variable("LIVEKIT_API_SECRET", DEMO_API_SECRET, source),
+        ],
+        known_keys=[KnownKey(DEMO_API_KEY, DEMO_API_SECRET, ".env.local")],
+        findings=[
+            Finding("env.conflict", Severity.WARNING, "env", "LIVEKIT_URL is set in two files",
+                    ".env says ws://localhost:7880; .env.local wins", "Remove the one you do not mean."),
+        ],
+    )
+
+
+def make_app(settings: Settings | None = None, **kwargs):
+    from lkdebug.tui.app import LkDebugApp
+
+    return LkDebugApp(fake_settings() if settings is None else settings, now=lambda: FROZEN_NOW, **kwargs)
+
+
+def token(now: float = FROZEN_NOW, valid_for: float = 3600, **video) -> str:
+    from lkdebug.core.token import build_claims, mint
+
+    grant = {"roomJoin": True, "room": "standup", **video}
+    return mint(build_claims(api_key=DEMO_API_KEY, identity="alice", video=grant, valid_for=valid_for, now=now),
+                DEMO_API_SECRET)
+
+
+@pytest.fixture
+def app():
+    return make_app()

@@ -1,0 +1,99 @@
+"""Connectivity against the stand-in server and NTP responder on loopback (never the internet)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from lkdebug.core.model import CheckStatus
+from lkdebug.demo.ntp import NtpResponder
+from lkdebug.demo.server import StandInConfig, run_in_thread
+from lkdebug.tui.widgets.findings import counts
+
+from .conftest import fake_settings, make_app
+
+
+@pytest.fixture
+def stand_in():
+    with run_in_thread() as server, NtpResponder() as ntp:
+        yield server, ntp
+
+
+def app_on(server, ntp):
+    """The app on the stand-in; it checks tokens with the real clock, so the app uses it too."""
+    from lkdebug.tui.app import LkDebugApp
+
+    return LkDebugApp(fake_settings(url=server.url.replace("http://", "ws://")), now=time.time,
+                      ntp_servers=[ntp.address])
+
+
+async def test_a_probe_run_fills_the_table(stand_in):
+    app = app_on(*stand_in)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.query_one("#conn-checks")
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert {"url", "tcp", "http", "validate", "websocket", "ntp", "server_clock"} <= set(rows)
+        assert "pass" in rows["validate"] and "pass" in rows["ntp"]
+        assert "offset" in str(app.query_one("#conn-clock").render())
+        assert app.last_diagnosis is not None
+        assert counts(app.last_diagnosis.findings)[0] == 0
+
+
+async def test_the_builder_token_is_tested_on_the_server(stand_in):
+    app = app_on(*stand_in)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("ctrl+t")  # no identity or room: the server says so
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.query_one("#conn-token").value == "builder"
+        validate = next(c for c in app.last_diagnosis.checks if c.name == "validate")
+        assert validate.status is CheckStatus.FAIL
+        assert "✗" in str(app.query_one("#tabs").get_tab("connectivity").label)
+
+
+async def test_escape_cancels_a_slow_run_and_the_ui_stays_responsive():
+    with run_in_thread(StandInConfig(delay=30)) as server, NtpResponder(silent=True) as ntp:
+        app = app_on(server, ntp)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("4")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert "run" in str(app.query_one("#conn-checks").get_row_at(0)[1])
+            await pilot.press("2")  # switching tabs works while the probes run
+            assert app.query_one("#tabs").active == "builder"
+            await pilot.press("4")
+            await pilot.pause()
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Cancelled" in str(app.query_one("#conn-status").render())
+
+
+async def test_a_crashing_probe_run_never_ends_the_app(monkeypatch):
+    import lkdebug.core.diagnose
+
+    async def broken(*args, **kwargs):
+        await asyncio.sleep(0)
+        raise RuntimeError("probe exploded")
+
+    monkeypatch.setattr(lkdebug.core.diagnose, "diagnose", broken)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert "probe exploded" in str(app.query_one("#conn-findings").render())

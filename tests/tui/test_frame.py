@@ -1,0 +1,133 @@
+"""The frame: header, tab switching, tab counts, reveal/mask, F1 help, palette, copy."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from lkdebug.core.model import Settings
+from lkdebug.demo import DEMO_API_SECRET
+from lkdebug.tui.widgets.help import HelpScreen
+
+from .conftest import FROZEN_NOW, make_app, token
+
+
+def label(app, tab: str) -> str:
+    return str(app.query_one(TabbedContent).get_tab(tab).label)
+
+
+async def test_header_names_target_and_masks_key(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        header = str(app.query_one("#target").render())
+        assert "wss://fake-project.livekit.cloud" in header
+        assert "APIdem…" in header and ".env.local" in header
+        assert DEMO_API_SECRET not in header
+
+
+async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        tabs = app.query_one(TabbedContent)
+        await pilot.press("3")
+        assert tabs.active == "decoder"
+        await pilot.press("2")
+        assert tabs.active == "builder"
+        await pilot.pause()
+        app.query_one("#f-sub").focus()
+        await pilot.press("4")  # typed into the identity field
+        assert tabs.active == "builder"
+        await pilot.press("escape", "4")
+        assert tabs.active == "connectivity"
+
+
+async def test_tab_labels_count_errors_and_warnings(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "!1" in label(app, "env")
+        assert "✗" not in label(app, "decoder")
+        await pilot.press("3")
+        await pilot.pause()
+        app.query_one("#decoder-input").load_text(token(now=FROZEN_NOW - 7200))
+        await pilot.pause()
+        assert "✗" in label(app, "decoder")
+        app.query_one("#decoder-input").load_text(token())
+        await pilot.pause()
+        assert "✗" not in label(app, "decoder")
+
+
+async def test_no_settings_points_to_the_demo():
+    app = make_app(Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "lkdebug demo" in str(app.query_one("#env-banner").render())
+        assert "no LiveKit settings found" in str(app.query_one("#target").render())
+
+
+async def test_reveal_shows_secret_then_leaving_the_tab_masks_it(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#env-variables")
+        assert not any(DEMO_API_SECRET in str(cell) for cell in table.get_row_at(3))
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.reveal
+        assert any(DEMO_API_SECRET in str(cell) for cell in table.get_row_at(3))
+        await pilot.press("2")
+        await pilot.pause()
+        assert not app.reveal
+
+
+async def test_f1_explains_the_focused_grant(app):
+    from lkdebug.core.grants import grant
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        app.query_one("#f-video-roomAdmin").focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert grant("video.roomAdmin").meaning in app.screen._markdown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_lkdebug_commands_beside_textuals(app):
+    from textual.app import App
+
+    from lkdebug.tui.palette import COMMANDS, LkDebugCommands
+
+    assert App.COMMANDS <= app.COMMANDS and LkDebugCommands in app.COMMANDS
+    titles = {title for title, _, _ in COMMANDS}
+    assert {"Copy token", "Decode clipboard", "Run checks", "Export report", "Reveal / mask secrets",
+            "Reload settings"} <= titles
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _, _, action in COMMANDS:
+            assert hasattr(app, f"action_{action}"), action
+
+
+async def test_copy_puts_the_token_in_the_clipboard_and_the_toast_hides_it(app, monkeypatch):
+    toasts: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: toasts.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("ctrl+y")
+        copied = app.tokens["builder"]
+        assert copied and app.clipboard == copied
+        assert toasts and f"{len(copied)} characters" in toasts[-1]
+        assert all(copied not in t and copied.split(".")[2] not in t for t in toasts)
+        await pilot.press("ctrl+g")
+        assert app.clipboard.startswith("lk token create")
+        assert DEMO_API_SECRET not in app.clipboard
+
+
+async def test_decode_clipboard_opens_what_was_copied(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("ctrl+y")
+        app.action_decode_clipboard()
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "decoder"
+        assert app.query_one("#decoder-input").text == app.clipboard

@@ -1,0 +1,189 @@
+"""One Pilot test (or a few) per tab: the pane renders what the core says, on every change."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lkdebug.core import server_rules
+from lkdebug.core.model import Setting
+
+from .conftest import FROZEN_NOW, fake_settings, make_app, token
+
+
+def claims_of(raw: str) -> dict:
+    return server_rules.parse_unverified(raw).claims
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+# Decoder
+
+
+async def test_typing_in_the_decoder_updates_the_verdict(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        assert "Paste a token" in text_of(app, "#decoder-verdict")
+        app.query_one("#decoder-input").focus()
+        await pilot.press(*"Bearer ")
+        app.query_one("#decoder-input").insert(token(now=FROZEN_NOW - 7200))
+        await pilot.pause()
+        verdict = text_of(app, "#decoder-verdict")
+        assert "401" in verdict and "token is expired" in verdict
+        assert "<signature hidden>" in verdict  # the v1.13 body echoes the token
+        assert "Bearer" in text_of(app, "#decoder-summary")  # what was stripped
+        app.query_one("#decoder-input").clear()
+        app.query_one("#decoder-input").insert(token())
+        await pilot.pause()
+        assert "200 success" in text_of(app, "#decoder-verdict")
+        summary = text_of(app, "#decoder-summary")
+        assert "valid" in summary and "APIdem" in summary
+
+
+async def test_decoder_explains_each_claim_from_the_grant_table(app):
+    from lkdebug.core.grants import grant
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        app.query_one("#decoder-input").load_text(token())
+        await pilot.pause()
+        table = app.query_one("#decoder-claims")
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert rows["video.roomJoin"] == grant("video.roomJoin").meaning
+        assert "sub" in rows and "exp" in rows
+
+
+async def test_decoder_opens_with_the_token_given_on_the_command_line():
+    app = make_app(tab="decoder", token=token(now=FROZEN_NOW - 7200))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert "token is expired" in text_of(app, "#decoder-verdict")
+
+
+async def test_not_a_token_says_what_it_looks_like(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        app.query_one("#decoder-input").load_text("[object Promise]")
+        await pilot.pause()
+        assert "not a token" in text_of(app, "#decoder-verdict")
+
+
+# Builder
+
+
+async def test_a_builder_checkbox_changes_the_payload(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        assert "roomAdmin" not in claims_of(app.tokens["builder"])["video"]
+        await pilot.click("#f-video-roomAdmin")
+        await pilot.pause()
+        assert claims_of(app.tokens["builder"])["video"]["roomAdmin"] is True
+        assert "roomAdmin" in text_of(app, "#builder-payload")
+
+
+async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        for field, text in (("#f-sub", "alice"), ("#f-video-room", "standup"), ("#f-attributes", "team=web")):
+            await pilot.click(field)
+            await pilot.press(*text)
+        await pilot.pause()
+        claims = claims_of(app.tokens["builder"])
+        assert claims["sub"] == "alice" and claims["video"]["room"] == "standup"
+        assert claims["attributes"] == {"team": "web"}
+        assert "200 success" in text_of(app, "#builder-status")
+        assert "--identity alice --room standup --join" in app.lk_command
+        assert "--attribute team=web" in app.lk_command
+
+
+async def test_invalid_builder_input_marks_the_field_and_says_why(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        ttl = app.query_one("#f-ttl")
+        ttl.value = "5x"
+        app.query_one("#f-attributes").value = "team"
+        await pilot.pause()
+        assert ttl.has_class("-invalid")
+        assert app.query_one("#f-attributes").has_class("-invalid")
+        assert "key=value" in text_of(app, "#f-attributes-error")
+        assert text_of(app, "#f-ttl-error").startswith("✗")
+        assert "2 field(s) need fixing" in text_of(app, "#builder-status")
+        assert app.tokens["builder"] is None
+        ttl.value = "10m"
+        app.query_one("#f-attributes").value = "team=web"
+        await pilot.pause()
+        assert not ttl.has_class("-invalid")
+        claims = claims_of(app.tokens["builder"])
+        assert claims["exp"] - claims["nbf"] == 600
+
+
+async def test_builder_sends_its_token_to_the_decoder(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#decoder-input").text == app.tokens["builder"]
+
+
+# Environment
+
+
+async def test_environment_shows_sources_variables_and_which_value_wins(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        sources = text_of(app, "#env-sources")
+        assert "/project/.env.local" in sources and "not found" in sources
+        table = app.query_one("#env-variables")
+        loser = [str(c) for c in table.get_row_at(1)]
+        assert loser[0] == "LIVEKIT_URL" and loser[3] == "overridden"
+        assert "env.conflict" in text_of(app, "#env-findings")
+
+
+async def test_environment_reloads_when_a_watched_file_changes(tmp_path):
+    env_file = tmp_path / ".env.local"
+    env_file.write_text("LIVEKIT_URL=wss://one.example\n")
+    loads = []
+
+    def load():
+        loads.append(1)
+        settings = fake_settings(url=f"wss://reloaded-{len(loads)}.example")
+        return dataclasses.replace(settings, sources=[dataclasses.replace(settings.sources[1], path=str(env_file))])
+
+    app = make_app(load(), load_settings=load)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        env_file.write_text("LIVEKIT_URL=wss://two.example\n# edited\n")
+        for _ in range(30):  # the poll runs every second
+            await pilot.pause(0.1)
+            if len(loads) > 1:
+                break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(loads) == 2
+        assert "reloaded-2" in text_of(app, "#target")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "reloaded-3" in text_of(app, "#target")
+
+
+async def test_a_failing_reload_is_a_message_not_a_crash(app):
+    def broken():
+        raise OSError("permission denied: .env.local")
+
+    app = make_app(load_settings=broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.settings.url == Setting("LIVEKIT_URL", "wss://fake-project.livekit.cloud", ".env.local")
