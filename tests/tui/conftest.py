@@ -51,3 +51,14 @@ def token(now: float = FROZEN_NOW, valid_for: float = 3600, **video) -> str:
 @pytest.fixture
 def app():
     return make_app()
+
+
+async def settle(pilot) -> None:
+    """Wait until the deferred tabs are mounted (they load right after the first frame)."""
+    from lkdebug.tui.widgets.deferred import Deferred
+
+    for _ in range(200):
+        if not pilot.app.query(Deferred):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()

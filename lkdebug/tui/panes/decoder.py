@@ -16,9 +16,10 @@ from textual.widgets import DataTable, Static, TextArea
 
 from lkdebug.core.grants import GRANT_OBJECTS, grant
 from lkdebug.core.model import Settings
+from lkdebug.core.redact import mask_token
 from lkdebug.core.server_rules import ERAS
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
-from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.findings import FindingsView, findings_text
 from lkdebug.tui.widgets.jwt import jwt_text
 
 _STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
@@ -60,6 +61,7 @@ class DecoderPane(Vertical):
         super().__init__()
         self._initial = initial
         self._decoded = None
+        self._shown: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield DecoderInput(self._initial, id="decoder-input", soft_wrap=True, show_line_numbers=False)
@@ -132,12 +134,7 @@ class DecoderPane(Vertical):
                 verdict.append(f"✗ a current server answers {v.status}: ", style="bold red")
                 verdict.append(decoded.verdict_message(v.era, reveal) or "", style="bold")
             if decoded.verdict_assumes:
-                summary.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
-            for era, ov in decoded.eras.items():
-                if era != v.era and ov.message != v.message:
-                    # Older wordings echo the same token; once is enough to read.
-                    message = (decoded.verdict_message(era, True) or "").replace(decoded.raw, "<token>")
-                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {message}", style="dim")
+                verdict.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
         if decoded.raw is not None:
             if decoded.stripped:
                 summary.append("\nstripped: " + ", ".join(decoded.stripped), style="cyan")
@@ -155,14 +152,25 @@ class DecoderPane(Vertical):
                     summary.append(f"\n{name}: ", style="bold")
                     summary.append(f"{time_info['iso']}  ")
                     summary.append(str(time_info["relative"]), style="italic")
-        self.query_one("#decoder-verdict", Static).update(verdict)
-        self.query_one("#decoder-summary", Static).update(Text("\n").join(
-            [line for line in summary.split("\n") if line.plain]
-        ) if summary.plain else "")
+        if decoded.verdict is not None:
+            v = decoded.verdict
+            for era, ov in decoded.eras.items():
+                if era != v.era and ov.message != v.message:
+                    # Older wordings echo the same token; once is enough to read.
+                    message = (decoded.verdict_message(era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<token>")
+                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {message}", style="dim")
+        self._update("#decoder-verdict", verdict)
+        self._update("#decoder-summary", Text("\n").join([line for line in summary.split("\n") if line.plain]))
         # An empty input is not a problem to count on the tab: the user has not pasted yet.
         findings = decoded.findings if self.query_one(DecoderInput).text.strip() else []
-        self.query_one("#decoder-findings", FindingsView).show(findings)
+        self._update("#decoder-findings", findings_text(findings))
         self.post_message(FindingsChanged("decoder", list(findings)))
+
+    def _update(self, selector: str, content: Text) -> None:
+        # The one-second tick re-renders; an unchanged widget should not cost a layout pass.
+        if self._shown.get(selector) != content.markup:
+            self._shown[selector] = content.markup
+            self.query_one(selector, Static).update(content)
 
     def _render_claims(self) -> None:
         decoded = self._decoded

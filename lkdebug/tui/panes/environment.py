@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -116,19 +115,20 @@ class EnvironmentPane(VerticalScroll):
 
         # A Rich table in a Static, not a DataTable: it wraps cells to fit 80 columns instead of
         # scrolling sideways, and costs nothing before the first frame.
-        table = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
+        table = Table(box=None, expand=True, padding=(0, 1, 0, 0), header_style="bold underline")
         table.add_column("Variable", no_wrap=True)
-        table.add_column("Source", overflow="fold")
+        table.add_column("Source", ratio=1, overflow="fold")
         table.add_column("Len", justify="right")
-        table.add_column("Value", overflow="fold", ratio=2)
-        table.add_column("Issues", ratio=1)
+        table.add_column("Value", ratio=2, overflow="fold")
+        table.add_column("Issues", ratio=2)
         for variable in settings.variables:
             # The winner is bold; a value another source overrides is struck through and says so.
             style = "bold" if variable.wins else "dim strike"
             issues = ", ".join(variable.issues) or variable.note or ("" if variable.wins else "overridden")
             table.add_row(
                 Text(variable.name, style=style),
-                display_path(variable.source),
+                # The file's name: its folder is in the sources above.
+                os.path.basename(variable.source) or variable.source,
                 str(len(variable.value)),
                 Text(mask_value(variable.name, variable.value, reveal), style=style),
                 Text(issues, style="yellow" if variable.issues else "dim"),
