@@ -62,3 +62,17 @@ async def settle(pilot) -> None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def open_tab(pilot, key: str) -> None:
+    """Settle, then switch tabs with the digit key as a user would."""
+    await settle(pilot)
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def run_probes(pilot) -> None:
+    """Enter on the Connectivity tab, then wait for the probe worker to end."""
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -11,7 +11,7 @@ from lkdebug.core.model import CheckStatus
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, run_in_thread
 
-from .conftest import fake_settings, make_app, settle
+from .conftest import fake_settings, make_app, open_tab, run_probes
 
 
 @pytest.fixture
@@ -31,12 +31,8 @@ def app_on(server, ntp):
 async def test_a_probe_run_fills_the_table(stand_in):
     app = app_on(*stand_in)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await pilot.pause()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_tab(pilot, "4")
+        await run_probes(pilot)
         table = app.query_one("#conn-checks")
         rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert {"url", "tcp", "http", "validate", "websocket", "ntp", "server_clock"} <= set(rows)
@@ -49,9 +45,7 @@ async def test_a_probe_run_fills_the_table(stand_in):
 async def test_the_builder_token_is_tested_on_the_server(stand_in):
     app = app_on(*stand_in)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         await pilot.press("ctrl+t")  # no identity or room: the server says so
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -67,9 +61,7 @@ async def test_escape_cancels_a_slow_run_and_the_ui_stays_responsive():
     with run_in_thread(StandInConfig(delay=3)) as server, NtpResponder(silent=True) as ntp:
         app = app_on(server, ntp)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await pilot.press("4")
-            await pilot.pause()
+            await open_tab(pilot, "4")
             await pilot.press("enter")
             await pilot.pause(0.3)
             table = app.query_one("#conn-checks")
@@ -94,11 +86,7 @@ async def test_a_crashing_probe_run_never_ends_the_app(monkeypatch):
     monkeypatch.setattr(lkdebug.core.diagnose, "diagnose", broken)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await pilot.pause()
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_tab(pilot, "4")
+        await run_probes(pilot)
         assert app.is_running
         assert "probe exploded" in str(app.query_one("#conn-findings").render())

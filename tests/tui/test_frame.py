@@ -10,7 +10,7 @@ from lkdebug.tui.widgets.help import HelpScreen
 
 from .test_panes import _plain
 
-from .conftest import FROZEN_NOW, make_app, settle, token
+from .conftest import FROZEN_NOW, make_app, open_tab, settle, token
 
 
 def label(app, tab: str) -> str:
@@ -89,9 +89,7 @@ async def test_f1_explains_the_focused_grant(app):
     from lkdebug.core.grants import grant
 
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         app.query_one("#f-video-roomAdmin").focus()
         await pilot.press("f1")
         await pilot.pause()
@@ -123,9 +121,7 @@ async def test_copy_puts_the_token_in_the_clipboard_and_the_toast_hides_it(app, 
     toasts: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: toasts.append(message))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         await pilot.press("ctrl+y")
         copied = app.tokens["builder"]
         assert copied and app.clipboard == copied
@@ -138,9 +134,7 @@ async def test_copy_puts_the_token_in_the_clipboard_and_the_toast_hides_it(app, 
 
 async def test_decode_clipboard_opens_what_was_copied(app):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         await pilot.press("ctrl+y")
         app.action_decode_clipboard()
         await pilot.pause()

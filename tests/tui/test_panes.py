@@ -7,7 +7,7 @@ import dataclasses
 from lkdebug.core import server_rules
 from lkdebug.core.model import Setting
 
-from .conftest import fake_settings, FROZEN_NOW, make_app, settle, token
+from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, settle, token
 
 
 def claims_of(raw: str) -> dict:
@@ -32,9 +32,7 @@ def text_of(app, selector: str) -> str:
 
 async def test_typing_in_the_decoder_updates_the_verdict(app):
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await pilot.pause()
+        await open_tab(pilot, "3")
         assert "Paste a token" in text_of(app, "#decoder-verdict")
         app.query_one("#decoder-input").focus()
         await pilot.press(*"Bearer ")
@@ -56,9 +54,7 @@ async def test_decoder_explains_each_claim_from_the_grant_table(app):
     from lkdebug.core.grants import grant
 
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await pilot.pause()
+        await open_tab(pilot, "3")
         app.query_one("#decoder-input").load_text(token())
         await pilot.pause()
         table = app.query_one("#decoder-claims")
@@ -78,9 +74,7 @@ async def test_decoder_opens_with_the_token_given_on_the_command_line():
 
 async def test_not_a_token_says_what_it_looks_like(app):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await pilot.pause()
+        await open_tab(pilot, "3")
         app.query_one("#decoder-input").load_text("[object Promise]")
         await pilot.pause()
         assert "not a token" in text_of(app, "#decoder-verdict")
@@ -91,9 +85,7 @@ async def test_not_a_token_says_what_it_looks_like(app):
 
 async def test_a_builder_checkbox_changes_the_payload(app):
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         assert "roomAdmin" not in claims_of(app.tokens["builder"])["video"]
         await pilot.click("#f-video-roomAdmin")
         await pilot.pause()
@@ -103,9 +95,7 @@ async def test_a_builder_checkbox_changes_the_payload(app):
 
 async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         for field, text in (("#f-sub", "alice"), ("#f-video-room", "standup"), ("#f-attributes", "team=web")):
             await pilot.click(field)
             await pilot.press(*text)
@@ -120,9 +110,7 @@ async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
 
 async def test_invalid_builder_input_marks_the_field_and_says_why(app):
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         ttl = app.query_one("#f-ttl")
         ttl.value = "5x"
         app.query_one("#f-attributes").value = "team"
@@ -143,9 +131,7 @@ async def test_invalid_builder_input_marks_the_field_and_says_why(app):
 
 async def test_builder_sends_its_token_to_the_decoder(app):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await open_tab(pilot, "2")
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.pause()
