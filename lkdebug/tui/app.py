@@ -89,9 +89,7 @@ class LkDebugApp(App[int]):
         self._initial_tab = tab if tab in TABS else "env"
         self._initial_token = token or ""
         self.now = now
-        self.demo = demo
         self.ntp_servers = list(ntp_servers) if ntp_servers is not None else None
-        self.served = served
         self.allow_reveal = allow_reveal
         # The latest token each tab holds, for "copy token" and the Connectivity token choice.
         self.tokens: dict[str, str | None] = {"builder": None, "decoder": None}
@@ -100,10 +98,10 @@ class LkDebugApp(App[int]):
         self._counts: dict[str, tuple[int, int]] = {}
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
-        if demo:
-            self.sub_title = "DEMO"
-        elif served:
-            self.sub_title = "served in a browser"
+        # The header says plainly when this is not the user's own terminal session.
+        self._tag = ("DEMO", demo) if demo else ("SERVED", "in a browser") if served else None
+        if self._tag:
+            self.sub_title = " ".join(self._tag)
 
     def compose(self) -> ComposeResult:
         yield TargetHeader(id="target")
@@ -137,7 +135,7 @@ class LkDebugApp(App[int]):
 
     def _render_target(self) -> None:
         if self.is_mounted:
-            self.query_one(TargetHeader).update(target_text(self.settings, self.reveal, self.demo))
+            self.query_one(TargetHeader).update(target_text(self.settings, self.reveal, self._tag))
 
     def on_mount(self) -> None:
         self._render_target()

@@ -9,11 +9,12 @@ from lkdebug.core.model import Settings
 from lkdebug.core.redact import mask_key
 
 
-def target_text(settings: Settings | None, reveal: bool, demo_label: str | None) -> Text:
+def target_text(settings: Settings | None, reveal: bool, tag: tuple[str, str] | None = None) -> Text:
+    """`tag` is ("DEMO", "stand-in server, fake keys") or ("SERVED", ...): shown first, in reverse."""
     text = Text()
-    if demo_label:
-        text.append(" DEMO ", style="bold reverse")
-        text.append(f" {demo_label} ", style="bold")
+    if tag:
+        text.append(f" {tag[0]} ", style="bold reverse")
+        text.append(f" {tag[1]} ", style="bold")
     if settings is None or not (settings.url or settings.api_key or settings.api_secret):
         text.append("no LiveKit settings found", style="bold yellow")
         return text
