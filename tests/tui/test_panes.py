@@ -192,3 +192,28 @@ async def test_a_failing_reload_is_a_message_not_a_crash(app):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running and app.settings.url == Setting("LIVEKIT_URL", "wss://fake-project.livekit.cloud", ".env.local")
+
+
+async def test_a_collapsed_grant_group_is_built_when_opened(app):
+    from textual.widgets import Collapsible
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tab(pilot, "2")
+        group = app.query_one("#group-inference", Collapsible)
+        assert not app.query("#f-inference-perform")
+        group.collapsed = False
+        await pilot.pause()
+        app.query_one("#f-inference-perform").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert claims_of(app.tokens["builder"])["inference"] == {"perform": True}
+
+
+async def test_a_tristate_grant_cycles_default_true_false(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tab(pilot, "2")
+        app.query_one("#f-video-canPublish").focus()
+        await pilot.press("space")  # default -> true
+        await pilot.press("space")  # true -> false
+        await pilot.pause()
+        assert claims_of(app.tokens["builder"])["video"]["canPublish"] is False

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Collapsible, Input, Label, SelectionList, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.model import Settings
 from lkdebug.tui.lk_command import lk_token_create
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
+from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import FindingsView, findings_text
 from lkdebug.tui.widgets.jwt import jwt_text
 
@@ -99,7 +100,7 @@ class GrantCheckbox(Checkbox, GrantField):
     pass
 
 
-class GrantSelect(Select, GrantField):
+class GrantCycle(Cycle, GrantField):
     pass
 
 
@@ -130,6 +131,7 @@ class BuilderPane(Horizontal):
         self._errors: dict[str, str | None] = {}
         self._shown: dict[str, str] = {}
         self._heights: dict[str, tuple[int, int]] = {}
+        self._widgets: dict[str, Widget] = {}  # grant path -> its form widget, once built
 
     # The form
 
@@ -138,18 +140,16 @@ class BuilderPane(Horizontal):
             for group, title in GROUPS.items():
                 if group == "jwt":
                     continue  # its one form field, the identity, leads the participant section
-                grants = [g for g in self._grants.values() if g.group == group]
-                if group == "participant":
-                    grants = [self._grants["sub"], *grants]
-                if not grants:
+                if not self._group_grants(group):
                     continue
                 if group in OPEN_GROUPS:
                     yield Static(title, classes="section-title")
-                    yield from self._group_fields(group, grants)
+                    yield from self._group_widgets(group)
                 else:
+                    # The rarer grants are built when their section is first opened: a form
+                    # widget costs memory and every layout pass walks it.
                     title = "Agent dispatch and room configuration" if group == "roomConfig" else title
-                    with Collapsible(title=title, collapsed=True):
-                        yield from self._group_fields(group, grants)
+                    yield Collapsible(title=title, collapsed=True, id=f"group-{group}")
             with Horizontal(id="builder-actions"):
                 yield Button("Copy token", id="builder-copy", compact=True)
                 yield Button("Copy lk", id="builder-lk", compact=True)
@@ -163,47 +163,61 @@ class BuilderPane(Horizontal):
             yield FindingsView(id="builder-findings")
             yield Static(id="builder-lk-line")
 
-    def _group_fields(self, group: str, grants: list[Grant]) -> ComposeResult:
+    @on(Collapsible.Expanded)
+    async def _build_group(self, event: Collapsible.Expanded) -> None:
+        collapsible = event.collapsible
+        contents = collapsible.query_one(Collapsible.Contents)
+        if collapsible.id and not contents.children:
+            await contents.mount_all(self._group_widgets(collapsible.id.removeprefix("group-")))
+
+    def _group_grants(self, group: str) -> list[Grant]:
+        grants = [g for g in self._grants.values() if g.group == group]
+        return [self._grants["sub"], *grants] if group == "participant" else grants
+
+    def _group_widgets(self, group: str) -> list[Widget]:
+        grants = self._group_grants(group)
         checks = [g for g in grants if g.type == "bool"]
-        # The room and the yes/no grants first: they decide most joins.
         fields = [g for g in grants if g.type != "bool"]
         if group == "video":
-            yield from self._fields([g for g in fields if g.json_name == "room"])
-            fields = [g for g in fields if g.json_name != "room"]
-            yield from self._checks(checks)
-            checks = []
-        yield from self._fields(fields, ttl=group == "participant")
-        yield from self._checks(checks)
+            # The room and the yes/no grants first: they decide most joins.
+            room = [g for g in fields if g.json_name == "room"]
+            others = [g for g in fields if g.json_name != "room"]
+            return [self._fields(room), self._checks(checks), self._fields(others)]
+        widgets = [self._fields(fields, ttl=group == "participant")] if fields else []
+        return widgets + ([self._checks(checks)] if checks else [])
 
-    def _fields(self, grants: list[Grant], ttl: bool = False) -> ComposeResult:
+    def _fields(self, grants: list[Grant], ttl: bool = False) -> Grid:
         """One grid per group (label | widget, the error under both): no container per row,
         because every layout pass (one per keystroke in a field) walks every widget."""
-        with Grid(classes="fields"):
-            for g in grants:
-                label = "identity" if g.path == "sub" else g.json_name
-                if g.type == "tristate":
-                    widget: Widget = GrantSelect(
-                        [(f"default ({g.default_label})", "default"), ("true", "true"), ("false", "false")],
-                        value="default", allow_blank=False, compact=True, id=field_id(g.path),
-                    )
-                elif g.choices and g.type == "str":
-                    widget = GrantSelect([(c, c) for c in g.choices], prompt=f"{g.default_label} (default)",
-                                         compact=True, id=field_id(g.path))
-                elif g.choices:
-                    widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
-                else:
-                    widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
-                yield from self._row(label, widget, grant_help(g), field_id(g.path))
-            if ttl:
-                yield from self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+        cells: list[Widget] = []
+        for g in grants:
+            label = "identity" if g.path == "sub" else g.json_name
+            if g.type == "tristate":
+                widget: Widget = GrantCycle(
+                    [(f"default ({g.default_label})", ""), ("true", "true"), ("false", "false")],
+                    id=field_id(g.path),
+                )
+            elif g.choices and g.type == "str":
+                widget = GrantCycle([(f"default ({g.default_label})", ""), *((c, c) for c in g.choices)],
+                                    id=field_id(g.path))
+            elif g.choices:
+                widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
+            else:
+                widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path))
+            self._widgets[g.path] = widget
+            cells += self._row(label, widget, grant_help(g), field_id(g.path))
+        if ttl:
+            cells += self._row("TTL", GrantInput(DEFAULT_TTL, id="f-ttl", compact=True), TTL_HELP, "f-ttl")
+        return Grid(*cells, classes="fields")
 
-    def _checks(self, checks: list[Grant]) -> ComposeResult:
-        if checks:
-            with Grid(classes="checks"):
-                for g in checks:
-                    box = GrantCheckbox(g.json_name, value=g.path == "video.roomJoin", compact=True, id=field_id(g.path))
-                    box.help = grant_help(g)
-                    yield box
+    def _checks(self, checks: list[Grant]) -> Grid:
+        boxes = []
+        for g in checks:
+            box = GrantCheckbox(g.json_name, value=g.path == "video.roomJoin", compact=True, id=field_id(g.path))
+            box.help = grant_help(g)
+            self._widgets[g.path] = box
+            boxes.append(box)
+        return Grid(*boxes, classes="checks")
 
     @staticmethod
     def _placeholder(g: Grant) -> str:
@@ -218,11 +232,9 @@ class BuilderPane(Horizontal):
         return g.default_label if g.default_label != "(none)" else ""
 
     @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> ComposeResult:
+    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> list[Widget]:
         widget.help = help
-        yield Label(label, classes="field-label")
-        yield widget
-        yield Static(id=f"{ident}-error", classes="field-error")
+        return [Label(label, classes="field-label"), widget, Static(id=f"{ident}-error", classes="field-error")]
 
     # Reading the form
 
@@ -234,7 +246,10 @@ class BuilderPane(Horizontal):
         groups: dict[str, dict] = {}
         participant: dict = {}
         for path, g in self._grants.items():
-            value = self._widget_value(g, self.query_one(f"#{field_id(path)}"), errors)
+            widget = self._widgets.get(path)
+            if widget is None or not widget.is_mounted:
+                continue  # in a section not opened yet: absent, the server's default
+            value = self._widget_value(g, widget, errors)
             if value is None:
                 continue
             if g.group in ("participant", "jwt"):
@@ -271,10 +286,10 @@ class BuilderPane(Horizontal):
             return True if widget.value else None
         if isinstance(widget, SelectionList):
             return list(widget.selected) or None
-        if isinstance(widget, Select):
-            if widget.value == "default" or widget.value is Select.NULL:
-                return None
-            return {"true": True, "false": False}.get(widget.value, widget.value)
+        if isinstance(widget, Cycle):
+            if not widget.value:
+                return None  # absent: the server's default
+            return {"true": True, "false": False}[widget.value] if g.type == "tristate" else widget.value
         text = widget.value.strip()
         error = None
         value = None
@@ -325,7 +340,7 @@ class BuilderPane(Horizontal):
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
-    @on(Select.Changed)
+    @on(Cycle.Changed)
     @on(SelectionList.SelectedChanged)
     def _form_changed(self) -> None:
         self.update_preview()

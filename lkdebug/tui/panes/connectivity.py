@@ -12,12 +12,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
 from lkdebug.core.redact import scrub
 from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
+from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import FindingsView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -52,7 +53,7 @@ class ConnectivityPane(Vertical):
         with Horizontal(id="conn-form"):
             yield Label("URL", classes="field-label-short")
             yield Input(id="conn-url", placeholder="wss://your-project.livekit.cloud", compact=True)
-            yield Select(TOKEN_CHOICES, value="settings", allow_blank=False, compact=True, id="conn-token")
+            yield Cycle(TOKEN_CHOICES, id="conn-token")
             yield Button("Run", id="conn-run", compact=True)
         yield DataTable(id="conn-checks", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="conn-result", classes="tab-focus"):
@@ -66,7 +67,7 @@ class ConnectivityPane(Vertical):
             "The LiveKit URL to probe (prefilled from the settings): `wss://` or `https://` for "
             "a server behind TLS, `ws://` or `http://` for a local one. Enter runs the probes.",
         )
-        self.query_one("#conn-token", Select).help = (
+        self.query_one("#conn-token", Cycle).help = (
             "Token",
             "Which token `/rtc/validate` and the WebSocket probe send: one minted from the "
             "settings (a throwaway identity), or the one in the Builder or the Decoder.",
@@ -92,7 +93,7 @@ class ConnectivityPane(Vertical):
         token = request[1]
         if token:
             origin = next((o for o, t in self.app.tokens.items() if t == token), "builder")
-            self.query_one("#conn-token", Select).value = origin
+            self.query_one("#conn-token", Cycle).value = origin
         self.action_run()
 
     # Running
@@ -100,7 +101,7 @@ class ConnectivityPane(Vertical):
     @on(Input.Submitted, "#conn-url")
     @on(Button.Pressed, "#conn-run")
     def action_run(self) -> None:
-        choice = self.query_one("#conn-token", Select).value
+        choice = self.query_one("#conn-token", Cycle).value
         token = None if choice == "settings" else self.app.tokens.get(str(choice))
         if choice != "settings" and not token:
             self.app.notify(f"{dict((v, k) for k, v in TOKEN_CHOICES)[choice]} is empty", severity="warning")
