@@ -140,3 +140,20 @@ async def test_decode_clipboard_opens_what_was_copied(app):
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "decoder"
         assert app.query_one("#decoder-input").text == app.clipboard
+
+
+async def test_export_report_saves_a_redacted_report(app, tmp_path, monkeypatch):
+    saved: list[tuple[str, str]] = []
+
+    def deliver_text(file, *, save_filename=None, **_):
+        saved.append((save_filename, file.read()))
+
+    monkeypatch.setattr(app, "deliver_text", deliver_text)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        app.query_one("#decoder-input").load_text(token())
+        await pilot.pause()
+        app.action_export_report()
+        name, text = saved[0]
+        assert name == "lkdebug-report.md" and "LIVEKIT_URL" in text
+        assert DEMO_API_SECRET not in text and token().split(".")[2] not in text
