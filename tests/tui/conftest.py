@@ -76,3 +76,12 @@ async def run_probes(pilot) -> None:
     await pilot.press("enter")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def plain(app, selector: str) -> str:
+    """What a widget shows, as text (Rich renderables included)."""
+    from rich.console import Console
+
+    console = Console(width=120, record=True, color_system=None)
+    console.print(app.query_one(selector).content)
+    return console.export_text()

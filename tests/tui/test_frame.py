@@ -8,9 +8,8 @@ from lkdebug.core.model import Settings
 from lkdebug.demo import DEMO_API_SECRET
 from lkdebug.tui.widgets.help import HelpScreen
 
-from .test_panes import _plain
 
-from .conftest import FROZEN_NOW, make_app, open_tab, settle, token
+from .conftest import FROZEN_NOW, make_app, open_tab, plain, settle, token
 
 
 def label(app, tab: str) -> str:
@@ -73,7 +72,7 @@ async def test_reveal_shows_secret_then_leaving_the_tab_masks_it(app):
         await settle(pilot)
         await pilot.pause()
         def shown() -> str:  # long values fold over lines
-            return "".join(_plain(app, "#env-variables").split())
+            return "".join(plain(app, "#env-variables").split())
 
         assert DEMO_API_SECRET not in shown()
         await pilot.press("ctrl+r")

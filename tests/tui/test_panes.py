@@ -7,20 +7,11 @@ import dataclasses
 from lkdebug.core import server_rules
 from lkdebug.core.model import Setting
 
-from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, settle, token
+from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, plain, settle, token
 
 
 def claims_of(raw: str) -> dict:
     return server_rules.parse_unverified(raw).claims
-
-
-def _plain(app, selector: str) -> str:
-    """What a widget shows, as text (Rich renderables included)."""
-    from rich.console import Console
-
-    console = Console(width=120, record=True, color_system=None)
-    console.print(app.query_one(selector).content)
-    return console.export_text()
 
 
 def text_of(app, selector: str) -> str:
@@ -147,7 +138,7 @@ async def test_environment_shows_sources_variables_and_which_value_wins(app):
         await pilot.pause()
         sources = text_of(app, "#env-sources")
         assert "/project/.env.local" in sources and "not found" in sources
-        variables = _plain(app, "#env-variables")
+        variables = plain(app, "#env-variables")
         assert "overridden" in variables and "ws://localhost:7880" in variables
         assert "env.conflict" in text_of(app, "#env-findings")
 

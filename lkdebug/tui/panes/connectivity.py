@@ -7,12 +7,13 @@ ending the app. Nothing touches the network until the user asks (Enter or the Ru
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
@@ -55,7 +56,7 @@ class ConnectivityPane(Vertical):
             yield Input(id="conn-url", placeholder="wss://your-project.livekit.cloud", compact=True)
             yield Cycle(TOKEN_CHOICES, id="conn-token")
             yield Button("Run", id="conn-run", compact=True)
-        yield DataTable(id="conn-checks", cursor_type="row", zebra_stripes=True)
+        yield Static(id="conn-checks")
         with VerticalScroll(id="conn-result", classes="tab-focus"):
             yield Static(IDLE, id="conn-status")
             yield Static(id="conn-clock")
@@ -72,12 +73,8 @@ class ConnectivityPane(Vertical):
             "Which token `/rtc/validate` and the WebSocket probe send: one minted from the "
             "settings (a throwaway identity), or the one in the Builder or the Decoder.",
         )
-        table = self.query_one("#conn-checks", DataTable)
-        table.add_column("Probe", key="probe", width=12)
-        table.add_column("Status", key="status", width=8)
-        table.add_column("ms", key="ms", width=6)
-        table.add_column("Detail", key="detail")
         self._results: dict[str, CheckResult] = {}
+        self._rows_shown = -1
         self._frame = 0
         self._spinner = self.set_interval(0.1, self._spin, pause=True, name="probe-spinner")
         self.watch(self.app, "settings", self._prefill)
@@ -108,7 +105,7 @@ class ConnectivityPane(Vertical):
             return
         url = self.query_one("#conn-url", Input).value.strip() or None
         self._results = {}
-        self.query_one("#conn-checks", DataTable).clear()
+        self._render_rows()
         self.query_one("#conn-status", Static).update(Text(f"Running against {url or 'the settings URL'}…", style="bold"))
         self.query_one("#conn-clock", Static).update("")
         self.query_one("#conn-findings", FindingsView).update("")
@@ -178,15 +175,17 @@ class ConnectivityPane(Vertical):
 
     def _spin(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
-        table = self.query_one("#conn-checks", DataTable)
-        for name, result in self._results.items():
-            if result.status is CheckStatus.RUNNING:
-                table.update_cell(name, "status", Text(f"{SPINNER[self._frame]} run", style="bold cyan"))
+        self._render_rows()
 
     def _render_rows(self) -> None:
-        table = self.query_one("#conn-checks", DataTable)
+        """A Rich table in a Static: the details wrap at 80 columns instead of scrolling away."""
         settings = self.app.settings or Settings()
         secrets = [k.secret for k in settings.known_keys]
+        table = Table(box=None, expand=True, padding=(0, 1, 0, 0), header_style="bold underline")
+        table.add_column("Probe", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("ms", justify="right", no_wrap=True)
+        table.add_column("Detail", ratio=1, overflow="fold")
         for name, result in self._results.items():
             if result.status is CheckStatus.RUNNING:
                 status = Text(f"{SPINNER[self._frame]} run", style="bold cyan")
@@ -194,13 +193,11 @@ class ConnectivityPane(Vertical):
                 label, style = _STATUS[result.status]
                 status = Text(label, style=style)
             ms = "" if result.duration_ms is None else f"{result.duration_ms:.0f}"
-            detail = scrub(result.detail, secrets, self.app.reveal)
-            if name in table.rows:
-                table.update_cell(name, "status", status)
-                table.update_cell(name, "ms", ms)
-                table.update_cell(name, "detail", detail)
-            else:
-                table.add_row(name, status, ms, detail, key=name)
+            table.add_row(name, status, ms, scrub(result.detail, secrets, self.app.reveal))
+        rows = len(self._results)
+        # Spinner frames change no heights: repaint only, unless a row came or went.
+        self.query_one("#conn-checks", Static).update(table if rows else "", layout=rows != self._rows_shown)
+        self._rows_shown = rows
 
     def _show_clock(self) -> None:
         lines = Text()
