@@ -41,6 +41,23 @@ async def test_typing_in_the_decoder_updates_the_verdict(app):
         assert "valid" in summary and "APIdem" in summary
 
 
+async def test_a_paste_anywhere_in_the_decoder_lands_in_its_input(app):
+    from textual import events
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        field = app.query_one("#decoder-input")
+        assert not field.has_focus  # 1-4 still switch tabs right after opening it
+        app.focused.post_message(events.Paste(f"Bearer {token()}"))
+        await pilot.pause()
+        assert field.text.startswith("Bearer ")
+        assert "200 success" in text_of(app, "#decoder-verdict")
+        await pilot.press("e")
+        assert field.has_focus
+        await pilot.press("ctrl+l")
+        assert field.text == ""
+
+
 async def test_decoder_explains_each_claim_from_the_grant_table(app):
     from lkdebug.core.grants import grant
 

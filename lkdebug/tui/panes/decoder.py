@@ -10,7 +10,9 @@ import json
 
 from rich.json import JSON
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
@@ -57,6 +59,11 @@ class DecoderPane(Vertical):
         "matches a key lkdebug knows, and the exact answer a current livekit-server would give.",
     )
 
+    BINDINGS = [
+        Binding("e", "edit", "Edit input", id="decoder-edit"),
+        Binding("ctrl+l", "clear", "Clear", id="decoder-clear"),
+    ]
+
     def __init__(self, initial: str = "") -> None:
         super().__init__()
         self._initial = initial
@@ -86,6 +93,23 @@ class DecoderPane(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._render_all()
+
+    def on_paste(self, event: events.Paste) -> None:
+        # Pasting is what people do here: a paste anywhere in the tab replaces the input, so it
+        # works without first moving focus into the field (the tab opens with 1-4 still live).
+        field = self.query_one(DecoderInput)
+        if field.has_focus:
+            return  # the field handles its own paste
+        event.stop()
+        field.load_text(event.text)
+
+    def action_edit(self) -> None:
+        self.query_one(DecoderInput).focus()
+
+    def action_clear(self) -> None:
+        field = self.query_one(DecoderInput)
+        field.load_text("")
+        field.focus()
 
     def _decode(self):
         from lkdebug.core.token import decode  # pyjwt and friends load after the first frame
@@ -121,7 +145,7 @@ class DecoderPane(Vertical):
         verdict = Text()
         summary = Text()
         if not self.query_one(DecoderInput).text.strip():
-            verdict.append("Paste a token above (or anything holding one).", style="dim")
+            verdict.append("Paste a token (or anything holding one): it lands in the field above. `e` edits the field, escape leaves it.", style="dim")
         elif decoded.raw is None:
             verdict.append("✗ not a token", style="bold red")
             if decoded.looks_like:
