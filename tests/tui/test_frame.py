@@ -58,6 +58,19 @@ async def test_tab_labels_count_errors_and_warnings(app):
         assert "✗" not in label(app, "decoder")
 
 
+async def test_an_untouched_builder_counts_nothing_until_edited(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        assert "✗" not in label(app, "builder")  # the empty form is not the user's problem yet
+        await pilot.press("2")
+        await pilot.pause()
+        app.query_one("#f-sub").focus()
+        await pilot.press("a")  # an identity, still no room: the server would answer `no room name`
+        await pilot.pause()
+        assert "✗" in label(app, "builder")
+
+
 async def test_no_settings_points_to_the_demo():
     app = make_app(Settings())
     async with app.run_test(size=(80, 24)) as pilot:

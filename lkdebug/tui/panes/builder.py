@@ -143,6 +143,7 @@ class BuilderPane(Horizontal):
         self._shown: dict[str, str] = {}
         self._heights: dict[str, tuple[int, int]] = {}
         self._widgets: dict[str, Widget] = {}  # grant path -> its form widget, once built
+        self._touched = False  # an untouched form is not a problem to count on the tab
 
     # The form
 
@@ -215,11 +216,11 @@ class BuilderPane(Horizontal):
                 widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
             else:
                 widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path),
-                                    on_edit=self.update_preview)
+                                    on_edit=self._edited)
             self._widgets[g.path] = widget
             cells += self._row(label, widget, grant_help(g), field_id(g.path))
         if ttl:
-            ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self.update_preview)
+            ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self._edited)
             cells += self._row("TTL", ttl_input, TTL_HELP, "f-ttl")
         return Grid(*cells, classes="fields")
 
@@ -355,6 +356,10 @@ class BuilderPane(Horizontal):
     @on(Cycle.Changed)
     @on(SelectionList.SelectedChanged)
     def _form_changed(self) -> None:
+        self._edited()
+
+    def _edited(self) -> None:
+        self._touched = True
         self.update_preview()
 
     def update_preview(self) -> None:
@@ -383,7 +388,9 @@ class BuilderPane(Horizontal):
             if decoded.verdict is not None:
                 v = decoded.verdict
                 style = "bold green" if v.accepted else "bold red"
-                status.append(f"{'✓' if v.accepted else '✗'} server would answer {v.status} {v.message}", style=style)
+                # The v1.13 body echoes the whole token: shown masked unless revealed.
+                message = decoded.verdict_message(v.era, self.app.reveal)
+                status.append(f"{'✓' if v.accepted else '✗'} server would answer {v.status} {message}", style=style)
         self._lk_command = lk_token_create(
             api_key=api_key,
             identity=kwargs["identity"], name=kwargs["name"], video=kwargs["video"] or {},
@@ -404,7 +411,7 @@ class BuilderPane(Horizontal):
         lk_line = Text("lk      ", style="bold")
         lk_line.append(self._lk_command, style="dim")
         self._show("builder-lk-line", lk_line)
-        self.post_message(FindingsChanged("builder", list(findings)))
+        self.post_message(FindingsChanged("builder", list(findings) if self._touched else []))
         self.post_message(TokenChanged("builder", self._token, self._lk_command))
 
     # Actions
