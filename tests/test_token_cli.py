@@ -164,5 +164,6 @@ def test_create_imports_neither_textual_nor_livekit(project):
     result = subprocess.run([sys.executable, "-c", IMPORTS, "token", "create", "--dir", str(project), "--identity", "a",
                              "--room", "r", "--join"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    code, heavy = result.stdout.split()
-    assert code == "0" and "textual" not in heavy and "livekit" not in heavy and "jwt" in heavy
+    code, _, heavy = result.stdout.strip().partition(" ")
+    # Minting HS256 needs only hmac: not PyJWT, whose cryptography import costs ~10 MB.
+    assert code == "0" and heavy == ""

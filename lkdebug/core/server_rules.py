@@ -111,15 +111,20 @@ def parse_unverified(raw: str) -> ParsedJWT | None:
     return ParsedJWT(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
 
 
-def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
-    digest = _HMAC.get(parsed.header.get("alg", ""))
+def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> bytes | None:
+    """The HMAC a JWT of `alg` carries (None for a non-HMAC algorithm): signs and verifies alike."""
+    digest = _HMAC.get(alg)
     if digest is None:
-        return False
-    expected = hmac.new(secret.encode("utf-8"), parsed.signing_input, digest).digest()
-    return hmac.compare_digest(expected, parsed.signature)
+        return None
+    return hmac.new(secret.encode("utf-8"), signing_input, digest).digest()
 
 
-def _grant_type_error(claims: dict) -> str | None:
+def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
+    expected = hmac_signature(parsed.signing_input, secret, parsed.header.get("alg", ""))
+    return expected is not None and hmac.compare_digest(expected, parsed.signature)
+
+
+def grant_type_error(claims: dict) -> str | None:
     """Go's json.Unmarshal into ClaimGrants fails on a wrongly typed grant (exact text UNCONFIRMED)."""
     video = claims.get("video")
     if video is None:
@@ -191,7 +196,7 @@ def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple
     """The error Verify(secret) returns, as (reason, verifier text), or None when it passes."""
     alg = parsed.header.get("alg")
     if era in (HEAD, V1_13):
-        grant_error = _grant_type_error(parsed.claims)
+        grant_error = grant_type_error(parsed.claims)
         if grant_error:
             return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
         if alg != "HS256":

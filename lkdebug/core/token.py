@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import math
 import re
@@ -151,11 +150,20 @@ def build_claims(
     return claims
 
 
-def mint(claims: dict, secret: str) -> str:
-    """HS256, header {"alg":"HS256","typ":"JWT"}: the only algorithm livekit-server accepts."""
-    import jwt  # PyJWT pulls in cryptography (~100 ms): only minting pays for it
+_HEADER_SEGMENT = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 
-    return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
+
+def mint(claims: dict, secret: str) -> str:
+    """HS256, header {"alg":"HS256","typ":"JWT"}: the only algorithm livekit-server accepts.
+
+    Signed with the standard library's hmac, as PyJWT would (compact JSON, unpadded base64url):
+    PyJWT pulls in cryptography (~10 MB, ~100 ms) for nothing HS256 needs. The interop tests
+    check these tokens with livekit-api's TokenVerifier.
+    """
+    payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
+    signing_input = _HEADER_SEGMENT + b"." + base64.urlsafe_b64encode(payload).rstrip(b"=")
+    signature = server_rules.hmac_signature(signing_input, secret)
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode("ascii")
 
 
 def probe_claims(api_key: str, now: float) -> dict:
@@ -572,8 +580,9 @@ def _check_signature(
 def _surrogate(raw: str, parsed: server_rules.ParsedJWT) -> tuple[str, str]:
     """The same header and claims signed with a throwaway secret, to ask `judge` "if the signature were valid"."""
     secret = "lkdebug-assumed-valid-signature"
-    digest = server_rules._HMAC.get(parsed.header.get("alg"), server_rules._HMAC["HS256"])
-    signature = base64.urlsafe_b64encode(hmac.new(secret.encode(), parsed.signing_input, digest).digest())
+    alg = parsed.header.get("alg")
+    digest = server_rules.hmac_signature(parsed.signing_input, secret, alg if isinstance(alg, str) else "HS256")
+    signature = base64.urlsafe_b64encode(digest or server_rules.hmac_signature(parsed.signing_input, secret))
     return raw.rsplit(".", 1)[0] + "." + signature.rstrip(b"=").decode("ascii"), secret
 
 
@@ -708,7 +717,7 @@ def _lint_grants(decoded: Decoded) -> None:
     # Every join refusal in the server's order, each fixed in a copy to find the next.
     trial = json.loads(json.dumps(claims))
     # A grant of the wrong JSON type fails before any join check (reported with the verdict).
-    typed = server_rules._grant_type_error(claims) is None
+    typed = server_rules.grant_type_error(claims) is None
     for _ in _JOIN_REPAIRS if typed else ():
         verdict = server_rules.join_verdict(trial)
         if verdict.accepted or verdict.reason not in _JOIN_REPAIRS:
