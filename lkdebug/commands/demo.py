@@ -39,11 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from lkdebug.demo.ntp import NtpResponder
     from lkdebug.demo.server import run_in_thread
 
-    # The stand-in (its thread) and the server-API probe (a worker thread) both import livekit's
-    # protobuf modules lazily; imported concurrently they fail half-built ("Couldn't build proto
-    # file into descriptor pool"). Importing them once here, before either thread, avoids it.
-    import livekit.api  # noqa: F401
-
     with tempfile.TemporaryDirectory(prefix="lkdebug-demo-") as folder, run_in_thread() as server, \
             NtpResponder() as ntp:
         app = demo_app(server, ntp, Path(folder), getattr(args, "tab", "env"))

@@ -192,7 +192,7 @@ def _go_time(unix: float) -> str:
 
 
 def _proto():
-    # livekit.protocol costs an import; only Twirp and the join response need it.
+    # livekit.protocol costs an import (~200 ms): only the HTTP stand-in needs it, not the faults.
     from livekit.protocol import models, room, rtc
 
     return models, room, rtc
@@ -235,6 +235,10 @@ class StandInServer:
             self._raw_server = await asyncio.start_server(self._raw_connection, self.host, self.port, ssl=ssl_context)
             self.port = self._raw_server.sockets[0].getsockname()[1]
             return
+        # Import the protobuf modules now, not at the first Twirp or join request: a lazy import in
+        # the stand-in's thread racing the server-API probe's `import livekit.api` in another
+        # thread leaves protobuf's descriptor pool half-built ("Couldn't build proto file").
+        _proto()
         app = web.Application(middlewares=[self._stand_in_middleware], client_max_size=10 * 1024 * 1024)
         app.on_response_prepare.append(self._stamp_headers)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)

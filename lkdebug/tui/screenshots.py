@@ -30,8 +30,6 @@ async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
     from lkdebug.demo.ntp import NtpResponder
     from lkdebug.demo.server import run_in_thread
 
-    import livekit.api  # noqa: F401  (see commands/demo.py: no concurrent protobuf imports)
-
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="lkdebug-shots-") as project, run_in_thread() as server, \
