@@ -35,6 +35,9 @@ async def test_a_probe_run_fills_the_table(stand_in):
         await run_probes(pilot)
         rows = {line.split()[0]: line for line in plain(app, "#conn-checks").splitlines()[1:] if line.strip()}
         assert {"url", "tcp", "http", "validate", "websocket", "ntp", "server_clock"} <= set(rows)
+        from lkdebug.core.diagnose import CHECK_NAMES
+
+        assert [name for name in rows if name in CHECK_NAMES] == list(CHECK_NAMES)  # fixed order, not arrival
         assert "✓ pass" in rows["validate"] and "✓ pass" in rows["ntp"]
         assert "offset" in str(app.query_one("#conn-clock").render())
         assert app.last_diagnosis is not None

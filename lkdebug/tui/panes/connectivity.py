@@ -165,7 +165,12 @@ class ConnectivityPane(Vertical):
 
     def _stop(self, status: str) -> None:
         self._spinner.pause()
-        for name, result in self._results.items():
+        if self._results:
+            from lkdebug.core.diagnose import CHECK_NAMES  # already loaded: a run is under way
+
+            order = {name: index for index, name in enumerate(CHECK_NAMES)}
+        # Rows in the probes' fixed order (url, dns, tcp, ...), not in the order they reported.
+        for name, result in sorted(self._results.items(), key=lambda item: order.get(item[0], len(order))):
             if result.status is CheckStatus.RUNNING:
                 self._results[name] = CheckResult(name, CheckStatus.SKIP, None, status.lower())
         self._render_rows()
@@ -186,7 +191,12 @@ class ConnectivityPane(Vertical):
         table.add_column("Status", no_wrap=True)
         table.add_column("ms", justify="right", no_wrap=True)
         table.add_column("Detail", ratio=1, overflow="fold")
-        for name, result in self._results.items():
+        if self._results:
+            from lkdebug.core.diagnose import CHECK_NAMES  # already loaded: a run is under way
+
+            order = {name: index for index, name in enumerate(CHECK_NAMES)}
+        # Rows in the probes' fixed order (url, dns, tcp, ...), not in the order they reported.
+        for name, result in sorted(self._results.items(), key=lambda item: order.get(item[0], len(order))):
             if result.status is CheckStatus.RUNNING:
                 status = Text(f"{SPINNER[self._frame]} run", style="bold cyan")
             else:
