@@ -91,6 +91,7 @@ class LkDebugApp(App[int]):
         self.now = now
         self.ntp_servers = list(ntp_servers) if ntp_servers is not None else None
         self.allow_reveal = allow_reveal
+        self.served = served
         # The latest token each tab holds, for "copy token" and the Connectivity token choice.
         self.tokens: dict[str, str | None] = {"builder": None, "decoder": None}
         self.lk_command: str | None = None
@@ -224,9 +225,15 @@ class LkDebugApp(App[int]):
             decoded = decode(self.tokens["decoder"], known_keys=settings.known_keys,
                              server_keys=settings.server_keys, now=self.now())
         doc = build_report(settings, decoded=decoded, diagnosis=self.last_diagnosis, now=self.now())
-        # deliver_text saves to the downloads folder in a terminal, downloads in a browser.
-        self.deliver_text(io.StringIO(to_markdown(doc)), save_filename="lkdebug-report.md")
-        self.notify("Saving the redacted report as lkdebug-report.md in your downloads folder")
+        markdown = to_markdown(doc)
+        if self.served:
+            # In a browser the report arrives as a download on the helper's side.
+            self.deliver_text(io.StringIO(markdown), save_filename="lkdebug-report.md")
+            self.notify("Downloading the redacted report as lkdebug-report.md")
+        else:
+            # lkdebug writes no files of its own accord: the report goes to the clipboard
+            # (OSC 52, works over SSH); `lkdebug report --output FILE` writes one on request.
+            self.copy(markdown, "the redacted report (Markdown)")
 
     @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
     def action_reload_settings(self) -> None:

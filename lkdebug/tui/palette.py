@@ -12,7 +12,7 @@ COMMANDS = (
     ("Copy lk command", "Copy the equivalent `lk token create ...` command line", "copy_lk_command"),
     ("Decode clipboard", "Open what lkdebug last copied in the Decoder", "decode_clipboard"),
     ("Run checks", "Run the connectivity probes against the target", "run_checks"),
-    ("Export report", "Save a redacted report, ready to paste into an issue", "export_report"),
+    ("Export report", "Copy a redacted report, ready to paste into an issue (a download when served)", "export_report"),
     ("Reveal / mask secrets", "Show or hide secrets and token signatures", "toggle_reveal"),
     ("Reload settings", "Read the environment and the .env files again", "reload_settings"),
 )

@@ -154,7 +154,19 @@ async def test_decode_clipboard_opens_what_was_copied(app):
         assert app.query_one("#decoder-input").text == app.clipboard
 
 
-async def test_export_report_saves_a_redacted_report(app, tmp_path, monkeypatch):
+async def test_export_report_copies_a_redacted_report(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        app.query_one("#decoder-input").load_text(token())
+        await pilot.pause()
+        app.action_export_report()
+        text = app.clipboard
+        assert text.startswith("## lkdebug report") and "LIVEKIT_URL" in text
+        assert DEMO_API_SECRET not in text and token().split(".")[2] not in text
+
+
+async def test_a_served_session_downloads_the_report_instead(monkeypatch):
+    app = make_app(served=True)
     saved: list[tuple[str, str]] = []
 
     def deliver_text(file, *, save_filename=None, **_):
@@ -162,10 +174,8 @@ async def test_export_report_saves_a_redacted_report(app, tmp_path, monkeypatch)
 
     monkeypatch.setattr(app, "deliver_text", deliver_text)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, "3")
-        app.query_one("#decoder-input").load_text(token())
         await pilot.pause()
         app.action_export_report()
         name, text = saved[0]
         assert name == "lkdebug-report.md" and "LIVEKIT_URL" in text
-        assert DEMO_API_SECRET not in text and token().split(".")[2] not in text
+        assert DEMO_API_SECRET not in text and app.clipboard == ""
