@@ -98,8 +98,7 @@ def startup(runs: int) -> None:
     print("peak memory (RSS):")
     print(f"  minimal one-widget app  {m_rss:7.1f} MiB")
     print(f"  lkdebug, first frame    {l_first:7.1f} MiB   ratio {l_first / m_rss:.2f}x")
-    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.5x;"
-          " the Builder's mint imports PyJWT, which loads cryptography)")
+    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.5x)")
 
 
 async def keystrokes(count: int) -> None:
