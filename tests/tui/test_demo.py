@@ -1,0 +1,23 @@
+"""`lkdebug demo`: the TUI on the stand-in, settings from lkdebug's own fake project, labelled as a demo."""
+
+from __future__ import annotations
+
+from lkdebug.commands.demo import demo_app
+from lkdebug.demo.ntp import NtpResponder
+from lkdebug.demo.server import run_in_thread
+
+from .conftest import plain, settle
+
+
+async def test_demo_shows_which_file_wins_and_says_it_is_a_demo(tmp_path):
+    with run_in_thread() as server, NtpResponder() as ntp:
+        app = demo_app(server, ntp, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.pause()
+            header = plain(app, "#target")
+            assert "DEMO" in header and server.url.replace("http://", "ws://") in header
+            assert app.settings.url.source == ".env.local"
+            assert "env.conflict" in [f.code for f in app.settings.findings]
+            assert "wins over .env" in plain(app, "#env-variables")
+            assert app.ntp_servers == [ntp.address]
