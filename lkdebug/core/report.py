@@ -152,7 +152,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
         out += ["### Variables", ""]
         out += _table(
             ["name", "source", "length", "value (masked)", "issues"],
-            [[f"`{v['name']}`", v["source"], v["length"], f"`{v['value']}`", ", ".join(v.get("issues") or [])]
+            [[f"`{v['name']}`" if v.get("wins", True) else f"~~`{v['name']}`~~ (overridden)",
+              v["source"], v["length"], f"`{v['value']}`", ", ".join(v.get("issues") or [])]
              for v in env["variables"]],
         )
 
