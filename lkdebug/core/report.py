@@ -14,7 +14,8 @@ from typing import Any
 
 from lkdebug import __version__
 from lkdebug.core import redact
-from lkdebug.core.model import Finding, Report, Settings, Severity, sort_findings
+from lkdebug.core.diagnose import order_findings
+from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.core.render import summary_line
 
 
@@ -29,16 +30,6 @@ def _platform() -> dict[str, Any]:
         "container": in_container(),
         "wsl": in_wsl(),
     }
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for finding in sort_findings(findings):
-        if (finding.code, finding.title) not in seen:
-            seen.add((finding.code, finding.title))
-            out.append(finding)
-    return out
 
 
 def build_report(
@@ -67,7 +58,7 @@ def build_report(
         "environment": settings_to_dict(settings, reveal=False),
         "token": token,
         "connectivity": checks,
-        "findings": [f.to_dict() for f in _unique(findings)],
+        "findings": [f.to_dict() for f in order_findings(findings)],
     }
     return _scrubbed(doc, [k.secret for k in settings.known_keys])
 
