@@ -187,12 +187,25 @@ class LkDebugApp(App[int]):
         self.copy_to_clipboard(text)
         self.notify(f"Copied {what} ({len(text)} characters)", timeout=3)
 
+    def _current_token(self) -> tuple[str, str] | None:
+        """(token, which) for the copy and download actions: the Builder's first, else the Decoder's."""
+        for origin in ("builder", "decoder"):
+            if self.tokens[origin]:
+                return self.tokens[origin], f"the {origin.capitalize()}'s token"
+        self.notify("No token yet: fill in the Builder (2) or paste one in the Decoder (3)", severity="warning")
+        return None
+
     def action_copy_token(self) -> None:
-        token = self.tokens["builder"] or self.tokens["decoder"]
-        if token:
-            self.copy(token, "the Builder's token" if self.tokens["builder"] else "the Decoder's token")
-        else:
-            self.notify("No token yet: fill in the Builder (2) or paste one in the Decoder (3)", severity="warning")
+        if current := self._current_token():
+            self.copy(*current)
+
+    def action_download_token(self) -> None:
+        # In a browser, OSC 52 may be refused; a download always works. In a terminal it is
+        # saved to the downloads folder because the person asked for exactly that file.
+        if current := self._current_token():
+            token, what = current
+            self.deliver_text(io.StringIO(token + "\n"), save_filename="lkdebug-token.txt")
+            self.notify(f"Saving {what} as lkdebug-token.txt ({len(token)} characters)")
 
     def action_copy_lk_command(self) -> None:
         if self.lk_command:

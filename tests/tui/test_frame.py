@@ -144,6 +144,19 @@ async def test_copy_puts_the_token_in_the_clipboard_and_the_toast_hides_it(app, 
         assert DEMO_API_SECRET not in app.clipboard
 
 
+async def test_download_token_delivers_the_token_as_a_file(app, monkeypatch):
+    saved: list[tuple[str, str]] = []
+    toasts: list[str] = []
+    monkeypatch.setattr(app, "deliver_text", lambda file, *, save_filename=None, **_: saved.append((save_filename, file.read())))
+    monkeypatch.setattr(app, "notify", lambda message, **_: toasts.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "2")
+        app.action_download_token()
+        built = app.tokens["builder"]
+        assert built and saved == [("lkdebug-token.txt", built + "\n")]
+        assert built not in toasts[-1] and "the Builder's token" in toasts[-1]
+
+
 async def test_decode_clipboard_opens_what_was_copied(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_tab(pilot, "2")
