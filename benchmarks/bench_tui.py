@@ -61,9 +61,17 @@ LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
 """
 
 
+# Installed packages (textual) run from bytecode compiled at install time; lkdebug's own modules
+# must too, or the comparison charges lkdebug for compiling its source on every start. Where the
+# environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE), the children cache it outside
+# the checkout; the warm-up run fills the cache.
+_PYCACHE = tempfile.mkdtemp(prefix="lkdebug-bench-pycache-")
+
+
 def _child(code: str, project: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
     start = time.time()
     out = subprocess.run([sys.executable, "-c", code, project], capture_output=True, text=True, env=env,
                          cwd=project, timeout=120)
