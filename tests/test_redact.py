@@ -39,7 +39,25 @@ def test_mask_value_by_variable_name():
     assert redact.mask_value("LIVEKIT_KEYS", "APIx: secret").startswith("<")
 
 
+def test_display_value_masks_by_name_and_scrubs_known_secrets_anywhere():
+    secret = "a-known-secret-value-0123456789"
+    shown = redact.display_value("NEXT_PUBLIC_LIVEKIT_URL", f"wss://host/?k={secret}", [secret])
+    assert secret not in shown and shown.startswith("wss://host/?k=<")
+    assert redact.display_value("LIVEKIT_URL", secret, [secret], reveal=True) == secret
+
+
 @given(st.text(min_size=4), st.text())
 def test_scrub_never_leaves_a_secret(secret, text):
     scrubbed = redact.scrub(text + secret + text, [secret])
     assert redact.mask_secret(secret) in scrubbed
+
+
+def test_settings_know_every_secret_once():
+    from lkdebug.core.model import KnownKey, Setting, Settings
+
+    settings = Settings(
+        api_secret=Setting("LIVEKIT_API_SECRET", "lonely-secret-without-a-key", ".env"),
+        known_keys=[KnownKey("APIa", "pair-secret", ".env"), KnownKey("APIb", "pair-secret", "livekit.yaml")],
+        server_keys={"APIc": "server-secret"},
+    )
+    assert settings.secrets() == ["pair-secret", "lonely-secret-without-a-key", "server-secret"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from lkdebug.commands.common import exit_code, settings_from_args
 from lkdebug.core import redact, render
 from lkdebug.core.model import Settings
-from lkdebug.core.sources import display_value, settings_to_dict
+from lkdebug.core.sources import settings_to_dict
 
 VALUE_WIDTH = 44
 _VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\ufeff"})
@@ -49,14 +49,14 @@ def env_text(settings: Settings, project_dir: Path, reveal: bool = False, colour
     if not settings.variables:
         out.append("  No LiveKit variables found (LIVEKIT_*, NEXT_PUBLIC_LIVEKIT_*, VITE_LIVEKIT_*, ...).")
     else:
-        secrets = [k.secret for k in settings.known_keys]
+        secrets = settings.secrets()
         rows = [("", "NAME", "SOURCE", "LEN", "VALUE", "ISSUES")]
         for v in settings.variables:
             where = f"{v.source}:{v.line}" if v.line else v.source
             issues = ", ".join(i.removeprefix("env.") for i in v.issues)
             status = "" if v.wins else v.note.split(":")[0]
             rows.append(("*" if v.wins else " ", v.name, where, str(len(v.value)),
-                         _shown(display_value(v.name, v.value, secrets, reveal)),
+                         _shown(redact.display_value(v.name, v.value, secrets, reveal)),
                          "; ".join(x for x in (issues, status) if x)))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for i, r in enumerate(rows):

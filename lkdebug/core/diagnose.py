@@ -52,14 +52,6 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(unique, key=lambda f: (f.severity.rank, _rank(f)))
 
 
-def _secrets(settings: Settings) -> list[str]:
-    found = [k.secret for k in settings.known_keys]
-    if settings.api_secret:
-        found.append(settings.api_secret.value)
-    found += list((settings.server_keys or {}).values())
-    return found
-
-
 def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:
     """(the token the probes send, offline findings about it, why there is none)."""
     from lkdebug.core import token as tokens
@@ -119,7 +111,7 @@ async def diagnose(
     findings: list[Finding] = list(settings.findings)
     to_test, token_findings, no_token = _token_to_test(settings, token, now())
     findings += token_findings
-    secrets = _secrets(settings)
+    secrets = settings.secrets()
     results: dict[str, CheckResult] = {}
 
     def publish(result: CheckResult) -> CheckResult:

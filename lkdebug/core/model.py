@@ -162,6 +162,15 @@ class Settings:
     mode: str = "development"  # the Next.js-style MODE that picked the .env.$MODE files
     mode_reason: str = ""  # why that mode was assumed
 
+    def secrets(self) -> list[str]:
+        """Every secret value lkdebug knows, for scrubbing text that could echo one: the pairs, the
+        resolved secret (even without a key beside it) and the server config's secrets."""
+        found = [k.secret for k in self.known_keys]
+        if self.api_secret:
+            found.append(self.api_secret.value)
+        found += (self.server_keys or {}).values()
+        return list(dict.fromkeys(found))
+
 
 @dataclass
 class Report:

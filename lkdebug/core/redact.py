@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 KEY_VISIBLE = 6
 
@@ -55,6 +56,11 @@ def kind_of_variable(name: str) -> str:
     if upper.endswith("API_KEY") or upper.endswith("_KEY"):
         return "key"
     return "plain"
+
+
+def display_value(name: str, value: str, secrets: Sequence[str], reveal: bool = False) -> str:
+    """A variable's value as a person may see it: masked by its name, and no known secret anywhere in it."""
+    return scrub(mask_value(name, value, reveal), list(secrets), reveal)
 
 
 def mask_value(name: str, value: str, reveal: bool = False) -> str:

@@ -1,6 +1,6 @@
 """The redacted support report (`lkdebug report`, the TUI's "export report"): one document, two formats.
 
-Everything in it is masked: variables through `redact.mask_value`, the token without its signature,
+Everything in it is masked: variables through `redact.display_value`, the token without its signature,
 server bodies scrubbed of echoed tokens and of every secret lkdebug knows. The document is built as
 a dict once; Markdown and JSON are two renderings of the same dict, so they cannot disagree.
 """
@@ -60,7 +60,7 @@ def build_report(
         "connectivity": checks,
         "findings": [f.to_dict() for f in order_findings(findings)],
     }
-    return _scrubbed(doc, [k.secret for k in settings.known_keys])
+    return _scrubbed(doc, settings.secrets())
 
 
 def _scrubbed(value: Any, secrets: list[str]) -> Any:

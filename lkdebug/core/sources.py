@@ -619,20 +619,15 @@ def _server_findings(settings: Settings, server: _ServerConfig | None) -> list[F
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-def display_value(name: str, value: str, secrets: Sequence[str], reveal: bool = False) -> str:
-    """A variable's value as a person may see it: masked by its name, and no known secret anywhere in it."""
-    return redact.scrub(redact.mask_value(name, value, reveal), list(secrets), reveal)
-
-
 def settings_to_dict(settings: Settings, reveal: bool = False) -> dict[str, Any]:
     """The DESIGN `env` shape; secrets masked unless reveal."""
-    secrets = [k.secret for k in settings.known_keys]
+    secrets = settings.secrets()
     secret = settings.api_secret
     return {
         "mode": {"name": settings.mode, "reason": settings.mode_reason},
         "sources": [s.to_dict() for s in settings.sources],
         "variables": [
-            {"name": v.name, "source": v.source, "line": v.line, "length": len(v.value), "value": display_value(v.name, v.value, secrets, reveal),
+            {"name": v.name, "source": v.source, "line": v.line, "length": len(v.value), "value": redact.display_value(v.name, v.value, secrets, reveal),
              "wins": v.wins, "note": v.note, "issues": list(v.issues)}
             for v in settings.variables
         ],

@@ -185,7 +185,7 @@ class ConnectivityPane(Vertical):
     def _render_rows(self) -> None:
         """A Rich table in a Static: the details wrap at 80 columns instead of scrolling away."""
         settings = self.app.settings or Settings()
-        secrets = [k.secret for k in settings.known_keys]
+        secrets = settings.secrets()
         table = Table(box=None, expand=True, padding=(0, 1, 0, 0), header_style="bold underline")
         table.add_column("Probe", no_wrap=True)
         table.add_column("Status", no_wrap=True)

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lkdebug.core.model import Settings
-from lkdebug.core.redact import mask_value
+from lkdebug.core.redact import display_value
 from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
 
@@ -121,6 +121,7 @@ class EnvironmentPane(VerticalScroll):
         table.add_column("Len", justify="right")
         table.add_column("Value", ratio=2, overflow="fold")
         table.add_column("Issues", ratio=2)
+        secrets = settings.secrets()
         for variable in settings.variables:
             # The winner is bold; a value another source overrides is struck through and says so.
             style = "bold" if variable.wins else "dim strike"
@@ -130,7 +131,8 @@ class EnvironmentPane(VerticalScroll):
                 # The file's name: its folder is in the sources above.
                 os.path.basename(variable.source) or variable.source,
                 str(len(variable.value)),
-                Text(mask_value(variable.name, variable.value, reveal), style=style),
+                # The same masking as `lkdebug env`: by name, and no known secret in any value.
+                Text(display_value(variable.name, variable.value, secrets, reveal), style=style),
                 Text(issues, style="yellow" if variable.issues else "dim"),
             )
         self.query_one("#env-variables", Static).update(table if settings.variables else Text("none", style="dim"))
