@@ -1,6 +1,6 @@
 """`lkdebug token create` and `lkdebug token decode` (DESIGN §3).
 
-Neither imports textual or livekit-api; create mints with PyJWT, decode needs no JWT library at all.
+Neither imports textual, livekit-api or a JWT library: minting and checking HS256 is the standard library's hmac.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import time
 from lkdebug.cli import UsageError
 from lkdebug.commands.common import settings_from_args
 from lkdebug.core import render, server_rules
-from lkdebug.core.grants import GRANT_OBJECTS, PARTICIPANT_KINDS, grant, in_group
+from lkdebug.core.grants import PARTICIPANT_KINDS, in_group
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
 from lkdebug.core.redact import mask_key, mask_secret, scrub
-from lkdebug.core.token import Decoded, build_claims, decode, mint, parse_duration, span
+from lkdebug.core.token import HEADER, Decoded, build_claims, claim_rows, decode, iso_utc, mint, parse_duration, span
 
 VALUE_WIDTH = 40
 
@@ -53,13 +53,12 @@ def create(args: argparse.Namespace) -> int:
     token = mint(claims, secret.value)
 
     if args.json:
-        render.dump_json({"token": token, "header": {"alg": "HS256", "typ": "JWT"}, "claims": claims})
+        render.dump_json({"token": token, "header": HEADER, "claims": claims})
     else:
         print(token)
     # The token is the product (printed whole); what it was made from goes to stderr, masked.
-    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(claims["exp"]))
     print(f"lkdebug: signed with API key {mask_key(api_key.value, args.reveal)} (from {api_key.source}) and its secret "
-          f"{mask_secret(secret.value, args.reveal)} (from {secret.source}); valid for {span(valid_for)}, until {expires}",
+          f"{mask_secret(secret.value, args.reveal)} (from {secret.source}); valid for {span(valid_for)}, until {iso_utc(claims['exp'])}",
           file=sys.stderr)
     known = [KnownKey(api_key.value, secret.value, secret.source), *settings.known_keys]
     checked = decode(token, known_keys=known, server_keys=settings.server_keys, now=now)
@@ -164,31 +163,8 @@ def _read_token(argument: str | None) -> str:
         return data.decode("latin-1")
 
 
-def _shown(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def _shown(text: str) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
-
-
-def _claim_rows(decoded: Decoded) -> list[tuple[str, str, str]]:
-    """(path, value, explanation): every claim, every grant inside the grant objects, and absent tristates."""
-    rows = []
-    for name, value in decoded.claims.items():
-        if name in GRANT_OBJECTS and isinstance(value, dict):
-            for sub, item in value.items():
-                row = grant(f"{name}.{sub}")
-                rows.append((f"{name}.{sub}", _shown(item), row.meaning if row else "not a LiveKit grant: ignored"))
-            if name == "video":
-                for row in in_group("video"):
-                    if row.type == "tristate" and row.json_name not in value:
-                        rows.append((row.path, f"(absent: {row.default_label})", row.meaning))
-            continue
-        row = grant(name)
-        explanation = row.meaning if row else ("the video grant" if name == "video" else "not used by LiveKit")
-        if name in decoded.times:
-            time_info = decoded.times[name]
-            explanation = f"{time_info['iso'] or 'not a date'}, {time_info['relative']}"
-        rows.append((name, _shown(value), explanation))
-    return rows
 
 
 def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -> str:
@@ -201,7 +177,8 @@ def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -
         out.append(f"{bold('Input')}      not a JWT: {decoded.looks_like}")
     if decoded.header or decoded.claims:
         out.append(f"{bold('Header')}     {json.dumps(decoded.header, ensure_ascii=False)}")
-        rows = _claim_rows(decoded)
+        rows = [(path, _shown(value), meaning)
+                for path, value, meaning in claim_rows(decoded.claims, decoded.times, absent_defaults=True)]
         width = max((len(path) for path, _, _ in rows), default=0)
         value_width = max((len(value) for _, value, _ in rows), default=0)
         out.append(bold("Claims"))

@@ -7,7 +7,6 @@ a dict once; Markdown and JSON are two renderings of the same dict, so they cann
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import platform
 from typing import Any
@@ -17,6 +16,7 @@ from lkdebug.core import redact
 from lkdebug.core.diagnose import order_findings
 from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.core.render import summary_line
+from lkdebug.core.token import iso_utc
 
 
 def _platform() -> dict[str, Any]:
@@ -53,7 +53,7 @@ def build_report(
         findings += diagnosis.findings
     doc = {
         "lkdebug": {"version": __version__},
-        "generated_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "generated_at": iso_utc(now),
         "platform": _platform(),
         "environment": settings_to_dict(settings, reveal=False),
         "token": token,

@@ -3,8 +3,8 @@
 `decode` takes whatever a person pastes and never raises: it finds the JWT (or says what the input
 is instead), checks the signature against every secret lkdebug knows, predicts the server's answer
 with `server_rules` (never re-implemented here) and lints the claims against the grant table.
-This module imports neither textual nor livekit-api, and PyJWT only inside `mint`, so
-`lkdebug token decode` starts fast.
+This module imports neither textual, livekit-api nor PyJWT (HS256 is the standard library's hmac),
+so `lkdebug token decode` and `token create` start fast.
 """
 
 from __future__ import annotations
@@ -95,6 +95,38 @@ def describe_time(claim: str, seconds_from_now: float) -> str:
         f"issued {span(seconds_from_now)} in the future" if seconds_from_now > 0 else f"issued {span(seconds_from_now)} ago")
 
 
+def claim_rows(claims: dict, times: Mapping[str, dict] | None = None,
+               absent_defaults: bool = False) -> list[tuple[str, str, str]]:
+    """(path, value as text, meaning) for every claim, grant objects flattened to `video.roomJoin`.
+
+    Meanings come from the grant table. With `times` (Decoded.times) a time claim is explained as a
+    date and how far from now; with `absent_defaults` every video tristate the token leaves out is
+    listed with the default the server assumes (the CLI shows them, the TUI's table does not).
+    """
+    rows = []
+    for name, value in claims.items():
+        if name in GRANT_OBJECTS and isinstance(value, dict):
+            for key, inner in value.items():
+                known = grant(f"{name}.{key}")
+                rows.append((f"{name}.{key}", _claim_text(inner),
+                             known.meaning if known else "not a LiveKit grant: the server ignores it"))
+            if absent_defaults and name == "video":
+                rows += [(row.path, f"(absent: {row.default_label})", row.meaning)
+                         for row in in_group("video") if row.type == "tristate" and row.json_name not in value]
+            continue
+        known = grant(name)
+        meaning = known.meaning if known else (
+            f"the {name} grant" if name in GRANT_OBJECTS else "not a LiveKit claim: the server ignores it")
+        if times and name in times:
+            meaning = f"{times[name]['iso'] or 'not a date'}, {times[name]['relative']}"
+        rows.append((name, _claim_text(value), meaning))
+    return rows
+
+
+def _claim_text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _seconds_between(at: float, now: float) -> float:
     """at - now as a float; an integer beyond any float counts as forever (either way)."""
     try:
@@ -103,7 +135,8 @@ def _seconds_between(at: float, now: float) -> float:
         return math.inf if at > now else -math.inf
 
 
-def _iso(at: float) -> str | None:
+def iso_utc(at: float) -> str | None:
+    """A Unix time as `2026-01-15T12:00:00Z`; None for a number no date can hold."""
     try:
         return datetime.fromtimestamp(float(at), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, ValueError, OSError):
@@ -150,20 +183,23 @@ def build_claims(
     return claims
 
 
-_HEADER_SEGMENT = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+HEADER = {"alg": "HS256", "typ": "JWT"}  # the header of every token lkdebug mints
+
+
+def _segment(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def mint(claims: dict, secret: str) -> str:
-    """HS256, header {"alg":"HS256","typ":"JWT"}: the only algorithm livekit-server accepts.
+    """HS256 (`HEADER`): the only algorithm livekit-server accepts.
 
     Signed with the standard library's hmac, as PyJWT would (compact JSON, unpadded base64url):
     PyJWT pulls in cryptography (~10 MB, ~100 ms) for nothing HS256 needs. The interop tests
     check these tokens with livekit-api's TokenVerifier.
     """
-    payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
-    signing_input = _HEADER_SEGMENT + b"." + base64.urlsafe_b64encode(payload).rstrip(b"=")
-    signature = server_rules.hmac_signature(signing_input, secret)
-    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode("ascii")
+    header, payload = (json.dumps(part, separators=(",", ":")).encode("utf-8") for part in (HEADER, claims))
+    signing_input = _segment(header) + b"." + _segment(payload)
+    return (signing_input + b"." + _segment(server_rules.hmac_signature(signing_input, secret))).decode("ascii")
 
 
 def probe_claims(api_key: str, now: float) -> dict:
@@ -434,7 +470,7 @@ def _times(claims: dict, now: float) -> dict:
         at = claims.get(claim)
         if isinstance(at, bool) or not isinstance(at, (int, float)):
             continue
-        times[claim] = {"unix": at, "iso": _iso(at), "relative": describe_time(claim, _seconds_between(at, now))}
+        times[claim] = {"unix": at, "iso": iso_utc(at), "relative": describe_time(claim, _seconds_between(at, now))}
     return times
 
 

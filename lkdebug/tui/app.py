@@ -3,7 +3,7 @@
 Shared state lives on the app (settings, reveal, the token one tab hands to another); panes post
 typed messages (messages.py) up to it and watch the state they need, so no pane queries another
 (hidden panes are `Lazy` and may not be mounted yet). Only the Environment tab is built before
-the first frame; the others, and every heavy import (pyjwt, livekit-api), come after it.
+the first frame; the others, and every heavy import (aiohttp, livekit-api), come after it.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class LkDebugApp(App[int]):
         with TabbedContent(initial=self._initial_tab, id="tabs"):
             with TabPane(self._label("env"), id="env"):
                 yield EnvironmentPane()
-            # Hidden tabs: their modules (and pyjwt, aiohttp...) load after the first frame.
+            # Hidden tabs: their modules (and aiohttp, websockets...) load after the first frame.
             with TabPane(self._label("builder"), id="builder"):
                 yield Deferred("lkdebug.tui.panes.builder", "BuilderPane")
             with TabPane(self._label("decoder"), id="decoder"):

@@ -363,7 +363,7 @@ class BuilderPane(Horizontal):
         self.update_preview()
 
     def update_preview(self) -> None:
-        from lkdebug.core.token import build_claims, decode, mint
+        from lkdebug.core.token import HEADER, build_claims, decode, mint
 
         settings = self.app.settings or Settings()
         now = self.app.now()
@@ -405,7 +405,7 @@ class BuilderPane(Horizontal):
         payload.append_text(JSON(json.dumps(claims)).text)
         self._show("builder-payload", payload)
         header = Text("header  ", style="bold")
-        header.append_text(JSON(json.dumps({"alg": "HS256", "typ": "JWT"})).text)
+        header.append_text(JSON(json.dumps(HEADER)).text)
         self._show("builder-header", header)
         self._show("builder-findings", findings_text(findings))
         lk_line = Text("lk      ", style="bold")

@@ -16,31 +16,15 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
-from lkdebug.core.grants import GRANT_OBJECTS, grant
 from lkdebug.core.model import Settings
 from lkdebug.core.redact import mask_token
 from lkdebug.core.server_rules import ERAS
+from lkdebug.core.token import claim_rows, decode
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView, findings_text
 from lkdebug.tui.widgets.jwt import jwt_text
 
 _STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
-
-
-def claim_rows(claims: dict) -> list[tuple[str, str, str]]:
-    """(path, value, meaning) for every claim, grant objects flattened to `video.roomJoin`."""
-    rows = []
-    for name, value in claims.items():
-        if name in GRANT_OBJECTS and isinstance(value, dict):
-            items = [(f"{name}.{key}", inner) for key, inner in value.items()]
-        else:
-            items = [(name, value)]
-        for path, inner in items:
-            known = grant(path)
-            meaning = known.meaning if known else "not a LiveKit claim: the server ignores it"
-            shown = inner if isinstance(inner, str) else json.dumps(inner, ensure_ascii=False)
-            rows.append((path, shown, meaning))
-    return rows
 
 
 class DecoderInput(TextArea):
@@ -112,8 +96,6 @@ class DecoderPane(Vertical):
         field.focus()
 
     def _decode(self):
-        from lkdebug.core.token import decode  # pyjwt and friends load after the first frame
-
         settings = self.app.settings or Settings()
         return decode(
             self.query_one(DecoderInput).text,
