@@ -8,13 +8,13 @@ hold. Neither ever prints a secret: secrets appear as their length and SHA-256 f
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from lkdebug.core import redact
+from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
@@ -93,28 +93,6 @@ def describe(name: str, value: str) -> str:
     if redact.kind_of_variable(name) == "secret" or role_of(name) == "api_secret":
         return redact.mask_secret(value)
     return repr(redact.mask_value(name, value))
-
-
-def is_local_host(host: str) -> bool:
-    """Loopback, private networks, .local names and single-label names (compose services) count as local."""
-    host = host.strip("[]").lower()
-    if host in ("localhost", "host.docker.internal") or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return bool(host) and "." not in host
-    return ip.is_loopback or ip.is_private or ip.is_unspecified or ip.is_link_local
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
-    except ValueError:
-        return False
 
 
 def url_host(value: str) -> str | None:

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 from lkdebug.core import host, server_rules
+from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.redact import scrub
 
@@ -84,24 +85,11 @@ class Target:
 
     @property
     def is_loopback(self) -> bool:
-        if self.host.lower() in ("localhost", "localhost.localdomain") or self.host.lower().endswith(".localhost"):
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback_host(self.host)
 
     @property
     def app_port(self) -> str | None:
         return APP_PORTS.get(self.port)
-
-
-def _is_local(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host.lower() == "localhost" or host.lower().endswith((".local", ".localhost", ".lan", ".internal"))
-    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _url_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
@@ -127,7 +115,7 @@ def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
         except ValueError:
             return invalid("it has no scheme and cannot be read as host[:port]", example)
         host = probe.hostname or ""
-        scheme = "ws" if (_is_local(host) or port == LIVEKIT_DEFAULT_PORT) else "wss"
+        scheme = "ws" if (is_local_host(host) or port == LIVEKIT_DEFAULT_PORT) else "wss"
         findings.append(_url_finding(
             "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
             f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "

@@ -601,7 +601,7 @@ def _server_findings(settings: Settings, server: _ServerConfig | None) -> list[F
             "Set webhook.api_key to one of the key names under `keys:`.",
         ))
     host_name = envlint.url_host(settings.url.value) if settings.url else None
-    if host_name and envlint.is_loopback_host(host_name) and server.port:
+    if host_name and host.is_loopback_host(host_name) and server.port:
         try:
             port = urlsplit(settings.url.value.strip()).port
         except ValueError:
