@@ -61,3 +61,24 @@ def test_settings_know_every_secret_once():
         server_keys={"APIc": "server-secret"},
     )
     assert settings.secrets() == ["pair-secret", "lonely-secret-without-a-key", "server-secret"]
+
+
+def test_visible_shows_control_characters_instead_of_obeying_them():
+    hostile = "a\x1b]0;title\x07b\x1b[2Jc\x9bd\u202ee\ud800"
+    shown = redact.visible(hostile)
+    assert shown == "a\\x1b]0;title\\x07b\\x1b[2Jc\\x9bd\\u202ee\\ud800"
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in shown)
+    shown.encode("utf-8")  # no lone surrogate survives
+
+
+def test_visible_keeps_newlines_only_when_asked():
+    assert redact.visible("a\nb\tc") == "a\\x0ab\\x09c"
+    assert redact.visible("a\nb\tc", keep_newlines=True) == "a\nb\tc"
+    assert redact.visible("plain text é ✓") == "plain text é ✓"
+    assert redact.has_controls("x\ty") and not redact.has_controls("xy")
+
+
+@given(st.text())
+def test_visible_never_leaves_a_control_character(text):
+    shown = redact.visible(text)
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF for ch in shown)

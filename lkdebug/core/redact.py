@@ -8,8 +8,39 @@ from collections.abc import Sequence
 
 KEY_VISIBLE = 6
 
+# What a terminal would obey rather than show: C0 and C1 controls, DEL, the bidi overrides that
+# reorder a line, and lone surrogates (which cannot even be encoded). Tab and newline are kept
+# only where the caller asks (multi-line text such as a finding's detail).
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_control_patterns: dict[bool, re.Pattern[str]] = {}
+
 # A JWT as it appears inside arbitrary text (server bodies echo the whole token).
 JWT_IN_TEXT = re.compile(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)")
+
+
+def visible(text: str, keep_newlines: bool = False) -> str:
+    """`text` with every control character made visible (ESC as `\\x1b`), so it is shown, never obeyed.
+
+    Every renderer, CLI and TUI, passes text from outside (files, claims, server bodies and
+    headers, paths) through this before it reaches a terminal.
+    """
+    pattern = _control_patterns.get(keep_newlines)
+    if pattern is None:
+        extra = "" if keep_newlines else "\t\n"
+        pattern = _control_patterns[keep_newlines] = re.compile(f"[{extra}{_CONTROLS}]")
+    if not pattern.search(text):
+        return text
+    return pattern.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def has_controls(text: str) -> bool:
+    """Whether `text` holds a character `visible` would change (tab and newline included)."""
+    return visible(text) != text
 
 
 def fingerprint(secret: str) -> str:
