@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument("--public", action="store_true", help="allow binding to a non-loopback address")
-    p.add_argument("--allow-reveal", action="store_true", help="let the served session reveal secrets")
+    p.add_argument("--allow-reveal", action="store_true", help="let the served session reveal secrets and hand out tokens")
+    p.add_argument("--max-sessions", type=int, default=4, metavar="N", help="browser tabs served at once (default: 4)")
     return parser
 
 

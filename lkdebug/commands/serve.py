@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
+import secrets
 import shlex
 import socket
 import sys
 
 from lkdebug.cli import ExitCode, UsageError
+
+# Bigger terminals only cost memory (a 30000x30000 one grew a tab's process to 3.4 GB).
+MAX_WIDTH, MAX_HEIGHT = 500, 200
+STOP_GRACE = 2.0  # seconds a tab's lkdebug gets to quit, then again after SIGTERM before SIGKILL
 
 
 def is_loopback(host: str) -> bool:
@@ -75,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             f"--host {args.host} is not a loopback address: anyone who reaches the port sees your LiveKit "
             "settings. Add --public if that is what you want, or use an SSH tunnel to 127.0.0.1"
         )
+    if args.max_sessions < 1:
+        raise UsageError(f"--max-sessions {args.max_sessions}: at least 1")
     check_can_listen(args.host, args.port)
     if public:
         print(
@@ -82,37 +90,187 @@ def run(args: argparse.Namespace) -> int:
             "your LiveKit settings (secrets stay masked" + (", but --allow-reveal lets them reveal them" if args.allow_reveal else "") + ")",
             file=sys.stderr,
         )
-    server = make_server(app_command(args), host=args.host, port=args.port)
-    print(f"lkdebug: open http://{browser_host(args.host)}:{args.port} in a browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    # Like Jupyter's: only who holds the printed URL gets in (DNS rebinding, other local users).
+    secret = secrets.token_urlsafe(32)
+    server = make_server(app_command(args), host=args.host, port=args.port, secret=secret, max_sessions=args.max_sessions)
+    print(f"lkdebug: open http://{browser_host(args.host)}:{args.port}/?token={secret} in a browser (Ctrl+C to stop)",
+          file=sys.stderr, flush=True)
     server.serve()
     return ExitCode.OK
 
 
-def make_server(command: str, host: str, port: int):
-    """textual-serve's Server, fixed for lkdebug in two ways (textual_serve is imported only here):
+def make_server(command: str, host: str, port: int, secret: str, max_sessions: int):
+    """textual-serve's Server, made safe to leave running on a shared machine (textual_serve is
+    imported only here). Any web page may send requests to 127.0.0.1 and open WebSockets to it
+    (CORS does not cover either), and the socket carries the TUI's keys: a page could mint
+    tokens with the project's secret. So every request must:
 
-    - The page links its WebSocket to the address the browser used, not to `--host`: with
-      `--host 0.0.0.0` textual-serve would tell every browser to connect to ws://0.0.0.0, which
-      only works on the serving machine itself.
-    - A WebSocket opened from another origin is refused. Browsers let any web page open a
-      WebSocket to 127.0.0.1 (CORS does not apply), and this one carries the TUI's screen and
-      its keys: a page the user happens to visit could mint tokens with the project's secret.
+    - name this server in its Host header (a listening address, or the name `serve` printed):
+      a DNS-rebinding page sends its own name there;
+    - carry this run's secret: in the printed URL's `?token=`, then in an HttpOnly,
+      SameSite=Strict cookie, and in the WebSocket's path (the page links it);
+    - for a WebSocket, come from the served page itself (Origin, which browsers always send).
+
+    It also bounds what one browser may cost: terminal sizes are clamped, at most
+    `max_sessions` tabs run at once, and each tab's lkdebug (its own process group) ends
+    with its tab and with the server.
     """
+    import asyncio
+    import os
+    import signal
+    import time
     from urllib.parse import urlsplit
 
-    from aiohttp import web
-    from textual_serve.server import Server
+    import aiohttp_jinja2
+    from aiohttp import WSCloseCode, web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
+
+    cookie = f"lkdebug-serve-{port}"  # cookies ignore ports: two servers must not share one
+    names = {name.strip("[]").lower() for name in (host, browser_host(host))}
+    if is_loopback(host):
+        names.add("localhost")
+
+    def host_allowed(request: web.Request) -> bool:
+        """Host names a listening address: a name above, or the address this connection reached."""
+        named = request.headers.get("Host", "")
+        parts = urlsplit(f"//{named}")
+        try:
+            named_port = parts.port or 80
+        except ValueError:
+            return False
+        local = request.transport.get_extra_info("sockname") if request.transport else None
+        reached = {str(local[0]).lower()} if local else set()
+        return "@" not in named and named_port == port and (parts.hostname or "") in names | reached
+
+    def has_secret(request: web.Request) -> bool:
+        offered = request.query.get("token") or request.match_info.get("token") or request.cookies.get(cookie) or ""
+        return secrets.compare_digest(offered.encode(), secret.encode())
+
+    @web.middleware
+    async def guard(request: web.Request, handler):
+        if not host_allowed(request):
+            raise web.HTTPMisdirectedRequest(text="lkdebug serve: this Host is not an address this server listens on\n")
+        if not has_secret(request):
+            raise web.HTTPForbidden(text="lkdebug serve: open the URL that `lkdebug serve` printed, with its ?token=\n")
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            origin = request.headers.get("Origin", "")
+            if origin.lower() != f"{request.scheme}://{request.host}".lower():
+                raise web.HTTPForbidden(text="lkdebug serve: WebSocket refused: not opened by the served page\n")
+        response = await handler(request)
+        if request.query.get("token") and not response.prepared:
+            response.set_cookie(cookie, secret, httponly=True, samesite="Strict", path="/")
+        return response
+
+    def clamp(value: object, limit: int, default: int) -> int:
+        try:
+            number = int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError, OverflowError):
+            return default
+        return max(1, min(number, limit))
+
+    async def end_group(pgid: int) -> None:
+        """SIGTERM to the whole group, SIGKILL to whatever is left after a short grace."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + STOP_GRACE
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+                try:
+                    os.killpg(pgid, 0)
+                except ProcessLookupError:
+                    return
+
+    class Session(AppService):
+        """One browser tab's lkdebug, in a process group of its own so that all of it can be ended."""
+
+        async def _open_app_process(self, width: int = 80, height: int = 24):
+            self._process = process = await asyncio.create_subprocess_shell(
+                self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
+                start_new_session=True,
+            )
+            self._stdin = process.stdin
+            return process
+
+        async def set_terminal_size(self, width: int, height: int) -> None:
+            await super().set_terminal_size(clamp(width, MAX_WIDTH, 80), clamp(height, MAX_HEIGHT, 24))
+
+        async def stop(self) -> None:
+            """The app's own quit first (it restores the page), then its whole group, for sure."""
+            task, self._task = self._task, None
+            if task is None:
+                return
+            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+            await self.send_meta({"type": "quit"})
+            await asyncio.wait({task}, timeout=STOP_GRACE)
+            if self._process is not None:
+                await end_group(self._process.pid)
+            await task  # its stdout is closed now: it ends
 
     class LkDebugServer(Server):
-        async def handle_index(self, request: web.Request) -> web.StreamResponse:
-            # No await before the page is rendered, so no other request sees this request's URL.
+        def __init__(self) -> None:
+            super().__init__(command, host=host, port=port, title="lkdebug (served)")
+            self.sessions: dict[web.WebSocketResponse, Session] = {}
+            self.starting = 0
+
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            app.middlewares.append(guard)
+            app.router.add_get("/ws/{token}", self.handle_websocket)
+            return app
+
+        async def on_startup(self, app: web.Application) -> None:
+            """Silent: textual-serve would print its banner and a URL without the secret."""
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Handlers wait on their browser; closing the sockets lets them return and stop their app.
+            await asyncio.gather(*(session.stop() for session in self.sessions.values()))
+            await asyncio.gather(*(websocket.close(code=WSCloseCode.GOING_AWAY, message=b"lkdebug serve stopped")
+                                   for websocket in self.sessions))
+
+        @aiohttp_jinja2.template("app_index.html")
+        async def handle_index(self, request: web.Request) -> dict:
+            # The page links its WebSocket to the address the browser used (with --host 0.0.0.0
+            # textual-serve would name ws://0.0.0.0), and the secret goes in its path: the page's
+            # script appends ?width=...&height=... to whatever URL it is given.
+            # No await before the URL is used, so no other request sees this request's Host.
             self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
+            context = await Server.handle_index.__wrapped__(self, request)
+            context["app_websocket_url"] += f"/{secret}"
+            return context
 
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
-            origin = request.headers.get("Origin")
-            if origin is not None and urlsplit(origin).netloc != request.host:
-                raise web.HTTPForbidden(text=f"lkdebug serve: WebSocket from {origin} refused (not this page)")
-            return await super().handle_websocket(request)
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            """textual-serve's handler with lkdebug's Session, the session cap and clamped sizes."""
+            websocket = web.WebSocketResponse(heartbeat=15)
+            await websocket.prepare(request)
+            if len(self.sessions) + self.starting >= max_sessions:
+                await websocket.send_bytes(
+                    f"lkdebug serve: {max_sessions} session(s) open already (--max-sessions {max_sessions}); "
+                    "close one and reload this page\r\n".encode()
+                )
+                await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too many lkdebug sessions")
+                return websocket
+            width = clamp(to_int(request.query.get("width", "80"), 80), MAX_WIDTH, 80)
+            height = clamp(to_int(request.query.get("height", "24"), 24), MAX_HEIGHT, 24)
+            session = Session(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                              close=websocket.close, download_manager=self.download_manager)
+            self.starting += 1
+            try:
+                await session.start(width, height)
+            finally:
+                self.starting -= 1
+            self.sessions[websocket] = session
+            try:
+                await self._process_messages(websocket, session)
+            except Exception as error:  # a malformed message ends this tab, not the server
+                logging.getLogger("textual-serve").warning("session ended: %s", error)
+            finally:
+                del self.sessions[websocket]
+                await session.stop()
+            return websocket
 
-    return LkDebugServer(command, host=host, port=port, title="lkdebug (served)")
+    return LkDebugServer()
