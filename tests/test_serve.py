@@ -30,8 +30,8 @@ def served(monkeypatch):
         def serve(self) -> None:
             record["served"] = True
 
-    def make_server(command: str, host: str, port: int) -> Recorder:
-        record.update(command=command, host=host, port=port)
+    def make_server(command: str, host: str, port: int, secret: str, max_sessions: int) -> Recorder:
+        record.update(command=command, host=host, port=port, secret=secret, max_sessions=max_sessions)
         return Recorder()
 
     monkeypatch.setattr(serve, "make_server", make_server)
@@ -57,7 +57,7 @@ def test_help_names_the_safety_flags(capsys):
         cli.main(["serve", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--host", "--port", "--public", "--allow-reveal"):
+    for flag in ("--host", "--port", "--public", "--allow-reveal", "--max-sessions"):
         assert flag in out
 
 
@@ -88,8 +88,23 @@ def test_loopback_is_served_without_a_warning(served, capsys):
     assert cli.main(["serve", "--port", str(port)]) == 0
     err = capsys.readouterr().err
     assert "WARNING" not in err
-    assert f"open http://127.0.0.1:{port} in a browser" in err
-    assert served["host"] == "127.0.0.1" and served["port"] == port
+    assert f"open http://127.0.0.1:{port}/?token={served['secret']} in a browser" in err
+    assert served["host"] == "127.0.0.1" and served["port"] == port and served["max_sessions"] == 4
+
+
+def test_each_run_has_its_own_secret(served, capsys):
+    seen = set()
+    for _ in range(2):
+        assert cli.main(["serve", "--port", str(free_port())]) == 0
+        seen.add(served["secret"])
+    assert len(seen) == 2 and all(len(secret) >= 40 for secret in seen)  # token_urlsafe(32): 256 bits
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_max_sessions_below_one_is_a_usage_error(count, served, capsys):
+    assert cli.main(["serve", "--port", str(free_port()), "--max-sessions", count]) == cli.ExitCode.USAGE
+    assert f"--max-sessions {count}: at least 1" in capsys.readouterr().err
+    assert served == {}
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1"])

@@ -4,37 +4,29 @@ The terminal in the page is xterm.js drawn on a canvas, so its text is not in th
 shows is read from the WebSocket frames the page receives (the app's output bytes, ANSI escapes
 stripped), and pixels are compared through `page.screenshot()`. The page never reaches the
 internet: every request to another host than 127.0.0.1 is aborted (textual-serve's page links a
-web font). Each test stops the server's whole process group and checks that the per-tab lkdebug
-processes are gone too.
+web font). The page is opened at the URL `serve` printed, with its secret; each test stops the
+server and checks that the per-tab lkdebug processes are gone too (tests/served.py).
 
 `LKDEBUG_WRITE_SCREENSHOTS=1` also saves the served page as screenshots/served.png.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
-from lkdebug.demo.server import free_port
+from tests.served import WAIT, Served, lkdebug_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium calls home at start, and the internet is closed.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WAIT = 30.0  # seconds: an upper bound for every wait below, never a sleep
 SCREENSHOT = Path(__file__).resolve().parents[1] / "screenshots" / "served.png"
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]")
 FAKE_URL = "wss://lkdebug-fake-project.livekit.cloud"
@@ -51,74 +43,6 @@ def project() -> Path:
         f"LIVEKIT_URL={FAKE_URL}\nLIVEKIT_API_KEY={DEMO_API_KEY}\nLIVEKIT_API_SECRET={DEMO_API_SECRET}\n"
     )
     return folder
-
-
-# The server
-
-
-def _live_group_members(pgid: int) -> list[tuple[int, list[str]]]:
-    """(pid, argv) of every process in the group that is not a zombie waiting to be reaped."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            argv = (stat.parent / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
-        except OSError:
-            continue  # exited while we looked
-        state, group = fields[0], int(fields[2])
-        if group == pgid and state != "Z":
-            members.append((int(stat.parent.name), argv))
-    return members
-
-
-def _poll(condition, what: str, timeout: float = WAIT, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(step)
-    return result
-
-
-@contextlib.contextmanager
-def lkdebug_serve(project: Path, log: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`lkdebug serve` on a free loopback port, in its own process group; stopped and checked on exit."""
-    port = free_port()
-    env = dict(os.environ)
-    env.pop("NO_COLOR", None)  # the page (and screenshots/served.png) shows lkdebug's real colours
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "lkdebug", "serve", "--port", str(port), "--dir", str(project), *flags],
-            stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env, start_new_session=True,
-        )
-    try:
-        def listening() -> bool:
-            if server.poll() is not None:
-                raise AssertionError(f"lkdebug serve exited with {server.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-            return False
-
-        _poll(listening, "lkdebug serve listening")
-        yield f"http://127.0.0.1:{port}/", server
-    finally:
-        _stop_group(server)
-
-
-def _stop_group(server: subprocess.Popen) -> None:
-    pgid = server.pid  # start_new_session: the server leads its own group, and each tab's lkdebug joins it
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    try:
-        server.wait(timeout=WAIT)
-        _poll(lambda: not _live_group_members(pgid), "every per-tab lkdebug process gone after SIGTERM", timeout=10)
-    finally:
-        leftovers = _live_group_members(pgid)
-        if leftovers or server.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            server.wait(timeout=WAIT)
-        assert not leftovers, f"processes outlived the server: {leftovers}"
 
 
 # The browser
@@ -206,17 +130,16 @@ class ServedPage:
         self.page.keyboard.press(key)
 
 
-def _per_tab_apps(server: subprocess.Popen) -> list[list[str]]:
-    """The argv of each `python -m lkdebug tui` the server started (textual-serve starts it through /bin/sh)."""
-    return [argv for _, argv in _live_group_members(server.pid) if argv[1:4] == ["-m", "lkdebug", "tui"]]
+def _per_tab_apps(served: Served) -> list[list[str]]:
+    return [argv for _, argv in served.apps()]
 
 
 # The tests
 
 
 def test_browser_shows_the_environment_and_switches_tabs(chromium, project, tmp_path):
-    with lkdebug_serve(project, tmp_path / "serve.log") as (url, server):
-        tab = ServedPage(chromium, url)
+    with lkdebug_serve(project, tmp_path / "serve.log") as served:
+        tab = ServedPage(chromium, served.url)
         tab.wait_for("Environment", "LIVEKIT_API_SECRET", FAKE_URL)
         tab.settle()
         shown = tab.text()
@@ -234,7 +157,7 @@ def test_browser_shows_the_environment_and_switches_tabs(chromium, project, tmp_
         assert tab.page.screenshot() != before
 
         # Each browser tab runs its own `lkdebug tui --served` with the server's settings options.
-        apps = _per_tab_apps(server)
+        apps = _per_tab_apps(served)
         assert len(apps) == 1 and apps[0][4:7] == ["--served", "--dir", str(project)]
         assert tab.reached == {"127.0.0.1"}
         assert tab.blocked, "the Google font link was expected and blocked; did the page change?"
@@ -242,8 +165,8 @@ def test_browser_shows_the_environment_and_switches_tabs(chromium, project, tmp_
 
 
 def test_browser_session_refuses_to_reveal_and_says_it_is_served(chromium, project, tmp_path):
-    with lkdebug_serve(project, tmp_path / "serve.log") as (url, _):
-        tab = ServedPage(chromium, url)
+    with lkdebug_serve(project, tmp_path / "serve.log") as served:
+        tab = ServedPage(chromium, served.url)
         tab.wait_for("LIVEKIT_API_SECRET")
         tab.settle()
         first_screen = tab.text()  # before the refusal below, whose toast says "served session"
@@ -259,34 +182,13 @@ def test_browser_session_refuses_to_reveal_and_says_it_is_served(chromium, proje
 
 
 def test_allow_reveal_lets_the_browser_session_reveal(chromium, project, tmp_path):
-    with lkdebug_serve(project, tmp_path / "serve.log", "--allow-reveal") as (url, server):
-        assert _per_tab_apps(server) == []  # no tab yet, no lkdebug tui process
-        tab = ServedPage(chromium, url)
+    with lkdebug_serve(project, tmp_path / "serve.log", "--allow-reveal") as served:
+        assert _per_tab_apps(served) == []  # no tab yet, no lkdebug tui process
+        tab = ServedPage(chromium, served.url)
         tab.wait_for("LIVEKIT_API_SECRET")
-        assert [argv[-1] for argv in _per_tab_apps(server)] == ["--allow-reveal"]
+        assert [argv[-1] for argv in _per_tab_apps(served)] == ["--allow-reveal"]
         start = tab.mark()
         tab.press("Control+r")
         tab.wait_for("Secrets and signatures shown", SECRET_SHOWN, since=start)
         tab.page.close()
 
-
-def test_websocket_from_another_origin_is_refused(project, tmp_path):
-    """Any web page may open a WebSocket to 127.0.0.1; only the served page itself gets the TUI."""
-    # websockets' threaded client: this module's playwright keeps an asyncio loop in this thread.
-    from websockets.exceptions import InvalidStatus
-    from websockets.sync.client import connect
-
-    def answer(url: str, origin: str) -> int | str:
-        try:
-            with connect(f"ws{url[4:]}ws?width=80&height=24", origin=origin, open_timeout=WAIT) as ws:
-                ws.send('["ping", "t"]')
-                # Binary frames (the app's output) may come first; the answer is a text frame.
-                while isinstance(message := ws.recv(timeout=WAIT), bytes):
-                    pass
-                return json.loads(message)[0]
-        except InvalidStatus as error:
-            return error.response.status_code
-
-    with lkdebug_serve(project, tmp_path / "serve.log") as (url, _):
-        assert answer(url, "https://evil.example") == 403
-        assert answer(url, url.rstrip("/")) == "pong"
