@@ -169,6 +169,20 @@ class LkDebugApp(App[int]):
 
     # Shared actions (bindings and the command palette)
 
+    @property
+    def tokens_stay_here(self) -> bool:
+        """The served-session policy every token action asks: without --allow-reveal, no token
+        signed with the project's secret leaves this process (to the viewer's clipboard, a
+        download, or a server the viewer names); the viewer still sees header and payload."""
+        return self.served and not self.allow_reveal
+
+    def refused_for_viewer(self, what: str) -> bool:
+        """True, with a toast saying why and how, when the policy keeps `what` from a served viewer."""
+        if self.tokens_stay_here:
+            self.notify(f"{what}: refused in a served session, tokens signed with the project's secret stay "
+                        "on the host (restart with lkdebug serve --allow-reveal to allow it)", severity="warning", timeout=6)
+        return self.tokens_stay_here
+
     def action_toggle_reveal(self) -> None:
         if not self.allow_reveal:
             self.notify("Secrets stay masked in a served session (lkdebug serve --allow-reveal)", severity="warning")
@@ -196,12 +210,16 @@ class LkDebugApp(App[int]):
         return None
 
     def action_copy_token(self) -> None:
+        if self.refused_for_viewer("Copy token"):
+            return
         if current := self._current_token():
             self.copy(*current)
 
     def action_download_token(self) -> None:
         # In a browser, OSC 52 may be refused; a download always works. In a terminal it is
         # saved to the downloads folder because the person asked for exactly that file.
+        if self.refused_for_viewer("Download token"):
+            return
         if current := self._current_token():
             token, what = current
             self.deliver_text(io.StringIO(token + "\n"), save_filename="lkdebug-token.txt")

@@ -8,8 +8,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 # (title, help, app action): one table for discovery and search.
 COMMANDS = (
-    ("Copy token", "Copy the Builder's token (or the Decoder's) to the clipboard", "copy_token"),
-    ("Download token", "Save the Builder's token (or the Decoder's) as a file: for a browser that blocks the clipboard", "download_token"),
+    ("Copy token", "Copy the Builder's token (or the Decoder's) to the clipboard (served: only with --allow-reveal)", "copy_token"),
+    ("Download token", "Save the Builder's token (or the Decoder's) as a file: for a browser that blocks the clipboard (served: only with --allow-reveal)", "download_token"),
     ("Copy lk command", "Copy the equivalent `lk token create ...` command line", "copy_lk_command"),
     ("Decode clipboard", "Open what lkdebug last copied in the Decoder", "decode_clipboard"),
     ("Run checks", "Run the connectivity probes against the target", "run_checks"),

@@ -422,6 +422,8 @@ class BuilderPane(Horizontal):
         return self._token
 
     def action_copy_token(self) -> None:
+        if self.app.refused_for_viewer("Copy token"):
+            return
         if token := self._need_token():
             self.app.copy(token, "the token")
 

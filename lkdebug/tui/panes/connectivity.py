@@ -93,6 +93,19 @@ class ConnectivityPane(Vertical):
             self.query_one("#conn-token", Cycle).value = origin
         self.action_run()
 
+    @on(Input.Changed, "#conn-url")
+    def _url_changed(self, event: Input.Changed) -> None:
+        self._aimed_elsewhere(event.value)
+
+    def _aimed_elsewhere(self, url: str) -> bool:
+        """The probes send signed tokens: a served viewer may aim them only at the settings' server."""
+        settings = self.app.settings
+        expected = settings.url.value.strip() if settings and settings.url else ""
+        if url.strip() != expected and self.app.refused_for_viewer("Changing the URL"):
+            self.query_one("#conn-url", Input).value = expected
+            return True
+        return False
+
     # Running
 
     @on(Input.Submitted, "#conn-url")
@@ -104,6 +117,8 @@ class ConnectivityPane(Vertical):
             self.app.notify(f"{dict((v, k) for k, v in TOKEN_CHOICES)[choice]} is empty", severity="warning")
             return
         url = self.query_one("#conn-url", Input).value.strip() or None
+        if self._aimed_elsewhere(url or ""):
+            return
         self._results = {}
         self._render_rows()
         self.query_one("#conn-status", Static).update(Text(f"Running against {url or 'the settings URL'}…", style="bold"))
