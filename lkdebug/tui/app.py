@@ -8,9 +8,12 @@ the first frame; the others, and every heavy import (aiohttp, livekit-api), come
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -19,6 +22,7 @@ from textual.reactive import var
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from lkdebug.core.model import Report, Settings
+from lkdebug.core.redact import visible
 from lkdebug.tui.messages import (
     FindingsChanged,
     OpenInDecoder,
@@ -31,6 +35,21 @@ from lkdebug.tui.panes.environment import EnvironmentPane
 from lkdebug.tui.widgets.deferred import Deferred
 from lkdebug.tui.widgets.findings import counts
 from lkdebug.tui.widgets.header import TargetHeader, target_text
+
+def save_new_file(directory: Path, name: str, text: str) -> Path:
+    """Write `text` to a file that did not exist (name, name-2, name-3...), readable by its owner only."""
+    stem, dot, suffix = name.rpartition(".")
+    for number in range(1, 100):
+        path = directory / (name if number == 1 else f"{stem}-{number}{dot}{suffix}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+    raise FileExistsError(errno.EEXIST, f"{directory / name} and 98 more names are taken")
+
 
 def _lkdebug_commands():
     # A callable, as Textual's own system provider is: textual.command loads when the palette opens.
@@ -222,8 +241,21 @@ class LkDebugApp(App[int]):
             return
         if current := self._current_token():
             token, what = current
-            self.deliver_text(io.StringIO(token + "\n"), save_filename="lkdebug-token.txt")
-            self.notify(f"Saving {what} as lkdebug-token.txt ({len(token)} characters)")
+            if self.served:
+                self.deliver_text(io.StringIO(token + "\n"), save_filename="lkdebug-token.txt")
+                self.notify(f"Downloading {what} as lkdebug-token.txt ({len(token)} characters)")
+                return
+            # Not Textual's terminal delivery: it replaces a file of the same name, mode 0644.
+            from platformdirs import user_downloads_path
+
+            folder = user_downloads_path()
+            try:
+                path = save_new_file(folder, "lkdebug-token.txt", token + "\n")
+            except OSError as error:
+                self.notify(f"Could not save {what} in {visible(str(folder))}: {error.strerror or error}",
+                            severity="error", markup=False)
+                return
+            self.notify(f"Saved {what} as {visible(str(path))} ({len(token)} characters, only you can read it)", markup=False)
 
     def action_copy_lk_command(self) -> None:
         if self.lk_command:

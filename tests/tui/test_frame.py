@@ -144,7 +144,8 @@ async def test_copy_puts_the_token_in_the_clipboard_and_the_toast_hides_it(app, 
         assert DEMO_API_SECRET not in app.clipboard
 
 
-async def test_download_token_delivers_the_token_as_a_file(app, monkeypatch):
+async def test_download_token_delivers_the_token_as_a_file(monkeypatch):
+    app = make_app(served=True, allow_reveal=True)  # a browser download (tests/tui/test_download.py: a terminal)
     saved: list[tuple[str, str]] = []
     toasts: list[str] = []
     monkeypatch.setattr(app, "deliver_text", lambda file, *, save_filename=None, **_: saved.append((save_filename, file.read())))
