@@ -51,7 +51,7 @@ class Served:
         return [member for member in marked(self.run) if member[0] != self.server.pid]
 
     def apps(self) -> list[tuple[int, list[str]]]:
-        """Each tab's `python -m lkdebug tui` (textual-serve starts it through /bin/sh)."""
+        """Each tab's `python -m lkdebug tui`."""
         return [(pid, argv) for pid, argv in self.processes() if argv[1:4] == ["-m", "lkdebug", "tui"]]
 
 

@@ -154,7 +154,8 @@ def test_app_command_passes_allow_reveal():
 
 
 def test_app_command_survives_the_shell(tmp_path, monkeypatch):
-    """textual-serve runs the command through /bin/sh: awkward paths must arrive as one argument each."""
+    """serve splits the command with shlex (textual-serve itself would hand it to /bin/sh): either
+    way awkward paths must arrive as one argument each."""
     recorder = tmp_path / "argv.py"
     recorder.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
     recorder.chmod(recorder.stat().st_mode | stat.S_IXUSR)

@@ -170,8 +170,9 @@ async def test_closing_the_tab_ends_its_process(served):
         poll(lambda: not served.processes(), "every process of the closed tab gone")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 async def test_stopping_serve_ends_every_tab(tmp_path, sig):
+    """SIGKILL leaves `serve` no say: the kernel's parent-death signal ends each tab (Linux)."""
     with lkdebug_serve(tmp_path, tmp_path / "serve.log") as served:
         async with client() as session:
             tabs = [await session.ws_connect(f"{served.base}/ws/{served.secret}", origin=served.base) for _ in range(2)]

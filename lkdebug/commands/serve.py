@@ -19,6 +19,7 @@ from lkdebug.cli import ExitCode, UsageError
 
 # Bigger terminals only cost memory (a 30000x30000 one grew a tab's process to 3.4 GB).
 MAX_WIDTH, MAX_HEIGHT = 500, 200
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE = 2.0  # seconds a tab's lkdebug gets to quit, then again after SIGTERM before SIGKILL
 
 
@@ -184,14 +185,35 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
                 except ProcessLookupError:
                     return
 
+    def die_with_parent():
+        """Linux: SIGKILL the tab's lkdebug when `serve` dies, even by SIGKILL (nothing else can
+        end it then: its stdin closing does not). Elsewhere only the orderly stop ends it."""
+        if not sys.platform.startswith("linux"):
+            return None
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        parent = os.getpid()
+
+        def in_child() -> None:  # between fork and exec: only a system call and a check
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # `serve` died before the call above
+                os._exit(1)
+
+        return in_child
+
     class Session(AppService):
-        """One browser tab's lkdebug, in a process group of its own so that all of it can be ended."""
+        """One browser tab's lkdebug, in a process group of its own so that all of it can be ended.
+
+        Started without /bin/sh (the command is our own shlex.join): one process per tab, and the
+        kernel's parent-death signal reaches lkdebug itself if `serve` is killed outright.
+        """
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
-            self._process = process = await asyncio.create_subprocess_shell(
-                self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            self._process = process = await asyncio.create_subprocess_exec(
+                *shlex.split(self.command), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
-                start_new_session=True,
+                start_new_session=True, preexec_fn=die_with_parent(),
             )
             self._stdin = process.stdin
             return process
