@@ -184,3 +184,24 @@ async def test_stopping_serve_ends_every_tab(tmp_path, sig):
             poll(lambda: not marked(served.run), f"every tab's process gone after {sig.name} to serve")
             for ws in tabs:
                 await ws.close()
+
+
+async def test_malformed_requests_are_one_line_each_in_the_hosts_terminal(tmp_path):
+    """Any page can send them; textual-serve logged each as a page of traceback with locals."""
+    log = tmp_path / "serve.log"
+    with lkdebug_serve(tmp_path, log) as served:
+        for request in (b"GET /\x1b]0;pwned\x07 HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: a\x1b]52;c;eA==\x07\r\n\r\n"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(request)
+            assert (await reader.readline()).split()[1] == b"400"
+            writer.close()
+        async with client() as session:  # one request more: the log lines of the two above are out
+            assert await status(session, served.url) == 200
+        poll(lambda: log.read_bytes().count(b"\n") >= 4, "the requests logged")
+    written = log.read_bytes()
+    assert b"Traceback" not in written and b"\x1b" not in written and b"\x07" not in written
+    lines = written.decode().splitlines()
+    assert lines[0].startswith("lkdebug: open http://127.0.0.1:")
+    assert all(line.startswith("lkdebug serve: ") for line in lines[1:]), lines
+    assert sum("400" in line for line in lines) >= 2

@@ -16,6 +16,7 @@ import socket
 import sys
 
 from lkdebug.cli import ExitCode, UsageError
+from lkdebug.core.redact import visible
 
 # Bigger terminals only cost memory (a 30000x30000 one grew a tab's process to 3.4 GB).
 MAX_WIDTH, MAX_HEIGHT = 500, 200
@@ -202,6 +203,14 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
 
         return in_child
 
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                text += f": {type(error).__name__}: {' '.join(str(error).split())[:300]}"
+            return "lkdebug serve: " + visible(text)
+
     class Session(AppService):
         """One browser tab's lkdebug, in a process group of its own so that all of it can be ended.
 
@@ -244,6 +253,13 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
             app.middlewares.append(guard)
             app.router.add_get("/ws/{token}", self.handle_websocket)
             return app
+
+        def initialize_logging(self) -> None:
+            """One line per event, control characters shown: textual-serve logs a malformed request
+            (any web page can send one) as a page of traceback with locals in the host's terminal."""
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(OneLine())
+            logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
         async def on_startup(self, app: web.Application) -> None:
             """Silent: textual-serve would print its banner and a URL without the secret."""
