@@ -91,6 +91,10 @@ async def test_copy_and_download_of_tokens_are_refused_with_the_reason(toasts, d
             assert "refused in a served session" in refusal(toasts) and "--allow-reveal" in refusal(toasts)
         assert "Download token" in refusal(toasts)
         assert app.clipboard == "" and delivered == []
+        # The Decoder's input would show the whole token.
+        await pilot.press("ctrl+o")
+        assert "Open in the Decoder: refused" in refusal(toasts)
+        assert app.query_one(TabbedContent).active == "builder"
         # The lk line holds no token (it reads the secret from the environment): it may be copied.
         await pilot.press("ctrl+g")
         assert app.clipboard.startswith("lk token create")
@@ -146,6 +150,11 @@ async def test_allow_reveal_hands_out_tokens_and_lets_the_url_change(toasts, del
             assert app.clipboard == app.tokens["builder"]
             await app.run_action("download_token")
             assert delivered == [("lkdebug-token.txt", app.tokens["builder"] + "\n")]
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            assert app.query_one("#decoder-input").text == app.tokens["builder"]
+            await pilot.press("2")
+            await pilot.pause()
             await pilot.press("ctrl+r")
             assert app.tokens["builder"].split(".")[2] in plain(app, "#builder-jwt").replace("\n", "")
             await pilot.press("4")

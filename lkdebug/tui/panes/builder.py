@@ -432,6 +432,9 @@ class BuilderPane(Horizontal):
             self.app.copy(self._lk_command, "the `lk token create` command")
 
     def action_open_decoder(self) -> None:
+        # The Decoder's input shows the whole token, signature included.
+        if self.app.refused_for_viewer("Open in the Decoder"):
+            return
         if token := self._need_token():
             self.post_message(OpenInDecoder(token))
 
