@@ -173,3 +173,12 @@ def test_app_command_survives_the_shell(tmp_path, monkeypatch):
                                                  ("0.0.0.0", socket.gethostname()), ("::", socket.gethostname())])
 def test_the_url_to_open_names_an_address_a_browser_can_reach(host, expected):
     assert serve.browser_host(host) == expected
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("127.0.0.1", {"127.0.0.1", "localhost"}), ("::1", {"::1", "localhost"}), ("localhost", {"localhost"}),
+    ("0.0.0.0", {"0.0.0.0", socket.gethostname().lower()}), ("192.168.1.20", {"192.168.1.20"}),
+])
+def test_the_host_header_may_name_the_listening_address_or_the_printed_name(host, expected):
+    """Besides these, only the address a connection reached (tests/test_serve_guard.py); never another name."""
+    assert serve.host_names(host) == expected

@@ -58,6 +58,15 @@ def browser_host(host: str) -> str:
     return f"[{host}]" if address.version == 6 else host
 
 
+def host_names(host: str) -> set[str]:
+    """The names a browser may give `serve` in Host besides the address a connection reached:
+    `--host` itself, the name printed for it, and localhost for a loopback address."""
+    names = {name.strip("[]").lower() for name in (host, browser_host(host))}
+    if is_loopback(host):
+        names.add("localhost")
+    return names
+
+
 def check_can_listen(host: str, port: int) -> None:
     """Refuse a busy port or a foreign address in one line, before announcing a URL that will not work.
 
@@ -129,9 +138,7 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
     from textual_serve.server import Server, to_int
 
     cookie = f"lkdebug-serve-{port}"  # cookies ignore ports: two servers must not share one
-    names = {name.strip("[]").lower() for name in (host, browser_host(host))}
-    if is_loopback(host):
-        names.add("localhost")
+    names = host_names(host)
 
     def host_allowed(request: web.Request) -> bool:
         """Host names a listening address: a name above, or the address this connection reached."""
