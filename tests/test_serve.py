@@ -7,12 +7,14 @@ tests/test_serve_browser.py runs the real thing.
 from __future__ import annotations
 
 import json
+import signal
 import os
 import shlex
 import socket
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +184,37 @@ def test_the_url_to_open_names_an_address_a_browser_can_reach(host, expected):
 def test_the_host_header_may_name_the_listening_address_or_the_printed_name(host, expected):
     """Besides these, only the address a connection reached (tests/test_serve_guard.py); never another name."""
     assert serve.host_names(host) == expected
+
+
+async def test_end_group_kills_what_ignores_sigterm():
+    """A tab's process that ignores SIGTERM (or a child of it) gets SIGKILL after the grace."""
+    import asyncio
+
+    stubborn = await asyncio.create_subprocess_exec(
+        "/bin/sh", "-c", "trap '' TERM; sleep 60 & echo ready; wait", start_new_session=True,
+        stdout=asyncio.subprocess.PIPE)
+    assert await stubborn.stdout.readline() == b"ready\n"
+    await serve.end_group(stubborn.pid, grace=0.5)
+    assert await stubborn.wait() == -signal.SIGKILL
+    assert live_members(stubborn.pid) == []  # the whole group is gone, the sleep included
+
+
+def live_members(pgid: int) -> list[int]:
+    """Processes of the group that are not zombies (an orphan's zombie waits for PID 1 to reap it)."""
+    members = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat_file.parent.name))
+    return members
+
+
+async def test_end_group_of_a_group_already_gone_is_quiet():
+    import asyncio
+
+    done = await asyncio.create_subprocess_exec("/bin/true", start_new_session=True)
+    await done.wait()
+    await serve.end_group(done.pid, grace=0.5)

@@ -8,12 +8,16 @@ Each browser tab gets its own lkdebug process with this server's settings.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import logging
+import os
 import secrets
 import shlex
+import signal
 import socket
 import sys
+import time
 
 from lkdebug.cli import ExitCode, UsageError
 from lkdebug.core.redact import visible
@@ -110,6 +114,22 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+async def end_group(pgid: int, grace: float = STOP_GRACE) -> None:
+    """SIGTERM to the whole process group, SIGKILL to whatever is left of it after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+
+
 def make_server(command: str, host: str, port: int, secret: str, max_sessions: int):
     """textual-serve's Server, made safe to leave running on a shared machine (textual_serve is
     imported only here). Any web page may send requests to 127.0.0.1 and open WebSockets to it
@@ -126,10 +146,6 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
     `max_sessions` tabs run at once, and each tab's lkdebug (its own process group) ends
     with its tab and with the server.
     """
-    import asyncio
-    import os
-    import signal
-    import time
     from urllib.parse import urlsplit
 
     import aiohttp_jinja2
@@ -177,21 +193,6 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
         except (TypeError, ValueError, OverflowError):
             return default
         return max(1, min(number, limit))
-
-    async def end_group(pgid: int) -> None:
-        """SIGTERM to the whole group, SIGKILL to whatever is left after a short grace."""
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                return
-            deadline = time.monotonic() + STOP_GRACE
-            while time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-                try:
-                    os.killpg(pgid, 0)
-                except ProcessLookupError:
-                    return
 
     def die_with_parent():
         """Linux: SIGKILL the tab's lkdebug when `serve` dies, even by SIGKILL (nothing else can
