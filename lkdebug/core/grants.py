@@ -170,6 +170,9 @@ GROUPS: dict[str, str] = {
 # Top-level claims that hold an object of grants (the groups above that are claims themselves).
 GRANT_OBJECTS = ("video", "sip", "agent", "agentEndpoint", "agentThread", "inference", "observability", "roomConfig")
 
+# lk's one-letter aliases (cmd/lk/utils.go roomFlag, identityFlag; token.go --name), accepted by lkdebug too.
+LK_SHORT_FLAGS = {"--room": "-r", "--identity": "-i", "--name": "-n"}
+
 _BY_PATH = {g.path: g for g in GRANTS}
 
 
@@ -180,3 +183,11 @@ def grant(path: str) -> Grant | None:
 
 def in_group(group: str) -> tuple[Grant, ...]:
     return tuple(g for g in GRANTS if g.group == group)
+
+
+def parse_key_value(text: str) -> tuple[str, str]:
+    """One `KEY=VALUE` attribute (the value may hold `=`); ValueError saying why it is not one."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"{text!r}: use KEY=VALUE")
+    return key.strip(), value
