@@ -152,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", help="a token to include (its signature is never shown)")
     p.add_argument("--network", action="store_true", help="also run the network probes")
 
+    p = command("webhook", "check webhook requests LiveKit sends")
+    webhook_sub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True)
+    p = webhook_sub.add_parser("verify", help="check a webhook's Authorization and body (exit 0 valid, 1 invalid)",
+                               allow_abbrev=False)
+    _common(p, suppress=True)
+    p.add_argument("--body", required=True, metavar="FILE|-", help="the raw request body, or '-' for stdin")
+    p.add_argument("--authorization", required=True, metavar="VALUE", help="the Authorization header's value")
+    p.add_argument("--json", action="store_true")
+
     p = command("serve", "serve the TUI in a web browser for paired debugging")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -163,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 # command name -> module in lkdebug.commands with `run(args) -> int`
 _MODULES = {
     "tui": "tui", "demo": "demo", "env": "env", "token": "token", "check": "check",
-    "report": "report", "serve": "serve",
+    "report": "report", "serve": "serve", "webhook": "webhook",
 }
 
 
