@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--authorization", required=True, metavar="VALUE", help="the Authorization header's value")
     p.add_argument("--json", action="store_true")
 
+    p = command("completion", "print the shell completion script (e.g. `source <(lkdebug completion bash)`)")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     p = command("serve", "serve the TUI in a web browser for paired debugging")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -172,12 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
 # command name -> module in lkdebug.commands with `run(args) -> int`
 _MODULES = {
     "tui": "tui", "demo": "demo", "env": "env", "token": "token", "check": "check",
-    "report": "report", "serve": "serve", "webhook": "webhook",
+    "report": "report", "serve": "serve", "webhook": "webhook", "completion": "completion",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (the script `lkdebug completion` prints)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):

@@ -19,7 +19,7 @@ _VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\uf
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.json:
-        render.dump_json(settings_to_dict(settings, reveal=args.reveal))
+        render.dump_json({"schema": "lkdebug/env/1", **settings_to_dict(settings, reveal=args.reveal)})
     else:
         print(env_text(settings, Path(args.dir), reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return exit_code(settings.findings)

@@ -174,7 +174,7 @@ def decode_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=time.time())
     if args.json:
-        render.dump_json(decoded.to_dict(reveal=args.reveal))
+        render.dump_json({"schema": "lkdebug/token-decode/1", **decoded.to_dict(reveal=args.reveal)})
     else:
         print(decoded_text(decoded, reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return 1 if decoded.rejected or has_error(decoded.findings) else 0
