@@ -1,6 +1,7 @@
 # Two commands matter: `make run` and `make test`. Both create .venv on first use.
+# Another interpreter gets its own venv: `make test PYTHON=python3.13 VENV=.venv313`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: run test demo screenshots bench clean
@@ -31,4 +32,4 @@ bench: $(VENV)/.test-extras
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv313 build *.egg-info .pytest_cache .hypothesis

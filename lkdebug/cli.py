@@ -27,7 +27,6 @@ class UsageError(Exception):
     """Raised by a command for bad input the user can fix: printed as one line, exit 2."""
 
 
-SOURCES = ("camera", "microphone", "screen_share", "screen_share_audio")
 TABS = ("env", "builder", "decoder", "connectivity")
 
 
@@ -47,27 +46,58 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     g.add_argument("--reveal", action="store_true", default=default(False), help="show secrets and whole tokens; masked otherwise")
 
 
+class _Agent(argparse.Action):
+    """`--agent NAME` (repeatable) and `--job-metadata TEXT`, which lk pairs with the agent: kept as dispatches."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        agents = list(getattr(namespace, self.dest, None) or [])
+        pending = getattr(namespace, "_job_metadata", None)
+        if option_string == "--job-metadata":
+            if agents:
+                agents[-1] = {**agents[-1], "metadata": value}
+            else:
+                namespace._job_metadata = value  # given before --agent, as lk allows
+        else:
+            agents.append({"agentName": value, **({"metadata": pending} if pending else {})})
+            namespace._job_metadata = None
+        setattr(namespace, self.dest, agents)
+
+
 def _token_create_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--identity", help="participant identity (the `sub` claim)")
-    p.add_argument("--name", help="display name")
-    p.add_argument("--room", help="room the grants apply to")
-    for flag, grant in (
-        ("--join", "roomJoin"), ("--admin", "roomAdmin"), ("--create", "roomCreate"), ("--list", "roomList"),
-        ("--record", "roomRecord"), ("--ingress-admin", "ingressAdmin"), ("--hidden", "hidden"),
-        ("--can-update-metadata", "canUpdateOwnMetadata"),
-    ):
-        p.add_argument(flag, action="store_true", help=f"grant video.{grant}")
-    for flag, grant in (("--can-publish", "canPublish"), ("--can-subscribe", "canSubscribe"), ("--can-publish-data", "canPublishData")):
-        p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f"set video.{grant} (absent: the server's default)")
-    p.add_argument("--allow-source", action="append", choices=SOURCES, default=[], help="video.canPublishSources (repeatable)")
-    p.add_argument("--sip-admin", action="store_true", help="grant sip.admin")
-    p.add_argument("--sip-call", action="store_true", help="grant sip.call")
-    p.add_argument("--kind", help="participant kind: standard, ingress, egress, sip, agent, connector, bridge")
-    p.add_argument("--metadata", help="participant metadata")
-    p.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE", help="participant attribute (repeatable)")
-    p.add_argument("--valid-for", default="6h", metavar="DURATION", help="lifetime: 30s, 10m, 6h, 1d (default 6h)")
+    """One flag per row of the grant table that names one (`cli_flag`), with lk's spelling as an alias."""
+    from lkdebug.core.grants import GRANTS, LK_SHORT_FLAGS
+
+    for row in GRANTS:
+        if row.cli_flag is None or row.path in ("iss", "exp"):  # --api-key is a common option; --valid-for below
+            continue
+        names = list(dict.fromkeys(n for n in (row.cli_flag, row.lk_flag, LK_SHORT_FLAGS.get(row.cli_flag)) if n))
+        help = f"{row.path}: {row.meaning}"
+        if row.type == "bool":
+            p.add_argument(*names, dest=row.path, action="store_true", help=help)
+        elif row.type == "tristate":
+            p.add_argument(*names, dest=row.path, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{help} (absent: {row.default_label})")
+        elif row.type in ("list[str]", "map"):
+            # Checked by the command against the table, so a bad value is one line, not argparse's usage dump.
+            metavar = "KEY=VALUE" if row.type == "map" else "|".join(row.choices) or "A,B"
+            p.add_argument(*names, dest=row.path, action="append", default=[], metavar=metavar,
+                           help=f"{help} (repeatable{'' if row.type == 'map' else ', or comma-separated'})")
+        elif row.path == "roomConfig.agents":
+            p.add_argument(*names, dest=row.path, action=_Agent, metavar="AGENT_NAME",
+                           help="an agent to dispatch when the room is created (repeatable)")
+            p.add_argument("--job-metadata", dest=row.path, action=_Agent, metavar="TEXT",
+                           help="metadata for the job of the --agent before it (lk's spelling)")
+        else:
+            metavar = row.cli_flag.removeprefix("--").replace("-", "_").upper()
+            p.add_argument(*names, dest=row.path, metavar=metavar,
+                           help=f"{help}{' One of: ' + ', '.join(row.choices) + '.' if row.choices else ''}")
+    p.add_argument("--valid-for", default="6h", metavar="DURATION",
+                   help="lifetime: 30s, 10m, 6h, 1d, or Go syntax such as 1h30m (default 6h; lk's is 5m)")
     p.add_argument("--grant", metavar="JSON", help="more video grants as JSON, e.g. '{\"canPublish\": false}'")
-    p.add_argument("--json", action="store_true", help="print {token, header, claims} as JSON")
+    # lk takes the secret as a flag; lkdebug refuses it with a reason instead of an "unrecognized argument".
+    p.add_argument("--api-secret", help=argparse.SUPPRESS)
+    p.add_argument("--lk", action="store_true", help="print the equivalent `lk token create` line instead of a token")
+    p.add_argument("--json", "-j", action="store_true", help="print {token, header, claims} as JSON")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,13 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lkdebug",
         description="A terminal debugger for LiveKit authentication and connection problems.",
         epilog="Exit codes: 0 no error finding, 1 an error finding, 2 usage error, 3 internal error.",
+        allow_abbrev=False,  # a prefix must never stand for another flag (--api-secret for --api-secret-file)
     )
     parser.add_argument("--version", action="version", version=f"lkdebug {__version__}")
     _common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+        p = sub.add_parser(name, help=help, description=help, allow_abbrev=False)
         _common(p, suppress=True)
         return p
 
@@ -99,10 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("token", "create or decode access tokens")
     token_sub = p.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    p = token_sub.add_parser("create", help="mint a token with the discovered key and secret")
+    p = token_sub.add_parser("create", help="mint a token with the discovered key and secret", allow_abbrev=False)
     _common(p, suppress=True)
     _token_create_arguments(p)
-    p = token_sub.add_parser("decode", help="explain a token: claims, times, signature, the server's verdict")
+    p = token_sub.add_parser("decode", help="explain a token: claims, times, signature, the server's verdict",
+                             allow_abbrev=False)
     _common(p, suppress=True)
     p.add_argument("token", nargs="?", help="the token, or '-' to read stdin (read when absent and stdin is not a TTY)")
     p.add_argument("--json", action="store_true")
@@ -120,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", help="a token to include (its signature is never shown)")
     p.add_argument("--network", action="store_true", help="also run the network probes")
 
+    p = command("webhook", "check webhook requests LiveKit sends")
+    webhook_sub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True)
+    p = webhook_sub.add_parser("verify", help="check a webhook's Authorization and body (exit 0 valid, 1 invalid)",
+                               allow_abbrev=False)
+    _common(p, suppress=True)
+    p.add_argument("--body", required=True, metavar="FILE|-", help="the raw request body, or '-' for stdin")
+    p.add_argument("--authorization", required=True, metavar="VALUE", help="the Authorization header's value")
+    p.add_argument("--json", action="store_true")
+
+    p = command("completion", "print the shell completion script (e.g. `source <(lkdebug completion bash)`)")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     p = command("serve", "serve the TUI in a web browser for paired debugging")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -132,12 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
 # command name -> module in lkdebug.commands with `run(args) -> int`
 _MODULES = {
     "tui": "tui", "demo": "demo", "env": "env", "token": "token", "check": "check",
-    "report": "report", "serve": "serve",
+    "report": "report", "serve": "serve", "webhook": "webhook", "completion": "completion",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (the script `lkdebug completion` prints)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):

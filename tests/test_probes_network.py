@@ -277,7 +277,13 @@ async def test_cancellation_stops_every_probe(ntp):
         with pytest.raises(asyncio.CancelledError):
             await task
         assert time.monotonic() - started < 2
-        assert set(asyncio.all_tasks()) - before == set()
+        # What is left may only be the stand-in's own connection tasks: they end when they see the probes'
+        # sockets close, which aiohttp and websockets finish a loop iteration after the cancelled probe returns
+        # (3.12+ unwinds a cancelled wait_for in fewer iterations than 3.11, so there they are still running).
+        # A probe that leaked its socket would leave its stand-in task running, and the wait below fails.
+        leftover = set(asyncio.all_tasks()) - before
+        assert {t.get_coro().__qualname__ for t in leftover} <= {"StandInServer._raw_connection"}
+        await asyncio.wait_for(asyncio.gather(*leftover), 10)
 
 
 async def test_localhost_lint_gives_way_when_the_server_answers_there(ntp):

@@ -47,7 +47,7 @@ def test_create_json_and_flags(project, capsys):
         "--no-can-publish", "--allow-source", "camera", "--allow-source", "camera", "--hidden", "--kind", "agent",
         "--attribute", "a=1=2", "--metadata", "m", "--sip-call", "--valid-for", "10m", "--grant", '{"canSubscribe": false}')
     body = json.loads(out)
-    assert set(body) == {"token", "header", "claims"} and body["header"] == {"alg": "HS256", "typ": "JWT"}
+    assert set(body) == {"schema", "token", "header", "claims"} and body["schema"] == "lkdebug/token-create/1" and body["header"] == {"alg": "HS256", "typ": "JWT"}
     claims = body["claims"]
     assert claims["video"] == {"roomJoin": True, "room": "r", "canPublish": False, "canSubscribe": False,
                                "canPublishData": True, "canPublishSources": ["camera"], "hidden": True}

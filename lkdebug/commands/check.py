@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.clear()
     if args.json:
-        dump_json(report.to_dict())
+        dump_json({"schema": "lkdebug/check/1", **report.to_dict()})
         return exit_code(report.findings)
     colour = use_colour(sys.stdout)
     print(f"lkdebug check: {report.target_url or '(no LiveKit URL)'}")

@@ -19,7 +19,7 @@ _VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\uf
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.json:
-        render.dump_json(settings_to_dict(settings, reveal=args.reveal))
+        render.dump_json({"schema": "lkdebug/env/1", **settings_to_dict(settings, reveal=args.reveal)})
     else:
         print(env_text(settings, Path(args.dir), reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return exit_code(settings.findings)
@@ -79,6 +79,11 @@ def env_text(settings: Settings, project_dir: Path, reveal: bool = False, colour
             f"{redact.mask_key(k, reveal)} {redact.mask_secret(s, reveal)}" for k, s in settings.server_keys.items())
             or "(none)"))
 
+    if settings.lk is not None:
+        # What `lk` run here would use, beside what the app uses (lk reads no .env file).
+        target = settings.lk.project
+        where = f"{target.url}, key {redact.mask_key(target.api_key, reveal)}" if target else "nothing"
+        out.append(f"  {'lk':<11} {redact.visible(where)}  {dim(redact.visible(f'{settings.lk.step}: {settings.lk.says}'))}")
     out += ["", bold("Findings"), render.findings_text(settings.findings, colour), "",
             render.summary_line(settings.findings)]
     return "\n".join(out)

@@ -13,9 +13,9 @@ import time
 from lkdebug.cli import UsageError
 from lkdebug.commands.common import settings_from_args
 from lkdebug.core import render, server_rules
-from lkdebug.core.grants import PARTICIPANT_KINDS, in_group
+from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
-from lkdebug.core.redact import mask_key, mask_secret, scrub
+from lkdebug.core.redact import mask_key, mask_secret, scrub, visible
 from lkdebug.core.token import HEADER, Decoded, build_claims, claim_rows, decode, iso_utc, mint, parse_duration, span
 
 VALUE_WIDTH = 40
@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def create(args: argparse.Namespace) -> int:
+    if args.api_secret is not None:
+        raise UsageError("--api-secret: lkdebug never takes a secret as a flag (it would stay in your shell history); "
+                         "set LIVEKIT_API_SECRET or pass --api-secret-file FILE")
     try:
         valid_for = parse_duration(args.valid_for)
     except ValueError as error:
@@ -36,24 +39,27 @@ def create(args: argparse.Namespace) -> int:
     video = _grant_from_flags(args, "video")
     if args.grant is not None:
         video = {**(video or {}), **_grant_json(args.grant)}
-    sip = _grant_from_flags(args, "sip")
-    if args.kind is not None and args.kind not in PARTICIPANT_KINDS:
-        raise UsageError(f"--kind {args.kind!r}: use one of {', '.join(PARTICIPANT_KINDS)}")
-    attributes = _attributes(args.attribute)
+    extra = {group: values for group in ("inference",) if (values := _grant_from_flags(args, group))}
+    if getattr(args, "roomConfig.agents"):
+        extra["roomConfig"] = {"agents": getattr(args, "roomConfig.agents")}
+    attributes = _flag(args, grant("attributes")) or None
+    _flag(args, grant("kind"))
 
     settings = settings_from_args(args)
+    if args.lk:
+        return _print_lk_line(args, settings, video, extra, attributes, valid_for)
     if settings.api_key is None or settings.api_secret is None:
         raise UsageError(_missing_credentials(settings))
     api_key, secret = settings.api_key, settings.api_secret
     now = time.time()
     claims = build_claims(
-        api_key=api_key.value, identity=args.identity, name=args.name, video=video, sip=sip,
-        kind=args.kind, metadata=args.metadata, attributes=attributes, valid_for=valid_for, now=now,
+        api_key=api_key.value, identity=args.sub, name=args.name, video=video, sip=_grant_from_flags(args, "sip"),
+        kind=args.kind, metadata=args.metadata, attributes=attributes, extra=extra or None, valid_for=valid_for, now=now,
     )
     token = mint(claims, secret.value)
 
     if args.json:
-        render.dump_json({"token": token, "header": HEADER, "claims": claims})
+        render.dump_json({"schema": "lkdebug/token-create/1", "token": token, "header": HEADER, "claims": claims})
     else:
         print(token)
     # The token is the product (printed whole); what it was made from goes to stderr, masked.
@@ -68,19 +74,53 @@ def create(args: argparse.Namespace) -> int:
     return 1 if has_error(problems) else 0
 
 
-def _flag_attribute(flag: str) -> str:
-    return flag.removeprefix("--").replace("-", "_")
+def _print_lk_line(args: argparse.Namespace, settings: Settings, video: dict | None, extra: dict,
+                   attributes: dict | None, valid_for: float) -> int:
+    """`--lk`: the line on stdout (it never holds the secret), what to do first and what lk cannot set on stderr."""
+    from lkdebug.core.lk_line import lk_token_create
+
+    claims = build_claims(
+        api_key=settings.api_key.value if settings.api_key else "", identity=args.sub, name=args.name, video=video,
+        sip=_grant_from_flags(args, "sip"), kind=args.kind, metadata=args.metadata, attributes=attributes,
+        extra=extra or None, valid_for=valid_for, now=time.time(),
+    )
+    line = lk_token_create(claims, api_key=settings.api_key, api_secret=settings.api_secret, reveal=args.reveal)
+    if args.json:
+        render.dump_json({"schema": "lkdebug/token-create-lk/1", **line.to_dict(), "claims": claims})
+        return 0
+    print(line.command)
+    for step in line.first:
+        print(f"lkdebug: first {visible(step)}", file=sys.stderr)
+    for gap in line.gaps:
+        print(f"lkdebug: lk cannot set {gap.claim}: {visible(gap.text)}", file=sys.stderr)
+    return 0
+
+
+def _flag(args: argparse.Namespace, row: Grant) -> object:
+    """The claim value of a grant's flag, checked against the table's type and choices."""
+    value = getattr(args, row.path, None)
+    if row.type == "list[str]":
+        value = list(dict.fromkeys(item.strip() for text in value for item in text.split(",") if item.strip()))
+    elif row.type == "map":
+        try:
+            value = dict(parse_key_value(text) for text in value)
+        except ValueError as error:
+            raise UsageError(f"{row.cli_flag} {error}") from None
+    for item in value if isinstance(value, list) else [value]:
+        if row.choices and item is not None and item not in row.choices:
+            raise UsageError(f"{row.cli_flag} {item!r}: use one of {', '.join(row.choices)}")
+    return value
 
 
 def _grant_from_flags(args: argparse.Namespace, group: str) -> dict | None:
     """One grant object from the flags the grant table names for it; None when no flag was given."""
     values: dict = {}
     for row in in_group(group):
-        value = getattr(args, _flag_attribute(row.cli_flag), None) if row.cli_flag else None
+        value = _flag(args, row) if row.cli_flag else None
         # A false flag only says something where the server's default is true (--no-can-publish).
         if value in (None, "", []) or (value is False and row.default is not True):
             continue
-        values[row.json_name] = list(dict.fromkeys(value)) if isinstance(value, list) else value
+        values[row.json_name] = value
     return values or None
 
 
@@ -117,16 +157,6 @@ def _has_type(value: object, kind: str, choices: tuple[str, ...]) -> bool:
     return True
 
 
-def _attributes(pairs: list[str]) -> dict[str, str] | None:
-    attributes: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--attribute {pair!r}: use KEY=VALUE")
-        attributes[key] = value
-    return attributes or None
-
-
 def _missing_credentials(settings: Settings) -> str:
     missing = " and ".join(name for name, setting in (("API key", settings.api_key), ("API secret", settings.api_secret))
                            if setting is None)
@@ -144,7 +174,7 @@ def decode_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=time.time())
     if args.json:
-        render.dump_json(decoded.to_dict(reveal=args.reveal))
+        render.dump_json({"schema": "lkdebug/token-decode/1", **decoded.to_dict(reveal=args.reveal)})
     else:
         print(decoded_text(decoded, reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return 1 if decoded.rejected or has_error(decoded.findings) else 0

@@ -161,6 +161,7 @@ class Settings:
     findings: list[Finding] = field(default_factory=list)
     mode: str = "development"  # the Next.js-style MODE that picked the .env.$MODE files
     mode_reason: str = ""  # why that mode was assumed
+    lk: Any = None  # core.lk_config.LkChoice: the project `lk` would use from this folder
 
     def secrets(self) -> list[str]:
         """Every secret value lkdebug knows, for scrubbing text that could echo one: the pairs, the

@@ -52,6 +52,7 @@ def build_report(
         checks = diagnosis.to_dict()
         findings += diagnosis.findings
     doc = {
+        "schema": "lkdebug/report/1",
         "lkdebug": {"version": __version__},
         "generated_at": iso_utc(now),
         "platform": _platform(),

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from dotenv.parser import parse_stream
 from dotenv.variables import parse_variables
 
-from lkdebug.core import envlint, host, redact
+from lkdebug.core import envlint, host, lk_config, redact
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 
 PROCESS = "process environment"
@@ -405,17 +405,8 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
 # --- lk CLI ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LkProject:
-    name: str
-    url: str
-    api_key: str
-    api_secret: str
-    origin: str
-
-
-def _scan_lk(scan: _Scan, project_dir: Path, home: Path) -> LkProject | None:
-    """lk's projects; the one lk would use: livekit.toml's subdomain, else default_project."""
+def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, str]) -> lk_config.LkChoice:
+    """lk's projects and livekit.toml, and the project lk would use from here (core.lk_config)."""
     path = home / LK_CONFIG
     label = f"~/{LK_CONFIG.as_posix()}"
     if not path.is_file():
@@ -435,18 +426,15 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path) -> LkProject | None:
                 ))
         except OSError:
             pass
-    chosen = next((p for p in projects if p.name == default), None)
     toml_path = project_dir / "livekit.toml"
+    subdomain = None
     if toml_path.is_file():
         subdomain = _toml_subdomain(toml_path, scan)
         scan.sources.append(Source("lk-config", str(toml_path), subdomain is not None))
-        match = next((p for p in projects if subdomain and f"//{subdomain}." in p.url), None)
-        if match is not None:
-            chosen = replace(match, origin=f"{match.origin}, chosen by livekit.toml")
-    return chosen
+    return lk_config.resolve(projects, default, environ, toml_found=toml_path.is_file(), toml_subdomain=subdomain)
 
 
-def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[LkProject], str | None]:
+def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[lk_config.LkProject], str | None]:
     if data is None:
         return [], None
     if not isinstance(data, dict) or not isinstance(data.get("projects", []), list):
@@ -461,7 +449,7 @@ def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[LkProject], s
         if not isinstance(entry, dict):
             continue
         fields = {k: entry.get(k) if isinstance(entry.get(k), str) else "" for k in ("name", "url", "api_key", "api_secret")}
-        project = LkProject(**fields, origin=f"lk project {fields['name']!r} ({label})")
+        project = lk_config.LkProject(**fields, origin=f"lk project {fields['name']!r} ({label})")
         projects.append(project)
         if project.api_key and project.api_secret:
             scan.known.append(KnownKey(project.api_key, project.api_secret, project.origin))
@@ -481,7 +469,8 @@ def _toml_subdomain(path: Path, scan: _Scan) -> str | None:
         ))
         return None
     project = data.get("project")
-    subdomain = project.get("subdomain") if isinstance(project, dict) else None
+    # lk falls back to the legacy top-level `project_subdomain` when there is no [project] table.
+    subdomain = project.get("subdomain") if isinstance(project, dict) else data.get("project_subdomain")
     return subdomain if isinstance(subdomain, str) and subdomain else None
 
 
@@ -542,7 +531,7 @@ def load_settings(
     variables = _resolve(scan.found, mode)
     winners = {v.name: v for v in variables if v.wins}
     server = _scan_server(scan, project_dir, config, system_configs, winners)
-    lk = _scan_lk(scan, project_dir, home)
+    lk = _scan_lk(scan, project_dir, home, environ)
 
     for source in {v.source for v in variables}:
         pair = {v.name: v.value for v in variables if v.source == source}
@@ -555,13 +544,14 @@ def load_settings(
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else _pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, scan) if api_secret_file
                            else _pick(winners, SECRET_NAMES, "api_secret"))
-    if lk is not None:
-        if settings.url is None and lk.url:
-            settings.url = Setting("url", lk.url, lk.origin)
-        # lk uses a project's key and secret together, so only when neither came from elsewhere.
-        if settings.api_key is None and settings.api_secret is None and lk.api_key and lk.api_secret:
-            settings.api_key = Setting("api_key", lk.api_key, lk.origin)
-            settings.api_secret = Setting("api_secret", lk.api_secret, lk.origin)
+    settings.lk = lk
+    project = lk.project if lk.step in ("livekit.toml", "default_project") else None
+    # An lk project is used whole (URL, key and secret), and only when the app has neither key nor secret.
+    if project and settings.api_key is None and settings.api_secret is None and project.api_key and project.api_secret:
+        settings.api_key = Setting("api_key", project.api_key, project.origin)
+        settings.api_secret = Setting("api_secret", project.api_secret, project.origin)
+        if settings.url is None and project.url:
+            settings.url = Setting("url", project.url, project.origin)
     if settings.api_key and settings.api_secret:
         scan.known.append(KnownKey(settings.api_key.value, settings.api_secret.value, "the resolved settings"))
     settings.known_keys = list(dict.fromkeys(k for k in scan.known if k.api_key and k.secret))
@@ -583,6 +573,7 @@ def load_settings(
             stand_in = Variable(f"LIVEKIT_{name.upper()}", setting.value, setting.source)
             findings += envlint.lint_variable(stand_in, container=container)
     findings += _server_findings(settings, server)
+    findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_project=_looks_like_python(project_dir))
     settings.findings = list(dict.fromkeys(findings))
@@ -645,5 +636,6 @@ def settings_to_dict(settings: Settings, reveal: bool = False) -> dict[str, Any]
             {"api_key": redact.mask_key(k, reveal), "length": len(s), "fingerprint": redact.fingerprint(s)}
             for k, s in settings.server_keys.items()
         ],
+        "lk": settings.lk.to_dict(reveal) if settings.lk else None,
         "findings": [f.to_dict() for f in settings.findings],
     }

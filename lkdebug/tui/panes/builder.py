@@ -20,8 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, SelectionList, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
+from lkdebug.core.lk_line import lk_token_create
 from lkdebug.core.model import Settings
-from lkdebug.tui.lk_command import lk_token_create
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import FindingsView, findings_text
@@ -391,13 +391,8 @@ class BuilderPane(Horizontal):
                 # The v1.13 body echoes the whole token: shown masked unless revealed.
                 message = decoded.verdict_message(v.era, self.app.reveal)
                 status.append(f"{'✓' if v.accepted else '✗'} server would answer {v.status} {message}", style=style)
-        self._lk_command = lk_token_create(
-            api_key=api_key,
-            identity=kwargs["identity"], name=kwargs["name"], video=kwargs["video"] or {},
-            other={k: v for k, v in claims.items() if k in ("sip", "agent", "agentEndpoint", "agentThread",
-                                                           "inference", "observability", "roomConfig")},
-            metadata=kwargs["metadata"], attributes=kwargs["attributes"], valid_for=kwargs["valid_for"],
-        )
+        self._lk_command = lk_token_create(claims, api_key=settings.api_key, api_secret=settings.api_secret,
+                                           reveal=self.app.reveal).text()
         reveal = self.app.reveal
         self._show("builder-status", status)
         self._show("builder-jwt", jwt_text(self._token, reveal) if self._token else "")
