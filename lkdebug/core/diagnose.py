@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import clock, probes, server_rules
@@ -21,10 +22,11 @@ CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "ser
 PROBE_TOKEN_TTL_S = 600
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
-# offline findings, then the network layers from the bottom up; derived failures last.
+# offline findings, then the network layers from the bottom up; derived failures last. A guess
+# (localhost in a container) ranks below the measured fault it might explain.
 _ROOT_CAUSE_ORDER = (
     "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
-    "env.", "token.", "net.no_url", "net.url", "net.dns", "net.localhost_in_container", "net.refused", "net.timeout",
+    "env.", "token.", "net.no_url", "net.url", "net.dns", "net.refused", "net.timeout", "net.localhost_in_container",
     "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.", "clock.",
 )
 
@@ -36,8 +38,87 @@ def _rank(finding: Finding) -> int:
     return len(_ROOT_CAUSE_ORDER)
 
 
+# ---- the causal model: which finding explains which -----------------------------------------
+
+# Env findings that make a secret (or a key) wrong as the server sees it.
+_VALUE_FAULTS = ("env.whitespace", "env.quoted", "env.placeholder", "env.key_secret_swapped", "env.empty",
+                 "env.non_ascii", "env.conflict", "env.secret_mismatch")
+_CLOCK_REASONS = ("expired", "not_yet_valid", "iat_future")
+
+
+def _about_secret(finding: Finding) -> bool:
+    return "SECRET" in finding.title or "secret" in finding.title.lower()
+
+
+def _about_key(finding: Finding) -> bool:
+    return ("API_KEY" in finding.title or "API key" in finding.title) and not _about_secret(finding)
+
+
+def verdict_reason(finding: Finding) -> str | None:
+    """The server_rules reason a server.* finding reports (from the server's words in its detail)."""
+    if finding.code == "server.key_unknown":
+        return "unknown_key"
+    if finding.code == "server.signature_mismatch":
+        return "signature"
+    if finding.code not in ("server.token_rejected", "server.api_denied"):
+        return None
+    return server_rules.reason_in(finding.detail)
+
+
+def _explains(cause: Finding, effect: Finding) -> bool:
+    """True when `cause` is a reason for `effect` (the server's refusal or a derived failure)."""
+    reason = verdict_reason(effect)
+    if effect.code == "clock.token_window":
+        return cause.code in ("clock.skew_server", "clock.skew_ntp") and cause.severity is not Severity.OK
+    if effect.code == "server.api_denied" and cause.code.startswith("server.") and cause.code != "server.api_denied":
+        # The server API refused the settings' credentials for the reason /rtc/validate already gave.
+        return reason is not None and verdict_reason(cause) == reason
+    if reason == "signature":
+        return (cause.code in _VALUE_FAULTS and _about_secret(cause)) or cause.code == "token.signature_invalid" or (
+            cause.code == "env.server_key_mismatch" and "different secret" in cause.title)
+    if reason == "unknown_key":
+        return (cause.code in (*_VALUE_FAULTS, "env.url_mismatch") and _about_key(cause)) or cause.code in (
+            "token.unknown_key", "env.dev_key_remote") or (
+            cause.code == "env.server_key_mismatch" and "does not hold" in cause.title)
+    if reason in _CLOCK_REASONS:
+        if cause.code in ("clock.skew_server", "clock.skew_ntp"):
+            return cause.severity is Severity.ERROR
+        return cause.code == {"expired": "token.expired", "not_yet_valid": "token.not_yet_valid",
+                              "iat_future": "token.iat_future"}[reason] and cause.severity is Severity.ERROR
+    if reason is not None and effect.code == "server.token_rejected":
+        return cause.code == f"token.{reason}" or (reason == "malformed_claims" and cause.code == "token.grant_type")
+    return False
+
+
+def link_causes(findings: list[Finding]) -> list[Finding]:
+    """Each finding that follows from another gets `because` (the cause's code) and the cause's fix.
+
+    A cause that explains an error is an error itself, whatever it was rated alone. Candidates are
+    tried in root-cause order, so the deepest explanation wins (a secret's trailing space before
+    the server's refusal it causes); a chain (API refusal -> validate refusal -> env cause) ends at its root.
+    """
+    ranked = sorted(findings, key=lambda f: (_rank(f), f.severity.rank))
+    direct = {id(e): next((c for c in ranked if c is not e and _explains(c, e)), None) for e in findings}
+    out = []
+    for finding in findings:
+        if finding.because is not None:
+            out.append(finding)
+            continue
+        root, seen = finding, {id(finding)}
+        while direct.get(id(root)) is not None and id(direct[id(root)]) not in seen:
+            root = direct[id(root)]
+            seen.add(id(root))
+        out.append(finding if root is finding else replace(finding, because=root.code, fix=root.fix))
+    worst_effect: dict[str, Severity] = {}
+    for finding in out:
+        if finding.because and finding.severity.rank < worst_effect.get(finding.because, Severity.OK).rank:
+            worst_effect[finding.because] = finding.severity
+    return [replace(f, severity=worst_effect[f.code]) if f.because is None and f.code in worst_effect
+            and worst_effect[f.code].rank < f.severity.rank else f for f in out]
+
+
 def order_findings(findings: list[Finding]) -> list[Finding]:
-    """Duplicates dropped, the likely root cause first.
+    """Duplicates dropped, causes linked, each cause once and first, its effects right after it.
 
     A network failure shows in every probe that crosses it (GET /, validate, the upgrade, the API);
     the first one says it, the check table shows the rest. Other findings repeat only verbatim.
@@ -49,7 +130,13 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
         if key not in seen:
             seen.add(key)
             unique.append(finding)
-    return sorted(unique, key=lambda f: (f.severity.rank, _rank(f)))
+    linked = link_causes(unique)
+    roots = sorted((f for f in linked if f.because is None), key=lambda f: (f.severity.rank, _rank(f)))
+    out: list[Finding] = []
+    for root in roots:
+        out.append(root)
+        out += [f for f in linked if f.because == root.code and f not in out]
+    return out + [f for f in linked if f not in out]
 
 
 def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:

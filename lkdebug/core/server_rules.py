@@ -366,6 +366,19 @@ def reason_of(body: str) -> str | None:
     return None
 
 
+def reason_in(text: str) -> str | None:
+    """The reason of the server body quoted somewhere in `text` (a finding's evidence), or None."""
+    for fragment, reason in _BODY_REASONS:
+        if fragment in text:
+            return reason
+    if "invalid API key" in text:
+        return "unknown_key"
+    for body in sorted(_EXACT_BODIES, key=len, reverse=True):
+        if body in text:
+            return _EXACT_BODIES[body]
+    return None
+
+
 def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[str, str]]:
     """The time-claim failures alone, as (reason, verifier text), in the order `judge` finds them.
 

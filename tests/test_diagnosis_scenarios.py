@@ -1,0 +1,171 @@
+"""Realistic projects and hosts, diagnosed end to end: the right cause first, said once, never contradicted.
+
+Each scenario is a project folder (dotenv files, livekit.yaml), a shell environment, a stand-in
+server on 127.0.0.1 (its keys, clock, faults) and an NTP responder (or none that answers). The
+diagnosis must name the expected cause first, and every other error must fold under it
+(`because`): one cause, one error. `test_scoreboard` prints how many scenarios get that right.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from lkdebug.core import diagnose as diagnosis
+from lkdebug.core.model import Finding, Report, Severity
+from lkdebug.core.sources import load_settings
+from lkdebug.core.token import build_claims, mint
+from lkdebug.demo.ntp import NtpResponder
+from lkdebug.demo.server import StandInConfig, refused_port, run_in_thread
+
+pytestmark = pytest.mark.timeout(120)
+
+KEY = "APIscenario0001"
+SECRET = "scenario-secret-0123456789abcdefghijkl"
+STALE = "stale-secret-from-last-month-0123456789xx"
+OTHER_KEY = "APIotherproject9"
+OTHER_SECRET = "other-project-secret-0123456789abcdefgh"
+
+
+@dataclass
+class Scenario:
+    """One project and host. `token` builds the --token from the stand-in's clock (None: lkdebug mints)."""
+
+    name: str
+    expect_first: str
+    files: dict[str, str] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=dict)
+    server: dict | None = field(default_factory=dict)  # StandInConfig kwargs; None: nothing listens
+    ntp: bool = True  # False: no NTP server answers
+    token: Callable[[float], str] | None = None
+    in_container: bool = False
+    url_host: str = "127.0.0.1"
+    check: Callable[[Report], None] | None = None  # more assertions for this scenario
+
+
+def _env(key: str = KEY, secret: str = SECRET) -> str:
+    return f"LIVEKIT_API_KEY={key}\nLIVEKIT_API_SECRET={secret}\n"
+
+
+def _join_token(key: str, secret: str, *, at: float, valid_for: float = 3600, **extra) -> str:
+    claims = build_claims(api_key=key, identity="alice", video={"roomJoin": True, "room": "demo"}, valid_for=valid_for, now=at)
+    claims.update(extra)
+    return mint(claims, secret)
+
+
+def run_scenario(scenario: Scenario, tmp_path: Path) -> Report:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in scenario.files.items():
+        (project / name).write_text(text)
+    server = None
+    if scenario.server is not None:
+        server = run_in_thread(StandInConfig(**{"keys": {KEY: SECRET}, **scenario.server}))
+    try:
+        port = server.url.rsplit(":", 1)[1] if server else str(refused_port())
+        url = f"ws://{scenario.url_host}:{port}"
+        settings = load_settings(project, environ={"LIVEKIT_URL": url, **scenario.environ}, home=tmp_path,
+                                 container=scenario.in_container, system_configs=())
+        with NtpResponder() as responder:
+            ntp_port = responder.address[1] if scenario.ntp else refused_port()
+            token = scenario.token(time.time()) if scenario.token else None
+            return asyncio.run(diagnosis.diagnose(
+                settings, token=token, timeout=3, ntp_servers=[("127.0.0.1", ntp_port)],
+                in_container=scenario.in_container))
+    finally:
+        if server:
+            server.stop()
+
+
+def judged(report: Report) -> tuple[bool, str]:
+    """(right, why): the first finding is the cause, and no other error stands on its own."""
+    findings = report.findings
+    if not findings:
+        return False, "no findings"
+    first = findings[0]
+    loose = [f for f in findings[1:] if f.severity is Severity.ERROR and getattr(f, "because", None) is None]
+    if loose:
+        return False, f"{first.code} first, but also {[f.code for f in loose]}"
+    return True, first.code
+
+
+SCENARIOS = [
+    Scenario("all settings right", "server.token_accepted", files={".env": _env()}),
+    Scenario("quoted trailing space in the secret (Next.js .env.local)", "env.whitespace",
+             files={".env.local": f'LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET="{SECRET} "\n'}),
+    Scenario("a stale export in the shell beats .env.local", "env.conflict",
+             files={".env.local": _env()}, environ={"LIVEKIT_API_SECRET": STALE}),
+    Scenario("key in .env, right secret in .env.local, stale one exported", "env.conflict",
+             files={".env": f"LIVEKIT_API_KEY={KEY}\n", ".env.local": f"LIVEKIT_API_SECRET={SECRET}\n"},
+             environ={"LIVEKIT_API_SECRET": STALE}),
+    Scenario("the project's secret differs from livekit.yaml", "env.server_key_mismatch",
+             files={".env": _env(secret=STALE), "livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
+    Scenario("the project's key is not in livekit.yaml", "env.server_key_mismatch",
+             files={".env": _env(key=OTHER_KEY, secret=OTHER_SECRET), "livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
+    Scenario("a wrong secret, nothing else to go on", "server.signature_mismatch", files={".env": _env(secret=STALE)}),
+    Scenario("a key the server does not hold", "server.key_unknown", files={".env": _env(key=OTHER_KEY)}),
+    Scenario("the server's clock is 120 s behind", "clock.skew_server", files={".env": _env()},
+             server={"clock_offset": -120}),
+    Scenario("the server's clock is 120 s ahead", "clock.skew_server", files={".env": _env()},
+             server={"clock_offset": 120}),
+    Scenario("the server's clock is 120 s behind and NTP is unreachable", "clock.skew_server", files={".env": _env()},
+             server={"clock_offset": -120}, ntp=False),
+    Scenario("an expired token", "token.expired", files={".env": _env()},
+             token=lambda now: _join_token(KEY, SECRET, at=now - 7200)),
+    Scenario("a token not valid yet", "token.not_yet_valid", files={".env": _env()},
+             token=lambda now: _join_token(KEY, SECRET, at=now + 600)),
+    Scenario("an API key pasted where the token belongs", "token.api_key_not_jwt", files={".env": _env()},
+             token=lambda now: KEY),
+    Scenario("a token signed with another project's key", "token.unknown_key", files={".env": _env()},
+             token=lambda now: _join_token(OTHER_KEY, OTHER_SECRET, at=now)),
+    Scenario("a token without a room", "token.no_room", files={".env": _env()},
+             token=lambda now: mint(build_claims(api_key=KEY, identity="a", video={"roomJoin": True}, now=now), SECRET)),
+    Scenario("a proxy that drops Upgrade", "net.not_livekit", files={".env": _env()}, server={"fault": "proxy"}),
+    Scenario("nothing listens on the port", "net.refused", files={".env": _env()}, server=None),
+    Scenario("nothing listens, and lkdebug runs in a container", "net.refused", files={".env": _env()},
+             server=None, in_container=True),
+    Scenario("a server that accepts and never answers", "net.timeout", files={".env": _env()}, server={"fault": "silent"}),
+    Scenario("only livekit.yaml, with one key (on the LiveKit host)", "server.token_accepted",
+             files={"livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
+    Scenario("dev keys against the stand-in holding other keys", "server.key_unknown",
+             files={".env": _env(key="devkey", secret="secret")}),
+    Scenario("the key and secret swapped", "env.key_secret_swapped", files={".env": _env(key=SECRET, secret=KEY)}),
+    Scenario("a placeholder secret", "env.placeholder", files={".env": _env(secret="your_api_secret_here")}),
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario_names_the_cause_first(scenario, tmp_path):
+    report = run_scenario(scenario, tmp_path)
+    right, why = judged(report)
+    codes = [(f.code, getattr(f, "because", None)) for f in report.findings]
+    assert report.findings and report.findings[0].code == scenario.expect_first, codes
+    assert right, (why, codes)
+    if scenario.check:
+        scenario.check(report)
+
+
+def test_all_right_prints_no_warning(tmp_path):
+    report = run_scenario(SCENARIOS[0], tmp_path)
+    assert not [f for f in report.findings if f.severity in (Severity.ERROR, Severity.WARNING)], report.findings
+
+
+def test_scoreboard(tmp_path, capsys):
+    """The figure the README quotes: scenarios with the right cause first and nothing contradicting it."""
+    right = 0
+    for index, scenario in enumerate(SCENARIOS):
+        report = run_scenario(scenario, tmp_path / str(index))
+        ok, _ = judged(report)
+        right += ok and report.findings[0].code == scenario.expect_first
+    with capsys.disabled():
+        print(f"\nscenarios with the right cause first and no contradicting error: {right} of {len(SCENARIOS)}")
+    assert right == len(SCENARIOS)
+
+
+def _first(report: Report) -> Finding:
+    return report.findings[0]
