@@ -60,7 +60,7 @@ def _join_token(key: str, secret: str, *, at: float, valid_for: float = 3600, **
 
 def run_scenario(scenario: Scenario, tmp_path: Path) -> Report:
     project = tmp_path / "project"
-    project.mkdir()
+    project.mkdir(parents=True)
     for name, text in scenario.files.items():
         (project / name).write_text(text)
     server = None
@@ -130,7 +130,7 @@ SCENARIOS = [
     Scenario("nothing listens, and lkdebug runs in a container", "net.refused", files={".env": _env()},
              server=None, in_container=True),
     Scenario("a server that accepts and never answers", "net.timeout", files={".env": _env()}, server={"fault": "silent"}),
-    Scenario("only livekit.yaml, with one key (on the LiveKit host)", "server.token_accepted",
+    Scenario("only livekit.yaml, with one key (on the LiveKit host)", "env.key_from_server_config",
              files={"livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
     Scenario("dev keys against the stand-in holding other keys", "server.key_unknown",
              files={".env": _env(key="devkey", secret="secret")}),

@@ -46,12 +46,12 @@ _VALUE_FAULTS = ("env.whitespace", "env.quoted", "env.placeholder", "env.key_sec
 _CLOCK_REASONS = ("expired", "not_yet_valid", "iat_future")
 
 
-def _about_secret(finding: Finding) -> bool:
-    return "SECRET" in finding.title or "secret" in finding.title.lower()
-
-
-def _about_key(finding: Finding) -> bool:
-    return ("API_KEY" in finding.title or "API key" in finding.title) and not _about_secret(finding)
+def _about(finding: Finding) -> str:
+    """Which setting an env finding is about ("secret", "key" or ""), from the first name its title gives."""
+    title = finding.title
+    at = {role: title.find(word) for role, words in (("secret", ("API_SECRET", "secret")), ("key", ("API_KEY", "API key")))
+          for word in words if word in title}
+    return min(at, key=at.get) if at else ""
 
 
 def verdict_reason(finding: Finding) -> str | None:
@@ -68,17 +68,19 @@ def verdict_reason(finding: Finding) -> str | None:
 def _explains(cause: Finding, effect: Finding) -> bool:
     """True when `cause` is a reason for `effect` (the server's refusal or a derived failure)."""
     reason = verdict_reason(effect)
+    if effect.code == "net.proxy_no_upgrade":
+        return cause.code == "net.not_livekit"  # the page that answers every path also answers the upgrade
     if effect.code == "clock.token_window":
         return cause.code in ("clock.skew_server", "clock.skew_ntp") and cause.severity is not Severity.OK
     if effect.code == "server.api_denied" and cause.code.startswith("server.") and cause.code != "server.api_denied":
         # The server API refused the settings' credentials for the reason /rtc/validate already gave.
         return reason is not None and verdict_reason(cause) == reason
     if reason == "signature":
-        return (cause.code in _VALUE_FAULTS and _about_secret(cause)) or cause.code == "token.signature_invalid" or (
+        return (cause.code in _VALUE_FAULTS and _about(cause) == "secret") or cause.code == "token.signature_invalid" or (
             cause.code == "env.server_key_mismatch" and "different secret" in cause.title)
     if reason == "unknown_key":
-        return (cause.code in (*_VALUE_FAULTS, "env.url_mismatch") and _about_key(cause)) or cause.code in (
-            "token.unknown_key", "env.dev_key_remote") or (
+        return (cause.code in _VALUE_FAULTS and _about(cause) == "key") or cause.code in (
+            "token.unknown_key", "env.dev_key_remote", "env.key_secret_swapped") or (
             cause.code == "env.server_key_mismatch" and "does not hold" in cause.title)
     if reason in _CLOCK_REASONS:
         if cause.code in ("clock.skew_server", "clock.skew_ntp"):
@@ -117,6 +119,10 @@ def link_causes(findings: list[Finding]) -> list[Finding]:
             and worst_effect[f.code].rank < f.severity.rank else f for f in out]
 
 
+# Findings that name one cause however many variables show it (the key and the secret swapped).
+_ONCE = ("env.key_secret_swapped",)
+
+
 def order_findings(findings: list[Finding]) -> list[Finding]:
     """Duplicates dropped, causes linked, each cause once and first, its effects right after it.
 
@@ -126,7 +132,7 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[str, str]] = set()
     unique = []
     for finding in findings:
-        key = (finding.code, "" if finding.code.startswith("net.") else finding.title)
+        key = (finding.code, "" if finding.code.startswith("net.") or finding.code in _ONCE else finding.title)
         if key not in seen:
             seen.add(key)
             unique.append(finding)
@@ -283,9 +289,9 @@ async def diagnose(
         findings += check.findings
     if any(f.code == "env.missing" and "LIVEKIT_URL" in f.detail for f in settings.findings):
         findings = [f for f in findings if f.code != "net.no_url"]  # the env lint said it already
-    if results["tcp"].status is CheckStatus.PASS:
-        # The lint warns that localhost inside a container is the container itself; the server
-        # answered there, so here it is right (both run in the same container or network).
+    if results["tcp"].status is CheckStatus.PASS or any(f.code == "net.localhost_in_container" for f in findings):
+        # The lint's localhost-in-a-container hint is a guess; the TCP probe measured it: the server
+        # answered there (the guess was wrong), or the probe says it, below the refusal.
         findings = [f for f in findings if f.code != "env.url_localhost"]
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)

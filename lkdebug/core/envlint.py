@@ -314,11 +314,13 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[F
             f"Use {scheme}://{parts.netloc}{parts.path}.",
         ))
     out += _url_port(name, at, scheme, host, port)
-    if container and is_loopback_host(host):
+    if container and is_loopback_host(host) and not client_prefix(name):
+        # Only a hint: right when livekit-server runs in this same container (`check` measures it);
+        # a client-prefixed URL is used by the browser, outside any container.
         out.append(_finding(
-            "env.url_localhost", Severity.WARNING, f"{name} points at {host} inside a container",
-            f"{at}: lkdebug runs in a container, where {host} is the container itself, not the machine "
-            "running livekit-server.",
+            "env.url_localhost", Severity.INFO, f"{name} points at {host} inside a container",
+            f"{at}: lkdebug runs in a container, where {host} is the container itself: right if livekit-server "
+            "runs in this container, wrong if it runs on the host or in another one (`lkdebug check` tells).",
             "Use the compose service name (e.g. ws://livekit:7880) or host.docker.internal.",
         ))
     return out
@@ -436,7 +438,7 @@ def _pair(settings: Settings) -> list[Finding]:
     if key is None or secret is None:
         return []
     out = []
-    if key.value.strip() == secret.value.strip():
+    if key.value.strip() and key.value.strip() == secret.value.strip():  # two empty values are env.empty's
         out.append(_finding(
             "env.key_secret_swapped", Severity.ERROR, "The API key and the API secret are the same value",
             f"{key.name} ({key.source}) and {secret.name} ({secret.source}) hold the same "

@@ -266,11 +266,12 @@ async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in
                             f.detail + " Other addresses of the name connect; clients that try only the first "
                             "address (Node before v20 with localhost -> ::1) fail.", f.fix) for f in findings]
     if severity is Severity.ERROR and target.is_loopback and (host.in_container() if in_container is None else in_container):
+        # A guess, never above the measured refusal: it is right only if the server runs elsewhere.
         findings.append(Finding(
-            "net.localhost_in_container", Severity.ERROR, "network",
+            "net.localhost_in_container", Severity.WARNING, "network",
             f"{target.host} inside a container is the container itself",
-            "lkdebug runs inside a container, where localhost does not reach a LiveKit server on the host "
-            "or in another container.",
+            "lkdebug runs inside a container and nothing there answers: if livekit-server runs on the host "
+            "or in another container, localhost does not reach it.",
             "Use the Compose service name (ws://livekit:7880) or host.docker.internal:7880; with `--dev`, "
             "start livekit-server with --bind 0.0.0.0.",
         ))
