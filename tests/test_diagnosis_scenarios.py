@@ -102,7 +102,7 @@ SCENARIOS = [
              files={".env.local": _env()}, environ={"LIVEKIT_API_SECRET": STALE}),
     Scenario("key in .env, right secret in .env.local, stale one exported", "env.conflict",
              files={".env": f"LIVEKIT_API_KEY={KEY}\n", ".env.local": f"LIVEKIT_API_SECRET={SECRET}\n"},
-             environ={"LIVEKIT_API_SECRET": STALE}),
+             environ={"LIVEKIT_API_SECRET": STALE}, check=lambda report: _names_the_accepted_secret(report, ".env.local")),
     Scenario("the project's secret differs from livekit.yaml", "env.server_key_mismatch",
              files={".env": _env(secret=STALE), "livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
     Scenario("the project's key is not in livekit.yaml", "env.server_key_mismatch",
@@ -167,5 +167,26 @@ def test_scoreboard(tmp_path, capsys):
     assert right == len(SCENARIOS)
 
 
-def _first(report: Report) -> Finding:
-    return report.findings[0]
+def _names_the_accepted_secret(report: Report, origin: str) -> None:
+    mismatch = next(f for f in report.findings if f.code == "server.signature_mismatch")
+    assert mismatch.because == "env.conflict"
+    assert f"the server accepts the one from {origin}" in mismatch.detail, mismatch.detail
+    assert SECRET not in mismatch.detail and STALE not in mismatch.detail
+
+
+def test_split_secrets_are_paired_and_the_matching_one_named(tmp_path, now):
+    """Key in .env, the right secret in .env.local, a stale one exported: the decoder tries them all."""
+    from lkdebug.core.token import decode
+
+    (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\n")
+    (tmp_path / ".env.local").write_text(f"LIVEKIT_API_SECRET={SECRET}\n")
+    settings = load_settings(tmp_path, environ={"LIVEKIT_API_SECRET": STALE}, home=tmp_path, container=False,
+                             system_configs=())
+    expired = _join_token(KEY, SECRET, at=now - 7200)
+    decoded = decode(expired, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+    assert decoded.signature["status"] == "valid" and decoded.signature["origin"] == ".env.local"
+    assert decoded.verdict.reason == "expired"
+    stale_signed = decode(_join_token(KEY, "never-seen-secret-0123456789abcdefgh", at=now), known_keys=settings.known_keys,
+                          now=now)
+    tried = next(f for f in stale_signed.findings if f.code == "token.signature_invalid").detail
+    assert "process environment" in tried and ".env.local" in tried

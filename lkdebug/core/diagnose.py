@@ -285,6 +285,8 @@ async def diagnose(
         start("server_clock", _server_clock(tasks, publish, to_test, now))
 
     checks = [results[name] for name in CHECK_NAMES]
+    if target is not None and to_test is not None and to_test.minted and settings.api_key is not None:
+        await _try_other_secrets(results["validate"], target, settings, to_test, timeout, now, ssl_context, secrets)
     for check in checks:
         findings += check.findings
     if any(f.code == "env.missing" and "LIVEKIT_URL" in f.detail for f in settings.findings):
@@ -295,6 +297,43 @@ async def diagnose(
         findings = [f for f in findings if f.code != "env.url_localhost"]
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
+
+
+async def _try_other_secrets(validate: CheckResult, target: probes.Target, settings: Settings, to_test: probes.TokenToTest,
+                             timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None,
+                             secrets: Sequence[str]) -> None:
+    """The server refused the winning secret: ask it about every other secret found for the key, and
+    name the one it accepts (a stale export in the shell beating the right value in .env.local)."""
+    from lkdebug.core import token as tokens
+    from lkdebug.core.redact import mask_secret
+
+    mismatch = next((f for f in validate.findings if f.code == "server.signature_mismatch"), None)
+    key = settings.api_key.value
+    used = settings.api_secret.value if settings.api_secret else None
+    others = list({k.secret: k for k in settings.known_keys if k.api_key == key and k.secret != used}.values())
+    if mismatch is None or not others:
+        return
+
+    async def accepted(secret: str) -> bool:
+        raw = tokens.mint(tokens.probe_claims(key, now()), secret)
+        url = f"{target.api_url}/rtc/validate?access_token={probes.quote(raw, safe='')}"
+        try:
+            answer = await probes.http_get(url, timeout, now, ssl_context)
+        except Exception:  # the verdict stands without this extra evidence
+            return False
+        return server_rules.reason_of(answer.body) == "ok"
+
+    verdicts = await asyncio.gather(*(accepted(k.secret) for k in others))
+    good = [k for k, ok in zip(others, verdicts) if ok]
+    tried = f"lkdebug also tried the {len(others)} other secret(s) it found for this key"
+    if good:
+        sentence = (f" {tried}: the server accepts the one from {good[0].origin} ({mask_secret(good[0].secret)}), "
+                    f"not the one lkdebug's settings use (from {to_test.secret_origin}).")
+        fix = f"Use the secret from {good[0].origin}: remove or correct the one in {to_test.secret_origin}, then restart the app."
+    else:
+        sentence = f" {tried} ({', '.join(k.origin for k in others)}): the server accepts none of them."
+        fix = mismatch.fix
+    validate.findings[validate.findings.index(mismatch)] = replace(mismatch, detail=mismatch.detail + sentence, fix=fix)
 
 
 def _drop_echoes(findings: list[Finding]) -> list[Finding]:

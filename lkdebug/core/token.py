@@ -532,7 +532,7 @@ def decode(
     decoded.header, decoded.claims = parsed.header, parsed.claims
     decoded.times = _times(parsed.claims, now)
     secret = _check_signature(decoded, parsed, keys, server_keys)
-    _predict(decoded, parsed, secret, server_keys, now)
+    _predict(decoded, parsed, secret, server_keys, now, keys)
     _lint_times(decoded, now)
     _lint_grants(decoded)
     _conclude(decoded)
@@ -572,10 +572,13 @@ def _check_signature(
             f"that server answers 401 `invalid API key: {iss}`.",
             "Mint with a key the server holds, or add this key and its secret to the server's keys."))
     elif keys and not for_iss:
+        project = ", ".join(sorted({f"{mask_key(k.api_key)} (from {k.origin})" for k in keys}))
         decoded.findings.append(_finding(
-            "token.unknown_key", Severity.WARNING, f"lkdebug knows no key {mask_key(iss)}",
-            f"Known keys: {', '.join(known_names)}. A server without this key answers 401 `invalid API key: {iss}`.",
-            "Check that the token comes from this project (and not another LiveKit project or LiveKit Cloud)."))
+            "token.unknown_key", Severity.ERROR, f"Signed with key {mask_key(iss)}, which this project does not have",
+            f"This project's keys: {project}. Its server answers 401 `invalid API key: {iss}`; only a server "
+            f"that holds {mask_key(iss)} (another project, or LiveKit Cloud) would accept the token, and lkdebug "
+            "cannot check its signature.",
+            "Mint the token with this project's key and secret, or point the client at the server that holds this key."))
 
     if good:
         decoded.signature = {"status": "valid", "key": mask_key(iss), "origin": good[0].origin}
@@ -623,7 +626,8 @@ def _surrogate(raw: str, parsed: server_rules.ParsedJWT) -> tuple[str, str]:
 
 
 def _predict(
-    decoded: Decoded, parsed: server_rules.ParsedJWT, secret: str | None, server_keys: Mapping[str, str] | None, now: float
+    decoded: Decoded, parsed: server_rules.ParsedJWT, secret: str | None, server_keys: Mapping[str, str] | None, now: float,
+    keys: Sequence[KnownKey] = (),
 ) -> None:
     raw = decoded.raw or ""
     iss = parsed.claims.get("iss") or ""
@@ -633,6 +637,11 @@ def _predict(
     elif secret is not None:
         decoded.eras = server_rules.judge_every_era(raw, {iss: secret}, now)
         decoded.verdict_assumes = f"the server holds the same secret for {mask_key(iss)}"
+    elif keys and iss and all(k.api_key != iss for k in keys):
+        # A key this project does not have: its server is the one the person is debugging.
+        decoded.eras = server_rules.judge_every_era(raw, {k.api_key: k.secret for k in keys}, now)
+        decoded.verdict_assumes = "the server holds this project's keys (" + ", ".join(
+            sorted({mask_key(k.api_key) for k in keys})) + ")"
     else:
         surrogate, assumed = _surrogate(raw, parsed)
         decoded.eras = {
@@ -852,8 +861,11 @@ def _conclude(decoded: Decoded) -> None:
         return
     assumed = f" (assuming {decoded.verdict_assumes})" if decoded.verdict_assumes else ""
     if verdict.accepted:
+        title = (f"A server that holds key {mask_key(decoded.claims.get('iss') or '')} would accept this token "
+                 "if its signature is right (not checked: lkdebug knows no secret for it)"
+                 if decoded.signature["status"] == "unchecked" else f"livekit-server would accept this token{assumed}")
         decoded.findings.append(_finding(
-            "token.valid", Severity.OK, f"livekit-server would accept this token{assumed}",
+            "token.valid", Severity.OK, title,
             f"/rtc/validate answers {verdict.status} `{verdict.message}` ({server_rules.ERAS[verdict.era]}).", None))
         return
     code = _REASON_CODES.get(verdict.reason, "token.rejected")
