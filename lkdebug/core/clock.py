@@ -211,6 +211,13 @@ def judge_clocks(
             side = "ahead of" if server_vs_ntp > 0 else "behind"
             fix = (f"The server's clock is the one that is off: {abs(server_vs_ntp):.0f} s {side} NTP time. "
                    "Enable time sync on the LiveKit host (chrony or systemd-timesyncd).")
+        elif ntp_offset is None:
+            # Two clocks disagree and no third one answered: either may be the wrong one.
+            detail += (" No NTP server answered, so lkdebug cannot tell which of the two clocks is off: this "
+                       "machine's or the server's.")
+            fix = ("Settle it with a third clock: rerun with `--ntp-server HOST` naming an NTP server you can reach, "
+                   "or compare `date -u` on this machine and on the LiveKit host with a trusted time; then sync the one "
+                   "that is off (chrony or systemd-timesyncd on a server; " + " ".join(hints) + ").")
         else:
             fix = fix_here
         findings.append(Finding("clock.skew_server", severity, "clock", server_text, detail, fix))

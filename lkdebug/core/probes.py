@@ -551,7 +551,8 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
     "expired": ("The server says the token is expired",
                 "Mint tokens just before connecting; check the TTL and the clocks (see the clock checks)."),
     "not_yet_valid": ("The server says the token is not valid yet",
-                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead (see the clock checks)."),
+                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead of the server's, "
+                      "or the server's is behind (the clock checks say which when NTP answers)."),
     "no_exp": ("The server requires an exp claim", "Mint the token with an expiry (every SDK does by default)."),
     "alg": ("The server accepts only HS256 tokens", "Sign with HS256 (the SDKs do)."),
     "malformed": ("The server cannot parse the token", "Pass the JWT itself (not a Promise, a URL or JSON): `lkdebug token decode` shows what it is."),
@@ -780,6 +781,8 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
     words = server_words(words, secrets)
     if error.message:  # a Twirp JSON error: the middleware accepted the token, the method refused it
         fix = "The token is valid but lacks the grant: ListRooms needs video.roomList."
+    elif reason in ("expired", "not_yet_valid"):
+        fix = "The key and secret are fine; the server's clock and this machine's disagree: see the clock findings."
     else:
         fix = "The key or secret in the settings is not one this server accepts: see the finding about the key above."
     finding = Finding("server.api_denied", Severity.ERROR, "server", f"The server API refuses the settings' credentials ({error.status})",

@@ -1,0 +1,97 @@
+"""Issue 11 unit by unit: the causal links, the folded rendering, the clock blame, the env blind spots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lkdebug.core import clock, diagnose, envlint, render
+from lkdebug.core.model import Finding, Severity, Variable
+from lkdebug.core.sources import load_settings
+
+KEY, SECRET = "APIdiagFAKE0001", "diag-secret-FAKE-0123456789abcdefghijk"
+
+
+def finding(code, severity=Severity.ERROR, title="t", detail="", fix=None):
+    return Finding(code, severity, "env", title, detail, fix)
+
+
+def test_a_refusal_folds_under_the_env_cause_and_takes_its_fix():
+    cause = finding("env.whitespace", title="LIVEKIT_API_SECRET contains leading or trailing whitespace",
+                    fix="Remove the extra characters from LIVEKIT_API_SECRET.")
+    refusal = finding("server.signature_mismatch", title="The server holds a different secret", fix="Copy the secret.")
+    api = finding("server.api_denied", detail="said: 'invalid token: x, error: token signature is invalid: signature is invalid'",
+                  fix="The key or secret ...")
+    ordered = diagnose.order_findings([refusal, api, cause])
+    assert [f.code for f in ordered] == ["env.whitespace", "server.signature_mismatch", "server.api_denied"]
+    assert [f.because for f in ordered] == [None, "env.whitespace", "env.whitespace"]
+    assert {f.fix for f in ordered} == {cause.fix}
+    assert ordered[0].to_dict()["because"] is None and ordered[1].to_dict()["because"] == "env.whitespace"
+
+
+def test_a_warning_that_explains_an_error_is_an_error():
+    conflict = finding("env.conflict", Severity.WARNING, title="LIVEKIT_API_SECRET differs between 2 sources")
+    ordered = diagnose.order_findings([finding("server.signature_mismatch"), conflict])
+    assert ordered[0].code == "env.conflict" and ordered[0].severity is Severity.ERROR
+
+
+def test_the_clock_explains_an_expiry_refusal_and_the_api_denial():
+    skew = finding("clock.skew_server", title="Your clock is 120 s ahead of the LiveKit server", fix="sync it")
+    rejected = finding("server.token_rejected", detail="answered 401 'invalid token: <the token>, error: token is not valid yet'")
+    api = finding("server.api_denied", detail="says: 'invalid token: x, error: token has invalid claims: token is not valid yet'")
+    ordered = diagnose.order_findings([rejected, api, skew])
+    assert [(f.code, f.because) for f in ordered] == [
+        ("clock.skew_server", None), ("server.token_rejected", "clock.skew_server"), ("server.api_denied", "clock.skew_server")]
+
+
+def test_text_folds_effects_under_their_cause_without_their_fix():
+    cause = finding("env.quoted", title="LIVEKIT_API_SECRET still has quotes", fix="Remove one level of quotes.")
+    effect = finding("server.signature_mismatch", title="The server holds a different secret", detail="401 ...", fix="other fix")
+    text = render.findings_text(diagnose.order_findings([effect, cause]))
+    lines = text.splitlines()
+    assert lines[0].endswith("[env.quoted]")
+    assert any(line.strip() == "↳ The server holds a different secret  [server.signature_mismatch]" for line in lines)
+    assert "other fix" not in text and text.count("fix:") == 1
+
+
+def test_without_ntp_the_clock_blame_names_both_clocks():
+    """Issue 11: with NTP unreachable a server clock behind was blamed on this machine."""
+    found = clock.judge_clocks(None, 120.0, 0.6, hints=["On Linux: `timedatectl set-ntp true` (or chrony)."])
+    skew = next(f for f in found if f.code == "clock.skew_server")
+    assert "cannot tell which of the two clocks is off" in skew.detail
+    assert "Sync this machine's clock" not in skew.fix and "--ntp-server" in skew.fix
+    # With NTP agreeing with this machine, the server is named.
+    named = next(f for f in clock.judge_clocks(0.2, 120.0, 0.6) if f.code == "clock.skew_server")
+    assert "The server's clock is the one that is off" in named.fix
+
+
+def test_localhost_in_a_container_is_a_hint_and_never_for_a_browser_url():
+    server_side = envlint.lint_url("LIVEKIT_URL", "ws://127.0.0.1:7880", ".env", container=True)
+    assert [f.severity for f in server_side if f.code == "env.url_localhost"] == [Severity.INFO]
+    browser = envlint.lint_url("NEXT_PUBLIC_LIVEKIT_URL", "ws://127.0.0.1:7880", ".env", container=True)
+    assert "env.url_localhost" not in [f.code for f in browser]
+
+
+def test_empty_key_and_secret_are_not_the_same_value(tmp_path: Path):
+    (tmp_path / ".env").write_text("LIVEKIT_API_KEY=\nLIVEKIT_API_SECRET=\n")
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    assert not [f for f in settings.findings if f.code == "env.key_secret_swapped"]
+
+
+def test_one_key_in_livekit_yaml_is_used_and_said(tmp_path: Path):
+    (tmp_path / "livekit.yaml").write_text(f"keys:\n  {KEY}: {SECRET}\n")
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    assert settings.api_key.value == KEY and settings.api_secret.value == SECRET
+    assert "env.key_from_server_config" in [f.code for f in settings.findings]
+    assert not [f for f in settings.findings if f.code == "env.missing" and "API" in f.title]
+
+
+def test_several_keys_in_livekit_yaml_need_api_key(tmp_path: Path):
+    (tmp_path / "livekit.yaml").write_text(f"keys:\n  {KEY}: {SECRET}\n  APIsecondFAKE02: {SECRET[::-1]}\n")
+    none = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    assert none.api_secret is None and "env.server_keys_choose" in [f.code for f in none.findings]
+    picked = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=(), api_key="APIsecondFAKE02")
+    assert picked.api_secret.value == SECRET[::-1]
+
+
+def test_lint_variable_is_unchanged_for_a_plain_url():
+    assert envlint.lint_variable(Variable("LIVEKIT_URL", "wss://lk.acme.io", ".env")) == []
