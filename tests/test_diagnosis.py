@@ -95,3 +95,31 @@ def test_several_keys_in_livekit_yaml_need_api_key(tmp_path: Path):
 
 def test_lint_variable_is_unchanged_for_a_plain_url():
     assert envlint.lint_variable(Variable("LIVEKIT_URL", "wss://lk.acme.io", ".env")) == []
+
+
+def test_one_url_model_one_finding_per_problem_and_one_fix(tmp_path: Path):
+    """`wss://lk.acme.io/rtc?x=1` got four warnings for two problems, one fix saying keep /rtc, one drop it."""
+    import asyncio
+
+    from lkdebug.core import probes
+
+    lint = envlint.lint_url("LIVEKIT_URL", "wss://lk.acme.io/rtc?x=1", ".env")
+    assert [f.code for f in lint] == ["env.url_path", "env.url_path"]
+    assert {f.fix for f in lint} == {"Use wss://lk.acme.io."}
+    target, found = probes.parse_url("wss://lk.acme.io/rtc?x=1")
+    assert {f.fix for f in found} == {"Use wss://lk.acme.io"} and target.prefix == ""
+    (tmp_path / ".env").write_text(f"LIVEKIT_URL=wss://lk.acme.io/rtc?x=1\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    report = asyncio.run(diagnose.diagnose(settings, network=False))
+    url_findings = [f for f in report.findings if "url" in f.code]
+    assert [f.code for f in url_findings] == ["env.url_path", "env.url_path"], report.findings
+
+
+def test_the_url_model_agrees_on_ports_and_prefixes():
+    from lkdebug.core import url
+
+    parsed = url.parse("lk.acme.io:7880/livekit/rtc/validate")
+    assert (parsed.assumed_scheme, parsed.prefix, parsed.sdk_suffix, parsed.clean) == (
+        "ws", "/livekit", "/rtc/validate", "ws://lk.acme.io:7880/livekit")
+    assert url.parse("wss://[::1").error_kind == "unreadable" and url.parse("ftp://x").error_kind == "scheme"
+    assert url.parse("wss://x:99999").error_kind == "port" and url.parse("https://").error_kind == "host"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from lkdebug.core import redact
+from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
@@ -26,10 +27,10 @@ SERVER_SHORT_SECRET_LOG = "secret is too short, should be at least 32 characters
 SERVER_KEYS_PARSE_ERROR = 'Could not parse keys, it needs to be exactly, "key: secret", including the space'
 SERVER_NO_KEYS = "one of key-file or keys must be provided"
 SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
-LIVEKIT_PORT = 7880  # livekit-server's HTTP/WebSocket/Twirp port (DefaultConfig.Port)
+LIVEKIT_PORT = livekit_url.LIVEKIT_PORT
 RTC_TCP_PORT = 7881  # WebRTC over TCP, not signalling
 TURN_PORTS = (3478, 5349)
-APP_PORTS = (3000, 3001, 4200, 5173, 8000, 8080)  # dev servers of web apps, often pasted as the LiveKit URL
+APP_PORTS = livekit_url.APP_PORTS  # dev servers of web apps, often pasted as the LiveKit URL
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
 API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
@@ -252,66 +253,62 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[F
             f"{at}: the value is {url!r}; the line probably reads `{name}==...`.",
             f"Write `{name}={url.lstrip('=')}`.",
         )]
-    if "://" not in url:
+    parsed = livekit_url.parse(url)
+    if parsed.assumed_scheme:
         return [_finding(
             "env.url_scheme", Severity.ERROR, f"{name} has no scheme",
             f"{at}: {url!r} has no scheme; SDKs answer `Invalid LiveKit URL` or `unsupported protocol scheme \"\"`.",
             f"Write it with a scheme, e.g. {('wss://' if not server_api else 'https://') + url.lstrip('/')}.",
         )]
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        return [_finding("env.url_invalid", Severity.ERROR, f"{name} is not a valid URL", f"{at}: {error}.",
-                         f"Write {name} as {expected}<host>[:<port>].")]
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if scheme not in ("ws", "wss", "http", "https"):
-        out.append(_finding(
-            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {scheme}://",
+    if parsed.error_kind == "scheme":
+        return [_finding(
+            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {parsed.scheme}://",
             f"{at}: LiveKit speaks WebSocket (ws/wss) for signalling and HTTP (http/https) for the server API.",
             f"Use {expected}.",
-        ))
-        return out
-    if not host:
-        return [_finding("env.url_invalid", Severity.ERROR, f"{name} has no host", f"{at}: {url!r}.",
+        )]
+    if parsed.error:
+        what = "has no host" if parsed.error_kind == "host" else "is not a valid URL"
+        return [_finding("env.url_invalid", Severity.ERROR, f"{name} {what}", f"{at}: {url!r}: {parsed.error}.",
                          f"Write {name} as {expected}<host>[:<port>].")]
+    scheme, host, port, netloc = parsed.scheme, parsed.host, parsed.port, parsed.netloc
     if client and scheme in ("http", "https"):
         out.append(_finding(
             "env.url_scheme", Severity.INFO, f"{name} uses {scheme}:// for a client URL",
             f"{at}: current livekit-client converts it to ws(s)://, but older browsers and SDKs reject it "
             "(`Wrong url scheme for WebSocket`).",
-            f"Use {'wss' if scheme == 'https' else 'ws'}://{parts.netloc}{parts.path}.",
+            f"Use {'wss' if scheme == 'https' else 'ws'}://{netloc}{parsed.prefix}.",
         ))
     if server_api and scheme in ("ws", "wss"):
         out.append(_finding(
             "env.url_scheme", Severity.WARNING, f"{name} uses {scheme}:// for a server API URL",
             f"{at}: the Twirp server API is HTTP; some server SDKs fail with "
             f"`unsupported protocol scheme \"{scheme}\"`.",
-            f"Use {'https' if scheme == 'wss' else 'http'}://{parts.netloc}{parts.path}.",
+            f"Use {'https' if scheme == 'wss' else 'http'}://{netloc}{parsed.prefix}.",
         ))
     if scheme in ("ws", "http") and not is_local_host(host):
         out.append(_finding(
             "env.url_scheme", Severity.WARNING, f"{name} is unencrypted ({scheme}://) to a remote host",
             f"{at}: {host} is not a local address. Browsers block {scheme}:// from https pages "
             "(mixed content) and LiveKit Cloud only accepts TLS.",
-            f"Use {scheme}s://{parts.netloc}{parts.path}.",
+            f"Use {scheme}s://{netloc}{parsed.prefix}.",
         ))
-    path = parts.path.rstrip("/")
-    if path:
-        sdk_path = re.search(r"/(rtc|twirp)(/|$)", path)
+    if parsed.sdk_suffix:
         out.append(_finding(
-            "env.url_path", Severity.WARNING if sdk_path else Severity.INFO,
-            f"{name} has a path ({path})",
-            f"{at}: " + ("SDKs add /rtc (and /twirp) themselves, so this path is doubled."
-                         if sdk_path else "SDKs keep it as a prefix; that is only right when a reverse proxy "
-                         "serves LiveKit under this path."),
-            f"Use {scheme}://{parts.netloc}" + ("" if sdk_path else " unless your proxy needs the prefix") + ".",
+            "env.url_path", Severity.WARNING, f"{name} ends in {parsed.sdk_suffix}, which the SDKs add themselves",
+            f"{at}: SDKs add /rtc (and /twirp) themselves, so this path is doubled.",
+            f"Use {parsed.clean}.",
         ))
-    if parts.query or parts.fragment:
+    elif parsed.prefix:
+        out.append(_finding(
+            "env.url_path", Severity.INFO, f"{name} has a path ({parsed.prefix})",
+            f"{at}: SDKs keep it as a prefix; that is only right when a reverse proxy serves LiveKit under this path.",
+            f"Use {scheme}://{netloc} unless your proxy needs the prefix.",
+        ))
+    if parsed.query:
         out.append(_finding(
             "env.url_path", Severity.WARNING, f"{name} has a query or fragment",
             f"{at}: SDKs append their own query (access_token=...) to the URL.",
-            f"Use {scheme}://{parts.netloc}{parts.path}.",
+            f"Use {parsed.clean}.",
         ))
     out += _url_port(name, at, scheme, host, port)
     if container and is_loopback_host(host) and not client_prefix(name):
