@@ -123,3 +123,39 @@ def test_the_url_model_agrees_on_ports_and_prefixes():
         "ws", "/livekit", "/rtc/validate", "ws://lk.acme.io:7880/livekit")
     assert url.parse("wss://[::1").error_kind == "unreadable" and url.parse("ftp://x").error_kind == "scheme"
     assert url.parse("wss://x:99999").error_kind == "port" and url.parse("https://").error_kind == "host"
+
+
+def test_an_api_key_stored_as_the_token_is_flagged(tmp_path: Path):
+    """Seed 002: NEXT_PUBLIC_DEMO_LIVEKIT_TOKEN held the API key; `env` never looked inside."""
+    (tmp_path / ".env.local").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n"
+                                         f"NEXT_PUBLIC_DEMO_LIVEKIT_TOKEN={KEY}\n")
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    flagged = [f for f in settings.findings if f.code == "env.token_not_jwt"]
+    assert len(flagged) == 1 and "an API key" in flagged[0].title and flagged[0].severity is Severity.ERROR
+
+
+def test_a_stored_expired_token_is_flagged_with_the_injected_clock(tmp_path: Path, now):
+    from lkdebug.core.token import build_claims, mint
+
+    token = mint(build_claims(api_key=KEY, identity="a", video={"roomJoin": True, "room": "r"}, valid_for=600, now=now), SECRET)
+    (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\nLIVEKIT_TOKEN={token}\n")
+    fresh = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=(), now=now)
+    assert "env.token_rejected" not in [f.code for f in fresh.findings]
+    later = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=(), now=now + 7200)
+    rejected = next(f for f in later.findings if f.code == "env.token_rejected")
+    assert "token is expired" in rejected.detail and token not in rejected.detail
+
+
+def test_which_process_reads_which_file(tmp_path: Path):
+    """A Python agent's load_dotenv() reads .env; check was green with values the agent never loads."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='agent'\n")
+    (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\n")
+    (tmp_path / ".env.local").write_text(f"LIVEKIT_API_SECRET={SECRET}\n")
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    hint = next(f for f in settings.findings if f.code == "env.python_dotenv")
+    assert hint.severity is Severity.WARNING
+    assert "LIVEKIT_API_SECRET: the web app (Next.js, Vite) reads .env.local" in hint.detail
+    assert "a Python agent reads .env: not set" in hint.detail and SECRET not in hint.detail
+    (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
+    same = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    assert "env.python_dotenv" not in [f.code for f in same.findings]

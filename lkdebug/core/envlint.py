@@ -65,12 +65,14 @@ def is_livekit_name(name: str) -> bool:
 
 
 def role_of(name: str) -> str:
-    """What a variable holds: url, api_key, api_secret, keys (LIVEKIT_KEYS), config, or other."""
+    """What a variable holds: url, api_key, api_secret, keys (LIVEKIT_KEYS), config, token, or other."""
     base = base_name(name.upper())
     if base.endswith("LIVEKIT_KEYS"):
         return "keys"
     if base == "LIVEKIT_CONFIG":
         return "config"
+    if base.endswith(("_TOKEN", "_JWT")):
+        return "token"
     if "SECRET" in base:
         return "api_secret"
     if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
@@ -529,16 +531,57 @@ def _exposed_by_value(settings: Settings) -> list[Finding]:
 
 
 def _python_dotenv(settings: Settings) -> list[Finding]:
-    elsewhere = [s for s in (settings.url, settings.api_key, settings.api_secret)
-                 if s is not None and s.source.startswith(".env.")]
-    if not elsewhere:
+    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads `.env` only.
+
+    Says, setting by setting, what each process gets when they differ (the web app green, the agent
+    without a secret), and nothing when `.env` holds the same values.
+    """
+    in_dot_env = {v.name: v.value for v in settings.variables if v.source == ".env"}
+    rows = []
+    for setting in (settings.url, settings.api_key, settings.api_secret):
+        if setting is None or not setting.source.startswith(".env.") or in_dot_env.get(setting.name) == setting.value:
+            continue
+        agent = in_dot_env.get(setting.name)
+        rows.append(f"{setting.name}: the web app (Next.js, Vite) reads {setting.source}: {describe(setting.name, setting.value)}; "
+                    f"a Python agent reads .env: {'not set' if agent is None else describe(setting.name, agent)}")
+    if not rows:
         return []
-    files = sorted({s.source for s in elsewhere})
+    files = sorted({s.source for s in (settings.url, settings.api_key, settings.api_secret)
+                    if s is not None and s.source.startswith(".env.")})
     return [_finding(
-        "env.python_dotenv", Severity.INFO, f"python-dotenv will not read {', '.join(files)}",
-        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling "
-        f"script), so {', '.join(s.name for s in elsewhere)} from {', '.join(files)} reach Next.js or Vite "
-        "but not a Python agent.",
-        f"Call load_dotenv({files[0]!r}) explicitly, or put the values in .env.",
+        "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
+        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling script), "
+        "so the web app and the agent run with different settings:\n" + "\n".join(rows),
+        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in .env.",
     )]
 
+
+def lint_token_variables(settings: Settings, now: float) -> list[Finding]:
+    """A variable that holds a token (LIVEKIT_TOKEN, NEXT_PUBLIC_DEMO_LIVEKIT_TOKEN) decoded as the server would.
+
+    An API key or a secret stored there, or a token the server refuses (expired: stored tokens age),
+    is what the app sends as its token.
+    """
+    from lkdebug.core import token as tokens  # the decoder only when such a variable exists
+
+    out = []
+    for var in settings.variables:
+        if not var.wins or role_of(var.name) != "token" or not var.value.strip():
+            continue
+        decoded = tokens.decode(var.value, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+        at = where(var)
+        if decoded.raw is None:
+            out.append(_finding(
+                "env.token_not_jwt", Severity.ERROR, f"{var.name} does not hold a token: it is {decoded.looks_like}",
+                f"{at}: whatever reads {var.name} sends this as its access token; the server answers "
+                f"{decoded.verdict.status} `{decoded.verdict.message}`.",
+                next((f.fix for f in decoded.findings if f.fix), None)))
+        elif decoded.rejected:
+            words = (decoded.verdict_message() or "").replace(decoded.raw, "<the token>")
+            out.append(_finding(
+                "env.token_rejected", Severity.WARNING, f"{var.name} holds a token livekit-server would refuse",
+                f"{at}: a current server answers {decoded.verdict.status} `{words}`"
+                + (f" (assuming {decoded.verdict_assumes})" if decoded.verdict_assumes else "")
+                + ". `lkdebug token decode` shows why.",
+                "Mint tokens when a participant connects (a token endpoint) instead of storing one in the environment."))
+    return out

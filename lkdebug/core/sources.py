@@ -23,6 +23,7 @@ import io
 import os
 import re
 import stat
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -526,10 +527,12 @@ def load_settings(
     home: Path | None = None,
     container: bool | None = None,
     system_configs: Sequence[Path] = SYSTEM_CONFIGS,
+    now: float | None = None,
 ) -> Settings:
     """Discover every LiveKit setting, decide which value wins, and lint the result.
 
-    Never raises for anything in the user's files: a broken file becomes a finding.
+    Never raises for anything in the user's files: a broken file becomes a finding. `now` is the
+    clock the tokens stored in variables are judged with (default: this machine's).
     """
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
@@ -589,6 +592,7 @@ def load_settings(
     findings += _server_findings(settings, server)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_project=_looks_like_python(project_dir))
+    findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings
 
