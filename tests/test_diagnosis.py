@@ -159,3 +159,48 @@ def test_which_process_reads_which_file(tmp_path: Path):
     (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
     same = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
     assert "env.python_dotenv" not in [f.code for f in same.findings]
+
+
+# ---- paste gaps -------------------------------------------------------------------------------
+
+
+def _token(now, secret=SECRET, **video):
+    from lkdebug.core.token import build_claims, mint
+
+    return mint(build_claims(api_key=KEY, identity="alice", video={"roomJoin": True, "room": "demo", **video}, now=now), secret)
+
+
+def _decode(text, now, **options):
+    from lkdebug.core.model import KnownKey
+    from lkdebug.core.token import decode
+
+    return decode(text, known_keys=[KnownKey(KEY, SECRET, ".env")], now=now, **options)
+
+
+def test_a_cut_short_signature_is_called_truncated_not_a_wrong_secret(now):
+    token = _token(now)
+    for cut in (12, 11):  # 31 characters (decodes), 32 characters left would be 43-11: both short
+        decoded = _decode(token[:-cut], now)
+        codes = [f.code for f in decoded.findings]
+        assert "token.truncated" in codes and "token.signature_invalid" not in codes, codes
+        assert decoded.rejected
+    assert "31 characters; an HS256 signature has exactly 43" in next(
+        f.detail for f in _decode(token[:-12], now).findings if f.code == "token.truncated")
+    unknown = [f.code for f in _decode(token[:-12], now, server_keys=None).findings]
+    assert "token.valid" not in unknown
+
+
+def test_a_percent_encoded_token_is_decoded(now):
+    token = _token(now)
+    decoded = _decode(token.replace(".", "%2E", 1) + "%3D", now)
+    assert decoded.raw == token + "="
+    assert "3 dot-separated parts" not in " ".join(f.title for f in decoded.findings)
+    assert any("percent-encoding" in item for item in decoded.stripped)
+
+
+def test_a_correct_authorization_header_is_not_a_warning(now):
+    token = _token(now)
+    right = _decode(f"Authorization: Bearer {token}", now)
+    assert right.raw == token and "token.wrapped" not in [f.code for f in right.findings]
+    for wrong in (f"authorization: bearer {token}", f"Authorization: Bearer  {token}"):
+        assert "token.wrapped" in [f.code for f in _decode(wrong, now).findings], wrong

@@ -119,8 +119,9 @@ def test_probe_claims_join_nothing_and_expire_soon(now):
 
 @pytest.mark.parametrize("wrap, stripped", [
     ("{t}", []),
-    ("Bearer {t}", ["'Bearer ' prefix"]),
-    ("Authorization: Bearer {t}", ["'Authorization: Bearer' header"]),
+    ("Bearer {t}", ["'Bearer ' prefix (as the server expects it)"]),
+    ("Authorization: Bearer {t}", ["'Authorization: Bearer' header (as the server expects it)"]),
+    ("bearer {t}", ["'Bearer ' prefix"]),
     ('"{t}"', ["surrounding quotes"]),
     ("'{t}'\n", ["surrounding whitespace or newlines", "surrounding quotes"]),
     ("  \n{t}\n\n", ["surrounding whitespace or newlines"]),
@@ -131,7 +132,8 @@ def test_probe_claims_join_nothing_and_expire_soon(now):
     ("?token={t}", ["URL (the token= parameter)"]),
     ('{{"token": "{t}"}}', ['JSON object (the "token" field)']),
     ('{{"data": {{"accessToken": "{t}"}}}}', ['JSON object (the "accessToken" field)']),
-    ('{{"participantToken": "Bearer {t}"}}', ['JSON object (the "participantToken" field)', "'Bearer ' prefix"]),
+    ('{{"participantToken": "Bearer {t}"}}', ['JSON object (the "participantToken" field)',
+                                              "'Bearer ' prefix (as the server expects it)"]),
     ("LIVEKIT_TOKEN={t}", ["'LIVEKIT_TOKEN' assignment"]),
     ("{head}\n{tail}", ["line breaks or spaces inside the token"]),
 ])

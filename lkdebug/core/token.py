@@ -18,6 +18,7 @@ import secrets as _random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import unquote
 
 from lkdebug.core import server_rules
 from lkdebug.core.grants import GRANT_OBJECTS, GROUPS, PARTICIPANT_KINDS, grant, in_group
@@ -226,6 +227,8 @@ _JWT_SHAPE = re.compile(r"[A-Za-z0-9_\-+/=]+\.[A-Za-z0-9_\-+/=]*\.[A-Za-z0-9_\-+
 _BEARER = re.compile(r"(?i)(authorization\s*:\s*)?bearer(\s+|$)")
 _ASSIGNMENT = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*[=:]\s*(\S.*)", re.S)
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+CORRECT_AS_SENT = " (as the server expects it)"
 
 
 def _token_in_json(value: object, depth: int = 0) -> tuple[str, object] | None:
@@ -278,8 +281,11 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
             continue
         bearer = _BEARER.match(current)
         if bearer:
+            # `Bearer ` (capital B, one space) is what the server's middleware wants: nothing to warn about.
+            exact = current[len(bearer.group(1) or ""): bearer.end()] == "Bearer " and bearer.end() < len(current)
             current = current[bearer.end():]
-            stripped.append("'Authorization: Bearer' header" if bearer.group(1) else "'Bearer ' prefix")
+            stripped.append(("'Authorization: Bearer' header" if bearer.group(1) else "'Bearer ' prefix")
+                            + (CORRECT_AS_SENT if exact else ""))
             continue
         if current[0] in "{[":
             try:
@@ -311,6 +317,10 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
         if assignment and _JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
             stripped.append(f"'{current[: current.index(assignment.group(1))].rstrip(' =:')}' assignment")
             current = assignment.group(1)
+            continue
+        if _PERCENT.search(current) and _JWT_SHAPE.fullmatch(unquote(current)):
+            current = unquote(current)
+            stripped.append("URL percent-encoding (%3D is '=')")
             continue
         if any(c.isspace() for c in current) and _JWT_SHAPE.fullmatch("".join(current.split())):
             current = "".join(current.split())
@@ -499,7 +509,8 @@ def decode(
     candidate, stripped, stop = _unwrap(text if isinstance(text, str) else str(text))
     keys = _candidate_keys(known_keys, server_keys)
     decoded = Decoded(raw=None, stripped=stripped, secrets=tuple(k.secret for k in keys))
-    risky = [item for item in stripped if not item.startswith(("surrounding whitespace", "URL", "JSON"))]
+    risky = [item for item in stripped if not item.startswith(("surrounding whitespace", "URL", "JSON"))
+             and not item.endswith(CORRECT_AS_SENT)]
     if risky:
         decoded.findings.append(_finding(
             "token.wrapped", Severity.INFO, f"Removed {', '.join(risky)} before decoding",
@@ -523,6 +534,13 @@ def decode(
         decoded.times = _times(decoded.claims, now)
         decoded.looks_like = "a JWT the server cannot parse"
         _judge_as_sent(decoded, candidate, now)
+        cut = _truncated_signature(candidate, decoded.header.get("alg"))
+        if cut and not _why_unparseable(candidate).startswith(("the header", "the payload")):
+            decoded.findings.append(_finding(
+                "token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete",
+                f"{cut} The server answers {decoded.verdict.status} `{decoded.verdict.message}`.",
+                "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width)."))
+            return decoded
         decoded.findings.append(_finding(
             "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {_why_unparseable(candidate)}",
             f"The server answers {decoded.verdict.status} `{decoded.verdict.message}` (it never says why).",
@@ -589,6 +607,13 @@ def _check_signature(
     drift = (f" Another known secret does match: the one of {', '.join(where(k) for k in others)}: "
              "the token was signed with that key's secret but names a different key (key/secret drift)."
              if others else "")
+    cut = _truncated_signature(decoded.raw or "", parsed.header.get("alg"))
+    if cut:
+        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None}
+        decoded.findings.append(_finding(
+            "token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete", cut,
+            "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width)."))
+        return for_iss[0].secret if for_iss else None
     if for_iss and hmac_alg:
         decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": for_iss[0].origin}
         tried = "; ".join(f"{k.origin}: {mask_secret(k.secret)}" for k in for_iss)
@@ -616,6 +641,19 @@ def _check_signature(
     return None
 
 
+_SIGNATURE_CHARS = {"HS256": 43, "HS384": 64, "HS512": 86}  # unpadded base64url of a 32/48/64-byte HMAC
+
+
+def _truncated_signature(raw: str, alg: object) -> str | None:
+    """Why the signature segment is too short for its algorithm, or None."""
+    want = _SIGNATURE_CHARS.get(alg) if isinstance(alg, str) else None
+    have = len(raw.rsplit(".", 1)[-1]) if raw.count(".") == 2 else None
+    if want is None or have is None or have >= want:
+        return None
+    return (f"The signature is {have} characters; an {alg} signature has exactly {want}. No secret can match it, "
+            "so the server answers `token signature is invalid` whatever secret it holds.")
+
+
 def _surrogate(raw: str, parsed: server_rules.ParsedJWT) -> tuple[str, str]:
     """The same header and claims signed with a throwaway secret, to ask `judge` "if the signature were valid"."""
     secret = "lkdebug-assumed-valid-signature"
@@ -637,6 +675,10 @@ def _predict(
     elif secret is not None:
         decoded.eras = server_rules.judge_every_era(raw, {iss: secret}, now)
         decoded.verdict_assumes = f"the server holds the same secret for {mask_key(iss)}"
+    elif decoded.findings and any(f.code == "token.truncated" for f in decoded.findings):
+        # Any secret the server holds fails on a cut-short signature: judge with one that cannot match.
+        decoded.eras = server_rules.judge_every_era(raw, lambda _key: "lkdebug: no secret matches a cut-short signature", now)
+        decoded.verdict_assumes = f"the server knows the key {mask_key(iss)}"
     elif keys and iss and all(k.api_key != iss for k in keys):
         # A key this project does not have: its server is the one the person is debugging.
         decoded.eras = server_rules.judge_every_era(raw, {k.api_key: k.secret for k in keys}, now)
@@ -869,7 +911,8 @@ def _conclude(decoded: Decoded) -> None:
             f"/rtc/validate answers {verdict.status} `{verdict.message}` ({server_rules.ERAS[verdict.era]}).", None))
         return
     code = _REASON_CODES.get(verdict.reason, "token.rejected")
-    if not any(f.code == code for f in decoded.findings):
+    explained = {code, "token.truncated"} if verdict.reason in ("signature", "malformed") else {code}
+    if not any(f.code in explained for f in decoded.findings):
         title = ("A grant has the wrong JSON type (e.g. \"roomJoin\": \"true\" instead of true)"
                  if verdict.reason == "malformed_claims" else f"livekit-server would reject this token: {verdict.status}")
         decoded.findings.append(_finding(
