@@ -204,3 +204,77 @@ def test_a_correct_authorization_header_is_not_a_warning(now):
     assert right.raw == token and "token.wrapped" not in [f.code for f in right.findings]
     for wrong in (f"authorization: bearer {token}", f"Authorization: Bearer  {token}"):
         assert "token.wrapped" in [f.code for f in _decode(wrong, now).findings], wrong
+
+
+# ---- grant lint and the server's type rules -----------------------------------------------------
+
+
+def _signed(claims: dict, secret: str = SECRET) -> str:
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def seg(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = seg(b'{"alg":"HS256","typ":"JWT"}') + "." + seg(json.dumps(claims).encode())
+    return signing_input + "." + seg(hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest())
+
+
+def test_room_admin_without_room_is_flagged(now):
+    decoded = _decode(_signed({"iss": KEY, "sub": "ops", "exp": now + 600, "video": {"roomAdmin": True}}), now)
+    assert "token.admin_no_room" in [f.code for f in decoded.findings]
+    with_room = _decode(_signed({"iss": KEY, "sub": "ops", "exp": now + 600, "video": {"roomAdmin": True, "room": "r"}}), now)
+    assert "token.admin_no_room" not in [f.code for f in with_room.findings]
+
+
+def test_a_sip_only_token_gets_one_coherent_sentence(now):
+    decoded = _decode(_signed({"iss": KEY, "exp": now + 600, "sip": {"admin": True}}), now)
+    join_infos = [f for f in decoded.findings if f.code in ("token.no_video", "token.no_join", "token.no_identity", "token.no_room")]
+    assert len(join_infos) == 1 and join_infos[0].severity is Severity.INFO
+    assert "server API token (sip)" in join_infos[0].title
+
+
+def test_wrongly_typed_claims_are_refused_in_the_servers_words(now):
+    cases = {
+        "metadata": ({"metadata": {"a": 1}}, "cannot unmarshal object into Go struct field tokenClaims.ClaimGrants.metadata of type string"),
+        "name": ({"name": 5}, "cannot unmarshal number into Go struct field tokenClaims.ClaimGrants.name of type string"),
+        "sources": ({"video": {"roomJoin": True, "room": "r", "canPublishSources": [1]}},
+                    "cannot unmarshal number into Go struct field VideoGrant.ClaimGrants.video.canPublishSources of type string"),
+        "roomJoin": ({"video": {"roomJoin": "true", "room": "r"}},
+                     "cannot unmarshal string into Go struct field VideoGrant.ClaimGrants.video.roomJoin of type bool"),
+    }
+    for label, (extra, words) in cases.items():
+        claims = {"iss": KEY, "sub": "a", "exp": now + 600, "video": {"roomJoin": True, "room": "r"}, **extra}
+        decoded = _decode(_signed(claims), now)
+        assert decoded.rejected and decoded.verdict.reason == "malformed_claims", label
+        assert decoded.verdict.message.endswith("token is malformed: could not JSON decode claim: json: " + words), label
+        assert decoded.eras["v1.4"].message.endswith("error: json: " + words.split(" into ")[0] + " into Go value of type "
+                                                    + words.rsplit(" of type ", 1)[1]), label
+        assert "token.grant_type" in [f.code for f in decoded.findings], label
+
+
+def test_a_numeric_room_and_a_lone_surrogate_do_not_crash(now):
+    """Both crashed `token decode` with exit 3 (TypeError, UnicodeEncodeError)."""
+    import json
+
+    from lkdebug.commands.token import decoded_text
+
+    numeric = _decode(_signed({"iss": KEY, "sub": "a", "exp": now + 600, "video": {"roomJoin": True, "room": 5}}), now)
+    assert {v.reason for v in numeric.eras.values()} == {"malformed_claims"}
+    raw = _signed({"iss": KEY, "sub": "\ud800", "exp": now + 600, "video": {"roomJoin": True, "room": "r"}})
+    surrogate = _decode(raw, now)
+    assert surrogate.claims["sub"] == "\ufffd" and surrogate.verdict.accepted  # Go's json replaces it
+    for decoded in (numeric, surrogate):
+        decoded_text(decoded).encode("utf-8")
+        json.dumps(decoded.to_dict()).encode("utf-8")
+
+
+def test_length_limits_are_bytes_and_absent_before_v1_4_1(now):
+    from lkdebug.core import server_rules
+
+    claims = {"sub": "é" * 129, "video": {"roomJoin": True, "room": "r"}}  # 129 characters, 258 bytes
+    assert server_rules.join_verdict(claims).reason == "identity_too_long"
+    assert server_rules.join_verdict(claims, server_rules.V1_0).accepted
+    assert server_rules.join_verdict({"sub": "a", "video": {"roomJoin": True}}, server_rules.V1_0).accepted

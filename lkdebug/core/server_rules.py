@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -99,6 +100,7 @@ def parse_unverified(raw: str) -> ParsedJWT | None:
         return None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         return None
+    header, claims = _go_strings(header), _go_strings(claims)
     if not isinstance(header.get("alg"), str) or header["alg"] not in _GOLANG_JWT_ALGS:
         return None
     for name in ("iss", "sub", "jti"):
@@ -109,6 +111,20 @@ def parse_unverified(raw: str) -> ParsedJWT | None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             return None
     return ParsedJWT(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _go_strings(value):
+    """Strings as Go's encoding/json leaves them: a lone surrogate escape (`\\ud800`) becomes U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_go_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_go_strings(k): _go_strings(v) for k, v in value.items()}
+    return value
 
 
 def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> bytes | None:
@@ -124,22 +140,53 @@ def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
     return expected is not None and hmac.compare_digest(expected, parsed.signature)
 
 
-def grant_type_error(claims: dict) -> str | None:
-    """Go's json.Unmarshal into ClaimGrants fails on a wrongly typed grant (exact text UNCONFIRMED)."""
-    video = claims.get("video")
-    if video is None:
-        return None
-    if not isinstance(video, dict):
-        return f"json: cannot unmarshal {_go_type(video)} into Go struct field ClaimGrants.video of type auth.VideoGrant"
-    for name, value in video.items():
-        want = _VIDEO_FIELD_TYPES.get(name)  # Go's json ignores unknown names such as `roomName`
-        if want is None or value is None or isinstance(value, _PY_TYPE[want]):
+def grant_type_error(claims: dict, era: str = CURRENT_ERA) -> str | None:
+    """The first claim of the wrong JSON type, in the server's words, or None.
+
+    Go's encoding/json decodes the claims into `tokenClaims{RegisteredClaims; ClaimGrants}` and
+    reports the first mismatch in document order; Go >= 1.24 names the struct and the whole path
+    (`VideoGrant.ClaimGrants.video.roomJoin`). go-jose's fork of Go 1.6's json (v1.4.1 to v1.12.x
+    and older) names only the type. Unknown names are ignored, as Go does.
+    """
+    old = era in (V1_4, V1_0)
+
+    def error(value: object, struct: str, path: str, want: str) -> str:
+        if old:
+            return f"json: cannot unmarshal {_go_type(value)} into Go value of type {want}"
+        return f"json: cannot unmarshal {_go_type(value)} into Go struct field {struct}.ClaimGrants.{path} of type {want}"
+
+    for name, value in claims.items():
+        if value is None:
             continue
-        return f"json: cannot unmarshal {_go_type(value)} into Go struct field VideoGrant.video.{name} of type {want}"
+        if name in _CLAIM_STRINGS and not isinstance(value, str):
+            return error(value, "tokenClaims", name, "string")
+        if name == "attributes":
+            if not isinstance(value, dict):
+                return error(value, "tokenClaims", name, "map[string]string")
+            bad = next((v for v in value.values() if v is not None and not isinstance(v, str)), None)
+            if bad is not None:
+                return error(bad, "tokenClaims", name, "string")
+        if name in _GRANT_STRUCTS:
+            struct, fields = _GRANT_STRUCTS[name]
+            if not isinstance(value, dict):
+                return error(value, "tokenClaims", name, f"auth.{struct}")
+            for field_name, item in value.items():
+                want = fields.get(field_name)
+                if want is None or item is None:
+                    continue
+                if want == "[]string":
+                    if not isinstance(item, list):
+                        return error(item, struct, f"{name}.{field_name}", want)
+                    bad = next((v for v in item if v is not None and not isinstance(v, str)), None)
+                    if bad is not None:
+                        return error(bad, struct, f"{name}.{field_name}", "string")
+                elif not isinstance(item, _PY_TYPE[want]):
+                    return error(item, struct, f"{name}.{field_name}", want)
     return None
 
 
-_PY_TYPE = {"bool": bool, "string": str, "[]string": list}
+_PY_TYPE = {"bool": bool, "string": str}
+_CLAIM_STRINGS = ("name", "kind", "roomPreset", "sha256", "metadata")  # ClaimGrants' string fields
 _VIDEO_FIELD_TYPES = {
     **{name: "bool" for name in (
         "roomCreate", "roomList", "roomRecord", "roomAdmin", "roomJoin", "ingressAdmin", "hidden",
@@ -149,6 +196,11 @@ _VIDEO_FIELD_TYPES = {
     "room": "string",
     "destinationRoom": "string",
     "canPublishSources": "[]string",
+}
+_GRANT_STRUCTS = {
+    "video": ("VideoGrant", _VIDEO_FIELD_TYPES),
+    "sip": ("SIPGrant", {"admin": "bool", "call": "bool"}),
+    "agent": ("AgentGrant", {"admin": "bool"}),
 }
 
 
@@ -196,7 +248,7 @@ def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple
     """The error Verify(secret) returns, as (reason, verifier text), or None when it passes."""
     alg = parsed.header.get("alg")
     if era in (HEAD, V1_13):
-        grant_error = grant_type_error(parsed.claims)
+        grant_error = grant_type_error(parsed.claims, era)
         if grant_error:
             return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
         if alg != "HS256":
@@ -211,6 +263,9 @@ def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple
     # go-jose accepts any HMAC algorithm with a []byte key (DERIVED in the reference).
     if alg not in _HMAC or not signature_matches(parsed, secret):
         return ("alg" if alg not in _HMAC else "signature"), f"{prefix}: error in cryptographic primitive"
+    grant_error = grant_type_error(parsed.claims, era)
+    if grant_error:
+        return "malformed_claims", grant_error
     return _claim_error_go_jose(parsed.claims, now, prefix)
 
 
@@ -288,21 +343,33 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False,
         return verdict(401, NO_PERMISSIONS, "no_video")
     if not video.get("roomJoin"):
         return verdict(401, PERMISSIONS_DENIED, "no_join")
-    identity = claims.get("sub") or claims.get("jti") or ""
+    identity = _text(claims.get("sub")) or _text(claims.get("jti"))
     if not identity:
         return verdict(400, IDENTITY_EMPTY, "no_identity")
-    if len(identity) > MAX_IDENTITY_LENGTH:
+    # v1.4.0 and older check neither lengths nor the room (the room came from ?room=).
+    limits = era != V1_0
+    if limits and _utf8_length(identity) > MAX_IDENTITY_LENGTH:
         return verdict(400, IDENTITY_TOO_LONG, "identity_too_long")
-    room = video.get("room") or ""
-    if not room:
+    room = _text(video.get("room"))
+    if not room and limits:
         return verdict(400, NO_ROOM, "no_room")
-    if len(room) > MAX_ROOM_NAME_LENGTH:
+    if limits and _utf8_length(room) > MAX_ROOM_NAME_LENGTH:
         return verdict(400, ROOM_TOO_LONG, "room_too_long")
     if publish and video.get("canPublish") is False:
         return verdict(401, NO_PERMISSIONS, "no_publish")
     if update_metadata and not video.get("canUpdateOwnMetadata"):
         return verdict(401, NO_PERMISSIONS, "no_update_metadata")
     return verdict(200, SUCCESS, "ok")
+
+
+def _text(value: object) -> str:
+    """A claim Go holds in a string field: a string, else empty (a wrongly typed one never gets this far)."""
+    return value if isinstance(value, str) else ""
+
+
+def _utf8_length(text: str) -> int:
+    """Go's len(): bytes of UTF-8 (lone surrogates were replaced by U+FFFD when parsing)."""
+    return len(text.encode("utf-8"))
 
 
 def judge_every_era(
@@ -334,6 +401,7 @@ def recognise_era(body: str) -> str | None:
 _BODY_REASONS = (
     ("token is missing required claim: exp", "no_exp"),
     ("token is malformed", "malformed_claims"),
+    ("json: cannot unmarshal", "malformed_claims"),
     ("signing method", "alg"),
     ("signature is invalid", "signature"),
     ("error in cryptographic primitive", "signature"),

@@ -810,12 +810,13 @@ def _lint_grants(decoded: Decoded) -> None:
         if verdict.accepted or verdict.reason not in _JOIN_REPAIRS:
             break
         code, title, fix = _JOIN_FINDINGS[verdict.reason]
-        if participant:
-            add(_finding(code, Severity.ERROR, title, f"A join answers {verdict.status} `{verdict.message}`.", fix))
-        else:
-            add(_finding(code, Severity.INFO, title,
-                         f"This looks like a server API token ({', '.join(api_grants + other_grants)}), which is fine; "
-                         f"a join with it answers {verdict.status} `{verdict.message}`.", None))
+        if not participant:
+            # One sentence for a token that is not meant to join, not one per missing join grant.
+            add(_finding(code, Severity.INFO, f"A server API token ({', '.join(api_grants + other_grants)}): it cannot join a room",
+                         f"That is fine for calling the server API; a join with it answers {verdict.status} `{verdict.message}`.",
+                         None))
+            break
+        add(_finding(code, Severity.ERROR, title, f"A join answers {verdict.status} `{verdict.message}`.", fix))
         _JOIN_REPAIRS[verdict.reason](trial)
 
     if video is not None:
@@ -827,6 +828,13 @@ def _lint_grants(decoded: Decoded) -> None:
                 "(older SDKs created a room named \"\").",
                 'Rename roomName to room (`addGrant({ room: "my-room", roomJoin: true })`).'))
         _lint_unknown_names(add, "video", video, skip=("roomName",))
+        if video.get("roomAdmin") is True and not video.get("room"):
+            add(_finding(
+                "token.admin_no_room", Severity.WARNING, "roomAdmin without a room: it administers no room",
+                "The server allows a room admin call only when the token's video.room equals the room acted on "
+                "(livekit-server pkg/service/auth.go EnsureAdminPermission); with no room every such call answers "
+                "`permissions denied`.",
+                "Set video.room to the room this token administers (`--room`)."))
         if joins and api_grants:
             add(_finding(
                 "token.admin_grant", Severity.WARNING,
@@ -913,7 +921,7 @@ def _conclude(decoded: Decoded) -> None:
     code = _REASON_CODES.get(verdict.reason, "token.rejected")
     explained = {code, "token.truncated"} if verdict.reason in ("signature", "malformed") else {code}
     if not any(f.code in explained for f in decoded.findings):
-        title = ("A grant has the wrong JSON type (e.g. \"roomJoin\": \"true\" instead of true)"
+        title = ("A claim has the wrong JSON type (e.g. \"roomJoin\": \"true\" instead of true, or metadata as an object)"
                  if verdict.reason == "malformed_claims" else f"livekit-server would reject this token: {verdict.status}")
         decoded.findings.append(_finding(
             code, Severity.ERROR, title + assumed,
