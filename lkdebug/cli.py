@@ -68,6 +68,11 @@ def _token_create_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--valid-for", default="6h", metavar="DURATION", help="lifetime: 30s, 10m, 6h, 1d (default 6h)")
     p.add_argument("--grant", metavar="JSON", help="more video grants as JSON, e.g. '{\"canPublish\": false}'")
     p.add_argument("--json", action="store_true", help="print {token, header, claims} as JSON")
+    _now_argument(p)
+
+
+def _now_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", metavar="TIME", help="judge as if it were TIME: unix seconds or ISO 8601 (e.g. 2026-01-15T14:00:00Z)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, suppress=True)
     p.add_argument("token", nargs="?", help="the token, or '-' to read stdin (read when absent and stdin is not a TTY)")
     p.add_argument("--json", action="store_true")
+    _now_argument(p)
 
     p = command("check", "run the offline checks and the network probes")
     p.add_argument("--token", help="the token to test (default: one minted from the settings)")
@@ -113,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]", help="NTP server (repeatable; replaces the defaults)")
     p.add_argument("--no-network", action="store_true", help="offline checks only")
     p.add_argument("--json", action="store_true")
+    _now_argument(p)
 
     p = command("report", "a redacted report, ready to paste into an issue")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")

@@ -278,3 +278,29 @@ def test_length_limits_are_bytes_and_absent_before_v1_4_1(now):
     assert server_rules.join_verdict(claims).reason == "identity_too_long"
     assert server_rules.join_verdict(claims, server_rules.V1_0).accepted
     assert server_rules.join_verdict({"sub": "a", "video": {"roomJoin": True}}, server_rules.V1_0).accepted
+
+
+# ---- --now ------------------------------------------------------------------------------------
+
+
+def test_now_flag_on_decode_create_and_offline_check(tmp_path: Path, now, capsys):
+    import json
+
+    from lkdebug import cli
+
+    (tmp_path / ".env").write_text(f"LIVEKIT_URL=ws://127.0.0.1:7880\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
+    base = ["--dir", str(tmp_path)]
+    assert cli.main(["token", "create", *base, "--join", "--room", "r", "--identity", "a", "--valid-for", "1h",
+                     "--now", "2026-01-15T12:00:00Z", "--json"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["claims"]["nbf"] == int(now) and created["claims"]["exp"] == int(now) + 3600
+    token = created["token"]
+    assert cli.main(["token", "decode", token, *base, "--now", str(int(now) + 1800), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"]["accepted"] is True
+    assert cli.main(["token", "decode", token, *base, "--now", "2026-01-15T14:00:00+00:00", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["verdict"]["reason"] == "expired"
+    assert cli.main(["check", *base, "--no-network", "--token", token, "--now", "2026-01-15T14:00", "--json"]) == 1
+    assert "token.expired" in [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert cli.main(["check", *base, "--token", token, "--now", "2026-01-15T14:00"]) == 2
+    assert cli.main(["token", "decode", token, *base, "--now", "tomorrow"]) == 2
+    assert "--now: 'tomorrow' is not a time" in capsys.readouterr().err

@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import settings_from_args
+from lkdebug.commands.common import now_from_args, settings_from_args
 from lkdebug.core import render, server_rules
 from lkdebug.core.grants import PARTICIPANT_KINDS, in_group
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
@@ -45,7 +44,7 @@ def create(args: argparse.Namespace) -> int:
     if settings.api_key is None or settings.api_secret is None:
         raise UsageError(_missing_credentials(settings))
     api_key, secret = settings.api_key, settings.api_secret
-    now = time.time()
+    now = now_from_args(args)
     claims = build_claims(
         api_key=api_key.value, identity=args.identity, name=args.name, video=video, sip=sip,
         kind=args.kind, metadata=args.metadata, attributes=attributes, valid_for=valid_for, now=now,
@@ -142,7 +141,7 @@ def _missing_credentials(settings: Settings) -> str:
 def decode_command(args: argparse.Namespace) -> int:
     text = _read_token(args.token)
     settings = settings_from_args(args)
-    decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=time.time())
+    decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now_from_args(args))
     if args.json:
         render.dump_json(decoded.to_dict(reveal=args.reveal))
     else:

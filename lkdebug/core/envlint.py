@@ -320,7 +320,8 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[F
             "env.url_localhost", Severity.INFO, f"{name} points at {host} inside a container",
             f"{at}: lkdebug runs in a container, where {host} is the container itself: right if livekit-server "
             "runs in this container, wrong if it runs on the host or in another one (`lkdebug check` tells).",
-            "Use the compose service name (e.g. ws://livekit:7880) or host.docker.internal.",
+            "Only if livekit-server runs elsewhere: use the compose service name (e.g. ws://livekit:7880) or "
+            "host.docker.internal.",
         ))
     return out
 

@@ -53,6 +53,20 @@ def parse_duration(text: str) -> float:
     return total
 
 
+def parse_time(text: str) -> float:
+    """`--now`: unix seconds ("1768478400") or ISO 8601 ("2026-01-15T14:00:00Z"; no offset means UTC)."""
+    compact = text.strip()
+    try:
+        return float(compact)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(compact[:-1] + "+00:00" if compact[-1:] in "zZ" and compact else compact)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: use unix seconds (1768478400) or ISO 8601 (2026-01-15T14:00:00Z)") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def span(seconds: float) -> str:
     """A length of time for people: "42 s", "3 min", "3 min 5 s", "5h 59m", "2d 3h"."""
     if math.isnan(seconds):
