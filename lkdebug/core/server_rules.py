@@ -13,9 +13,10 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Server eras, newest first. Keys are stable identifiers; values are what a person reads.
 HEAD = "head"
@@ -72,59 +73,220 @@ class Verdict:
         return {"accepted": self.accepted, "status": self.status, "message": self.message}
 
 
-def _b64url(segment: str) -> bytes:
-    # golang-jwt decodes with RawURLEncoding: no padding, URL alphabet, strict.
-    if "=" in segment or not segment.isascii():
-        raise ValueError("padding")
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+_URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
+_TIMES = ("exp", "nbf", "iat")
+_MAX_FLOAT = 1.7976931348623157e308
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
+
+
+class _Refused(ValueError):
+    """Why the server's parser refuses a token: the text a person reads."""
 
 
 @dataclass(frozen=True)
 class ParsedJWT:
+    """A token as the server's parser of one era reads it.
+
+    `claims` are the claims under their canonical names (golang-jwt folds `ISS` into `iss` and merges
+    duplicates; go-jose takes them as written). `times` are exp/nbf/iat as that era compares them
+    (floored or truncated to whole seconds). `grant_error` is go-jose's verify-time grant failure
+    (a duplicate key inside a grant), which it reports only after the signature.
+    """
+
     header: dict
     claims: dict
     signing_input: bytes
     signature: bytes
+    times: dict = field(default_factory=dict)
+    grant_error: str | None = None
 
 
-def parse_unverified(raw: str) -> ParsedJWT | None:
-    """The server's ParseAPIToken: None where it would answer `invalid authorization token`."""
+@dataclass(frozen=True)
+class Unparseable:
+    """The parser refuses the token: the server answers only `invalid authorization token`, this says why."""
+
+    why: str
+
+
+def _segment(text: str, name: str, era: str) -> bytes:
+    """One base64url segment: golang-jwt (RawURLEncoding) skips CR/LF and refuses '='; go-jose v3 trims '='."""
+    if era in (HEAD, V1_13):
+        text = text.replace("\r", "").replace("\n", "")
+    elif era == V1_4:
+        text = text.rstrip("=")
+    if "=" in text:
+        raise _Refused(f"the {name} has base64 padding ('='); JWTs use unpadded base64url")
+    if any(c in "+/" for c in text):
+        raise _Refused(f"the {name} uses standard base64 ('+' or '/'); JWTs use base64url ('-' and '_')")
+    # Python's decoder silently drops characters outside the alphabet; Go's refuses them.
+    if not set(text) <= _URL_ALPHABET or len(text) % 4 == 1:
+        raise _Refused(f"the {name} is not valid base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class _Object(list):
+    """A JSON object as its (key, value) pairs in order, duplicates kept, until an era folds it."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _Refused(f"it holds {name}, which is not JSON")
+
+
+def _json(data: bytes, name: str) -> object:
+    """Go's encoding/json: invalid UTF-8 becomes U+FFFD, a BOM or NaN is refused; objects keep their pairs
+    (1e400 reads as infinity here; the time claims refuse it as Go's float64 does)."""
+    text = data.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        raise _Refused(f"the {name} starts with a byte-order mark")
+    try:
+        return json.loads(text, object_pairs_hook=_Object, parse_constant=_refuse_constant)
+    except _Refused:
+        raise
+    except (ValueError, RecursionError):
+        raise _Refused(f"the {name} is not JSON") from None
+
+
+def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: list | None = None) -> object:
+    """Pairs to dicts as the era's json does: golang-jwt folds names onto `fields` case-insensitively,
+    last wins and objects merge; go-jose is case-sensitive and records a duplicate key."""
+    if isinstance(item, _Object):
+        out: dict = {}
+        for key, value in item:
+            key = _LONE_SURROGATE.sub("\ufffd", key)
+            if golang and fields is not None and key not in fields:
+                key = next((name for name in fields if name.casefold() == key.casefold()), key)
+            inner = fields.get(key) if fields else None
+            plain = _plain(value, golang, inner if isinstance(inner, dict) else None, duplicate)
+            if key in out:
+                if not golang and duplicate is not None:
+                    duplicate.append(key)
+                if golang and isinstance(out[key], dict) and isinstance(plain, dict):
+                    plain = {**out[key], **plain}
+            out[key] = plain
+        return out
+    if isinstance(item, list):
+        return [_plain(v, golang, None, duplicate) for v in item]
+    if isinstance(item, str):
+        return _LONE_SURROGATE.sub("\ufffd", item)
+    return item
+
+
+_CLAIM_FIELDS: dict = {
+    **{name: None for name in _REGISTERED}, **{name: None for name in ("name", "kind", "roomConfig", "roomPreset",
+                                                                       "sha256", "metadata", "attributes")},
+}
+
+
+def _time(name: str, value: object, golang: bool) -> int | None:
+    """exp/nbf/iat as the era compares them; _Refused when its parser fails on the value."""
+    if value is None:
+        return None
+    if golang and isinstance(value, str):
+        # golang-jwt reads a NumericDate through json.Number: a quoted number is accepted.
+        if not re.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?", value):
+            raise _Refused(f"the {name} claim is not a number of seconds (it is {json.dumps(value)[:40]})")
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Refused(f"the {name} claim is not a number of seconds (it is {json.dumps(value)[:40]})")
+    if abs(value) > _MAX_FLOAT or value != value:
+        raise _Refused(f"the {name} claim is too large a number for the server")
+    return math.floor(value) if golang else int(value)  # golang-jwt floors; go-jose truncates to int64
+
+
+def parse(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | Unparseable:
+    """ParseAPIToken of one era: the token as that server reads it, or why it refuses it.
+
+    golang-jwt (v1.13+) strips nothing and wants exactly three segments; go-jose (older) strips every
+    Unicode space first and also reads the JWS JSON serialization.
+    """
+    try:
+        return _parse(raw, era)
+    except _Refused as refused:
+        return Unparseable(str(refused))
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as error:
+        return Unparseable(f"its parts do not decode ({type(error).__name__})")
+
+
+def _parse(raw: str, era: str) -> ParsedJWT:
+    golang = era in (HEAD, V1_13)
+    if not golang:
+        raw = "".join(c for c in raw if not _go_space(c))
+        if raw.startswith("{"):
+            raw = _from_json_serialization(raw)
     parts = raw.split(".")
     if len(parts) != 3:
-        return None
-    try:
-        header = json.loads(_b64url(parts[0]))
-        claims = json.loads(_b64url(parts[1]))
-        signature = _b64url(parts[2])
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        return None
-    header, claims = _go_strings(header), _go_strings(claims)
-    if not isinstance(header.get("alg"), str) or header["alg"] not in _GOLANG_JWT_ALGS:
-        return None
+        raise _Refused(f"it has {len(parts)} dot-separated parts; a JWT has exactly 3")
+    header_data, payload_data = _segment(parts[0], "header", era), _segment(parts[1], "payload", era)
+    signature = _segment(parts[2], "signature", era)
+    duplicates: list[str] = []
+    header = _plain(_json(header_data, "header"), golang, None, duplicates)
+    if header is None:
+        header = {}
+    if not isinstance(header, dict):
+        raise _Refused("the header is JSON but not an object")
+    if duplicates:
+        raise _Refused(f"the header repeats the key {duplicates[0]!r}")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg:
+        raise _Refused("the header has no usable alg")
+    if golang and alg not in _GOLANG_JWT_ALGS:
+        raise _Refused(f"the header's alg {alg[:20]!r} is not a JWT algorithm")
+    if not golang and "kid" in header and not isinstance(header["kid"], str):
+        raise _Refused("the header's kid is not a string")
+    loaded = _json(payload_data, "payload")
+    top: list[str] = []
+    if isinstance(loaded, _Object) and not golang:
+        seen: set[str] = set()
+        top = [k for k, _ in loaded if k in seen or seen.add(k)]
+        if top:
+            raise _Refused(f"the payload repeats the claim {top[0]!r}")
+    nested: list[str] = []
+    fields = {**_CLAIM_FIELDS, **{name: dict(grant) for name, (_, grant) in _GRANT_STRUCTS.items()}}
+    claims = _plain(loaded, golang, fields, nested)
+    if claims is None:
+        claims = {}
+    if not isinstance(claims, dict):
+        raise _Refused("the payload is JSON but not an object")
     for name in ("iss", "sub", "jti"):
-        if name in claims and not isinstance(claims[name], (str, type(None))):
-            return None
-    for name in ("exp", "nbf", "iat"):
-        value = claims.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            return None
-    return ParsedJWT(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise _Refused(f"the {name} claim is not a string")
+    aud = claims.get("aud", ...)
+    if aud is not ... and not (isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(a, str) for a in aud))
+                               or (aud is None and golang)):
+        raise _Refused("the aud claim is neither a string nor a list of strings")
+    times = {name: _time(name, claims.get(name), golang) for name in _TIMES if claims.get(name) is not None}
+    if golang:
+        signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
+    else:
+        # go-jose verifies the MAC over the canonical re-encoding of what it decoded.
+        signing_input = base64.urlsafe_b64encode(header_data).rstrip(b"=") + b"." + base64.urlsafe_b64encode(payload_data).rstrip(b"=")
+    grant_error = f"json: duplicate key '{nested[0]}' in object" if nested else None
+    return ParsedJWT(header, claims, signing_input, signature, times, grant_error)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+def _go_space(char: str) -> bool:
+    """Go's unicode.IsSpace (Python's isspace also counts the four separators 0x1c-0x1f)."""
+    return char.isspace() and char not in "\x1c\x1d\x1e\x1f"
 
 
-def _go_strings(value):
-    """Strings as Go's encoding/json leaves them: a lone surrogate escape (`\\ud800`) becomes U+FFFD."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_go_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {_go_strings(k): _go_strings(v) for k, v in value.items()}
-    return value
+def _from_json_serialization(raw: str) -> str:
+    """go-jose reads a JWS in its JSON form too: {"protected", "payload", "signature"} (flattened or one of signatures)."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise _Refused("it starts with '{' but is not a JWS in JSON form") from None
+    if isinstance(document, dict) and isinstance(document.get("signatures"), list) and len(document["signatures"]) == 1:
+        document = {**document["signatures"][0], "payload": document.get("payload")}
+    if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in ("protected", "payload", "signature")):
+        raise _Refused("it is JSON, but not a JWS in JSON form")
+    return f"{document['protected']}.{document['payload']}.{document['signature']}"
+
+
+def parse_unverified(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | None:
+    """`parse`, for callers that need only "can the server read it": None where it answers `invalid authorization token`."""
+    parsed = parse(raw, era)
+    return parsed if isinstance(parsed, ParsedJWT) else None
 
 
 def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> bytes | None:
@@ -244,8 +406,11 @@ def _claim_error_go_jose(claims: dict, now: float, prefix: str) -> tuple[str, st
     return None
 
 
-def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple[str, str] | None:
-    """The error Verify(secret) returns, as (reason, verifier text), or None when it passes."""
+def _verify_error(parsed: ParsedJWT, secret: str | None, now: float, era: str) -> tuple[str, str] | None:
+    """The error Verify(secret) returns, as (reason, verifier text), or None when it passes.
+
+    `secret` None means "assume the signature is valid" (the decoder, when it knows no secret).
+    """
     alg = parsed.header.get("alg")
     if era in (HEAD, V1_13):
         grant_error = grant_type_error(parsed.claims, era)
@@ -253,20 +418,21 @@ def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple
             return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
         if alg != "HS256":
             return "alg", f"token signature is invalid: signing method {alg} is invalid"
-        if not signature_matches(parsed, secret):
+        if secret is not None and not signature_matches(parsed, secret):
             return "signature", "token signature is invalid: signature is invalid"
-        errors = _claim_errors_golang_jwt(parsed.claims, now, era)
+        errors = _claim_errors_golang_jwt(parsed.times, now, era)
         if errors:
             return errors[0][0], "token has invalid claims: " + ", ".join(text for _, text in errors)
         return None
     prefix = "go-jose/go-jose" if era == V1_4 else "square/go-jose"
-    # go-jose accepts any HMAC algorithm with a []byte key (DERIVED in the reference).
-    if alg not in _HMAC or not signature_matches(parsed, secret):
+    # go-jose accepts any HMAC algorithm with a []byte key, and refuses any critical header but b64.
+    crit = parsed.header.get("crit")
+    if alg not in _HMAC or (crit is not None and crit != ["b64"]) or (secret is not None and not signature_matches(parsed, secret)):
         return ("alg" if alg not in _HMAC else "signature"), f"{prefix}: error in cryptographic primitive"
-    grant_error = grant_type_error(parsed.claims, era)
+    grant_error = parsed.grant_error or grant_type_error(parsed.claims, era)
     if grant_error:
         return "malformed_claims", grant_error
-    return _claim_error_go_jose(parsed.claims, now, prefix)
+    return _claim_error_go_jose(parsed.times, now, prefix)
 
 
 def judge(
@@ -275,14 +441,17 @@ def judge(
     now: float,
     era: str = CURRENT_ERA,
     authorization: str | None = None,
+    *,
+    assume_signature: bool = False,
 ) -> Verdict:
     """The answer of `/rtc/validate` for `raw` on a server of `era` whose keys are `secret_for`.
 
     `authorization`, when given, is the raw Authorization header (checked before anything else,
-    as the middleware does); otherwise the token came as `?access_token=`.
+    as the middleware does); otherwise the token came as `?access_token=`. With `assume_signature`
+    the MAC is taken as right (the decoder knows no secret) and any key counts as known.
     """
 
-    rejected, claims = authenticate(raw, secret_for, now, era, authorization)
+    rejected, claims = authenticate(raw, secret_for, now, era, authorization, assume_signature=assume_signature)
     if rejected is not None:
         return rejected
     if claims is None:
@@ -296,6 +465,8 @@ def authenticate(
     now: float,
     era: str = CURRENT_ERA,
     authorization: str | None = None,
+    *,
+    assume_signature: bool = False,
 ) -> tuple[Verdict | None, dict | None]:
     """APIKeyAuthMiddleware alone, which runs on every path (`/`, `/rtc*`, `/twirp/*`).
 
@@ -311,15 +482,15 @@ def authenticate(
         return rejected(BAD_HEADER, "bad_header")
     if not raw:
         return None, None
-    parsed = parse_unverified(raw)
-    if parsed is None:
+    parsed = parse(raw, era)
+    if isinstance(parsed, Unparseable):
         return rejected(MALFORMED, "malformed")
     iss = parsed.claims.get("iss") or ""
     lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
     secret = lookup(iss) if iss else None
-    if not secret:
+    if not secret and not (assume_signature and iss):
         return rejected("invalid API key" if era == HEAD else f"invalid API key: {iss}", "unknown_key")
-    failure = _verify_error(parsed, secret, now, era)
+    failure = _verify_error(parsed, None if assume_signature else secret, now, era)
     if failure:
         reason, text = failure
         if era == HEAD:
@@ -373,10 +544,10 @@ def _utf8_length(text: str) -> int:
 
 
 def judge_every_era(
-    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float
+    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float, *, assume_signature: bool = False
 ) -> dict[str, Verdict]:
     """The same question put to each server era, newest first."""
-    return {era: judge(raw, secret_for, now, era) for era in ERAS}
+    return {era: judge(raw, secret_for, now, era, assume_signature=assume_signature) for era in ERAS}
 
 
 def recognise_era(body: str) -> str | None:
@@ -452,7 +623,15 @@ def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[
 
     For the decoder: it explains exp/nbf/iat whether or not the signature could be checked.
     """
-    if era in (HEAD, V1_13):
-        return _claim_errors_golang_jwt(claims, now, era)
-    failure = _claim_error_go_jose(claims, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
+    golang = era in (HEAD, V1_13)
+    times = {}
+    for name in _TIMES:
+        try:
+            times[name] = _time(name, claims.get(name), golang)
+        except _Refused:  # the parser refuses such a token before any time check
+            return []
+    times = {name: at for name, at in times.items() if at is not None}
+    if golang:
+        return _claim_errors_golang_jwt(times, now, era)
+    failure = _claim_error_go_jose(times, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
     return [failure] if failure else []

@@ -386,45 +386,6 @@ def _looks_like(candidate: str, stop: str | None) -> tuple[str, str, str]:
     return "text that is not a JWT", not_jwt, "A LiveKit token has three base64url parts separated by dots and starts with `eyJ`."
 
 
-def _why_unparseable(raw: str) -> str:
-    """Why the server's parser refuses a JWT-shaped string (it answers only `invalid authorization token`)."""
-    names = ("header", "payload", "signature")
-    parts = raw.split(".")
-    for name, part in zip(names, parts):
-        if "=" in part:
-            return f"the {name} has base64 padding ('='); JWTs use unpadded base64url"
-        if "+" in part or "/" in part:
-            return f"the {name} uses standard base64 ('+' or '/'); JWTs use base64url ('-' and '_')"
-        try:
-            decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        except (ValueError, binascii.Error):
-            return f"the {name} is not valid base64url"
-        if name == "signature":
-            break
-        try:
-            value = json.loads(decoded)
-        except (ValueError, RecursionError):
-            return f"the {name} is not JSON"
-        if not isinstance(value, dict):
-            return f"the {name} is JSON but not an object"
-        if name == "header" and not isinstance(value.get("alg"), str):
-            return "the header has no usable alg"
-        if name == "header":
-            alg = value.get("alg")
-            if alg not in ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
-                           "PS256", "PS384", "PS512", "EdDSA", "none"):
-                return f"the header's alg {alg[:20]!r} is not a JWT algorithm"
-        if name == "payload":
-            for claim in ("iss", "sub", "jti"):
-                if claim in value and not isinstance(value[claim], (str, type(None))):
-                    return f"the {claim} claim is not a string"
-            for claim in ("exp", "nbf", "iat"):
-                item = value.get(claim)
-                if item is not None and (isinstance(item, bool) or not isinstance(item, (int, float))):
-                    return f"the {claim} claim is not a number of seconds (it is {json.dumps(item)[:40]})"
-    return "its parts do not decode"
-
-
 def _lenient_json(segment: str) -> dict:
     """Best-effort look inside a segment the server refuses, so the person still sees what it holds."""
     unpadded = segment.replace("+", "-").replace("/", "_").rstrip("=")
@@ -541,22 +502,23 @@ def decode(
         return decoded
 
     decoded.raw = candidate
-    parsed = server_rules.parse_unverified(candidate)
-    if parsed is None:
+    parsed = server_rules.parse(candidate)
+    if isinstance(parsed, server_rules.Unparseable):
         parts = candidate.split(".")
         decoded.header, decoded.claims = _lenient_json(parts[0]), _lenient_json(parts[1])
         decoded.times = _times(decoded.claims, now)
         decoded.looks_like = "a JWT the server cannot parse"
-        _judge_as_sent(decoded, candidate, now)
+        # Older servers parse some of what v1.13 refuses (padding, spaces): judge it with the keys lkdebug knows.
+        _judge_as_sent(decoded, candidate, now, {k.api_key: k.secret for k in keys} if server_keys is None else server_keys)
         cut = _truncated_signature(candidate, decoded.header.get("alg"))
-        if cut and not _why_unparseable(candidate).startswith(("the header", "the payload")):
+        if cut and not parsed.why.startswith(("the header", "the payload")):
             decoded.findings.append(_finding(
                 "token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete",
                 f"{cut} The server answers {decoded.verdict.status} `{decoded.verdict.message}`.",
                 "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width)."))
             return decoded
         decoded.findings.append(_finding(
-            "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {_why_unparseable(candidate)}",
+            "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {parsed.why}",
             f"The server answers {decoded.verdict.status} `{decoded.verdict.message}` (it never says why).",
             "Mint the token with a LiveKit server SDK, `lk token create` or `lkdebug token create` instead of by hand."))
         return decoded
@@ -571,9 +533,9 @@ def decode(
     return decoded
 
 
-def _judge_as_sent(decoded: Decoded, candidate: str, now: float) -> None:
-    """What the server answers to input that is not a usable JWT (no key is ever consulted)."""
-    decoded.eras = server_rules.judge_every_era(candidate, {}, now)
+def _judge_as_sent(decoded: Decoded, candidate: str, now: float, keys: Mapping[str, str] | None = None) -> None:
+    """What the server answers to input that is not a usable JWT for a current server."""
+    decoded.eras = server_rules.judge_every_era(candidate, keys or {}, now)
     decoded.verdict = decoded.eras[server_rules.CURRENT_ERA]
 
 
@@ -668,15 +630,6 @@ def _truncated_signature(raw: str, alg: object) -> str | None:
             "so the server answers `token signature is invalid` whatever secret it holds.")
 
 
-def _surrogate(raw: str, parsed: server_rules.ParsedJWT) -> tuple[str, str]:
-    """The same header and claims signed with a throwaway secret, to ask `judge` "if the signature were valid"."""
-    secret = "lkdebug-assumed-valid-signature"
-    alg = parsed.header.get("alg")
-    digest = server_rules.hmac_signature(parsed.signing_input, secret, alg if isinstance(alg, str) else "HS256")
-    signature = base64.urlsafe_b64encode(digest or server_rules.hmac_signature(parsed.signing_input, secret))
-    return raw.rsplit(".", 1)[0] + "." + signature.rstrip(b"=").decode("ascii"), secret
-
-
 def _predict(
     decoded: Decoded, parsed: server_rules.ParsedJWT, secret: str | None, server_keys: Mapping[str, str] | None, now: float,
     keys: Sequence[KnownKey] = (),
@@ -699,11 +652,7 @@ def _predict(
         decoded.verdict_assumes = "the server holds this project's keys (" + ", ".join(
             sorted({mask_key(k.api_key) for k in keys})) + ")"
     else:
-        surrogate, assumed = _surrogate(raw, parsed)
-        decoded.eras = {
-            era: Verdict(v.accepted, v.status, v.message.replace(surrogate, raw), v.reason, v.era)
-            for era, v in server_rules.judge_every_era(surrogate, lambda _key: assumed, now).items()
-        }
+        decoded.eras = server_rules.judge_every_era(raw, {}, now, assume_signature=True)
         decoded.verdict_assumes = "the signature is valid and the server knows the key (no secret could be checked)"
     decoded.verdict = decoded.eras[server_rules.CURRENT_ERA]
 
