@@ -487,10 +487,13 @@ def decode(
     risky = [item for item in stripped if not item.startswith(("surrounding whitespace", "URL", "JSON"))
              and not item.endswith(CORRECT_AS_SENT)]
     if risky:
+        spaces = " v1.12.x and older strip spaces and line breaks themselves; v1.13 and later strip nothing." if any(
+            item.startswith("line breaks") for item in risky) else ""
         decoded.findings.append(_finding(
             "token.wrapped", Severity.INFO, f"Removed {', '.join(risky)} before decoding",
             "The server needs the bare JWT: as ?access_token=<jwt> or after `Authorization: Bearer ` "
-            "(capital B, one space). Sent with these extras it answers 401 `invalid authorization token`.",
+            "(capital B, one space). Sent with these extras a current server answers 401 `invalid authorization "
+            f"token`.{spaces} The verdict below is for the cleaned token, what your client most likely sends.",
             "Make sure your client sends only the token itself."))
 
     if stop is not None or not _JWT_SHAPE.fullmatch(candidate):
