@@ -304,3 +304,22 @@ def test_now_flag_on_decode_create_and_offline_check(tmp_path: Path, now, capsys
     assert cli.main(["check", *base, "--token", token, "--now", "2026-01-15T14:00"]) == 2
     assert cli.main(["token", "decode", token, *base, "--now", "tomorrow"]) == 2
     assert "--now: 'tomorrow' is not a time" in capsys.readouterr().err
+
+
+def test_mint_is_pyjwt_and_quiet_about_short_dev_secrets(now):
+    import warnings
+
+    import jwt
+    import pytest
+
+    from lkdebug.core.token import build_claims, mint
+
+    claims = build_claims(api_key="devkey", identity="a", video={"roomJoin": True, "room": "r"}, now=now)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # lkdebug's own env.secret_short speaks about short secrets
+        token = mint(claims, "secret")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the oracle's own short-key warning
+        assert jwt.decode(token, "secret", algorithms=["HS256"], options={"verify_exp": False, "verify_nbf": False}) == claims
+    with pytest.raises(ValueError, match="empty"):
+        mint(claims, "")

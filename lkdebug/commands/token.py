@@ -1,6 +1,7 @@
 """`lkdebug token create` and `lkdebug token decode` (DESIGN §3).
 
-Neither imports textual, livekit-api or a JWT library: minting and checking HS256 is the standard library's hmac.
+Neither imports textual or livekit-api; `create` mints with PyJWT (`token.mint`), `decode` checks with the
+server's own rules (`server_rules`) and imports no JWT library.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def create(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if settings.api_key is None or settings.api_secret is None:
         raise UsageError(_missing_credentials(settings))
+    if not settings.api_secret.value:
+        raise UsageError(f"{settings.api_secret.name} from {settings.api_secret.source} is empty: nothing can sign with it")
     api_key, secret = settings.api_key, settings.api_secret
     now = now_from_args(args)
     claims = build_claims(

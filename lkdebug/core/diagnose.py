@@ -161,8 +161,8 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
         return probes.TokenToTest(
             decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
         ), decoded.findings, None
-    if settings.api_key is None or settings.api_secret is None:
-        return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET"
+    if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
+        return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and a non-empty LIVEKIT_API_SECRET"
     key, secret = settings.api_key.value, settings.api_secret.value
     raw = tokens.mint(tokens.probe_claims(key, now), secret)
     # A token lkdebug signs itself is only worth predicting against the server's own key list.
@@ -173,7 +173,7 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
 
 def _api_token(settings: Settings, now: float) -> str | None:
     """A roomList-only token from the settings' key and secret, for RoomService.ListRooms."""
-    if settings.api_key is None or settings.api_secret is None:
+    if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
         return None
     from lkdebug.core import token as tokens
 

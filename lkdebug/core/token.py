@@ -3,8 +3,9 @@
 `decode` takes whatever a person pastes and never raises: it finds the JWT (or says what the input
 is instead), checks the signature against every secret lkdebug knows, predicts the server's answer
 with `server_rules` (never re-implemented here) and lints the claims against the grant table.
-This module imports neither textual, livekit-api nor PyJWT (HS256 is the standard library's hmac),
-so `lkdebug token decode` and `token create` start fast.
+This module imports neither textual nor livekit-api, and PyJWT only where a token is minted
+(`mint`), so `lkdebug token decode` starts fast; verification follows the server's own parsers
+(`server_rules`), which PyJWT cannot model.
 """
 
 from __future__ import annotations
@@ -201,20 +202,25 @@ def build_claims(
 HEADER = {"alg": "HS256", "typ": "JWT"}  # the header of every token lkdebug mints
 
 
-def _segment(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
 def mint(claims: dict, secret: str) -> str:
-    """HS256 (`HEADER`): the only algorithm livekit-server accepts.
+    """HS256 (`HEADER`, the only algorithm livekit-server accepts), signed by PyJWT's `jwt.encode`.
 
-    Signed with the standard library's hmac, as PyJWT would (compact JSON, unpadded base64url):
-    PyJWT pulls in cryptography (~10 MB, ~100 ms) for nothing HS256 needs. The interop tests
-    check these tokens with livekit-api's TokenVerifier.
+    PyJWT needs no `cryptography` for HMAC (it is not a dependency; PyJWT imports it only when some
+    other package installed it), and it is imported here, where a token is minted, so `token decode`
+    never pays for it. Its short-key warning is silenced: lkdebug reports a short secret itself
+    (env.secret_short). An empty secret is refused (ValueError): no server holds one.
+    The interop tests check these tokens with livekit-api's TokenVerifier.
     """
-    header, payload = (json.dumps(part, separators=(",", ":")).encode("utf-8") for part in (HEADER, claims))
-    signing_input = _segment(header) + b"." + _segment(payload)
-    return (signing_input + b"." + _segment(server_rules.hmac_signature(signing_input, secret))).decode("ascii")
+    if not secret:
+        raise ValueError("the API secret is empty: nothing can sign with it")
+    import warnings
+
+    import jwt
+    from jwt.warnings import InsecureKeyLengthWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
 
 
 def probe_claims(api_key: str, now: float) -> dict:
