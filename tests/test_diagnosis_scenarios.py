@@ -45,6 +45,8 @@ class Scenario:
     token: Callable[[float], str] | None = None
     in_container: bool = False
     url_host: str = "127.0.0.1"
+    scheme: str = "ws"
+    url_path: str = ""
     check: Callable[[Report], None] | None = None  # more assertions for this scenario
 
 
@@ -68,7 +70,7 @@ def run_scenario(scenario: Scenario, tmp_path: Path) -> Report:
         server = run_in_thread(StandInConfig(**{"keys": {KEY: SECRET}, **scenario.server}))
     try:
         port = server.url.rsplit(":", 1)[1] if server else str(refused_port())
-        url = f"ws://{scenario.url_host}:{port}"
+        url = f"{scenario.scheme}://{scenario.url_host}:{port}{scenario.url_path}"
         settings = load_settings(project, environ={"LIVEKIT_URL": url, **scenario.environ}, home=tmp_path,
                                  container=scenario.in_container, system_configs=())
         with NtpResponder() as responder:
@@ -134,6 +136,20 @@ SCENARIOS = [
              files={"livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
     Scenario("dev keys against the stand-in holding other keys", "server.key_unknown",
              files={".env": _env(key="devkey", secret="secret")}),
+    Scenario("the URL ends in /rtc", "env.url_path", files={".env": _env()}, url_path="/rtc"),
+    Scenario("TLS with a certificate nobody trusts", "net.tls_untrusted", files={".env": _env()},
+             server={"tls": True}, scheme="wss"),
+    Scenario("wss:// spoken to a plain port", "net.tls_plain_port", files={".env": _env()}, scheme="wss"),
+    Scenario("the user's token on a server 120 s behind", "clock.skew_server", files={".env": _env()},
+             server={"clock_offset": -120}, token=lambda now: _join_token(KEY, SECRET, at=now)),
+    Scenario("the secret quoted twice", "env.quoted", files={".env": f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET=\"'{SECRET}'\"\n"}),
+    Scenario("a Python agent whose values live in .env.local", "env.python_dotenv",
+             files={".env.local": _env(), "pyproject.toml": "[project]\nname = 'agent'\n"}),
+    Scenario("the API key stored as the demo token", "env.token_not_jwt",
+             files={".env.local": _env() + f"NEXT_PUBLIC_DEMO_LIVEKIT_TOKEN={KEY}\n"}),
+    Scenario("a token with roomName instead of room", "token.room_name_key", files={".env": _env()},
+             token=lambda now: mint(build_claims(api_key=KEY, identity="a", video={"roomJoin": True, "roomName": "r"}, now=now),
+                                    SECRET)),
     Scenario("the key and secret swapped", "env.key_secret_swapped", files={".env": _env(key=SECRET, secret=KEY)}),
     Scenario("a placeholder secret", "env.placeholder", files={".env": _env(secret="your_api_secret_here")}),
 ]

@@ -68,6 +68,8 @@ def verdict_reason(finding: Finding) -> str | None:
 def _explains(cause: Finding, effect: Finding) -> bool:
     """True when `cause` is a reason for `effect` (the server's refusal or a derived failure)."""
     reason = verdict_reason(effect)
+    if effect.code == "token.no_room":
+        return cause.code == "token.room_name_key"  # the room is there, under the JS SDK's old name
     if effect.code == "net.proxy_no_upgrade":
         return cause.code == "net.not_livekit"  # the page that answers every path also answers the upgrade
     if effect.code == "clock.token_window":
