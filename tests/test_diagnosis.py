@@ -323,3 +323,26 @@ def test_mint_is_pyjwt_and_quiet_about_short_dev_secrets(now):
         assert jwt.decode(token, "secret", algorithms=["HS256"], options={"verify_exp": False, "verify_nbf": False}) == claims
     with pytest.raises(ValueError, match="empty"):
         mint(claims, "")
+
+
+def test_join_findings_say_which_releases_lack_the_check(now):
+    decoded = _decode(_signed({"iss": KEY, "sub": "a", "exp": now + 600, "video": {"roomJoin": True}}), now)
+    no_room = next(f for f in decoded.findings if f.code == "token.no_room")
+    assert "Before v1.9.1 the room came from ?room= and an empty one answered 200 `success`." in no_room.detail
+    long_identity = _decode(_signed({"iss": KEY, "sub": "é" * 129, "exp": now + 600, "video": {"roomJoin": True, "room": "r"}}), now)
+    assert "token.identity_too_long" in [f.code for f in long_identity.findings]
+
+
+def test_the_report_folds_a_finding_under_its_cause():
+    from lkdebug.core.model import Settings
+    from lkdebug.core.report import build_report, to_markdown
+
+    settings = Settings(findings=[finding("env.quoted", title="LIVEKIT_API_SECRET still has quotes", fix="Remove the quotes.")])
+    from lkdebug.core.model import Report
+
+    diagnosis = Report(findings=[finding("server.signature_mismatch", title="The server holds a different secret", fix="x")])
+    doc = build_report(settings, diagnosis=diagnosis, now=0)
+    assert [(f["code"], f["because"]) for f in doc["findings"]] == [("env.quoted", None),
+                                                                   ("server.signature_mismatch", "env.quoted")]
+    row = next(line for line in to_markdown(doc).splitlines() if "server.signature_mismatch" in line)
+    assert row.startswith("| ↳ |") and "(follows from `env.quoted` above)" in row and "Remove the quotes." not in row

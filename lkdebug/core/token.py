@@ -754,12 +754,18 @@ _JOIN_FINDINGS = {
                 "Add roomJoin: true (`--join`)."),
     "no_identity": ("token.no_identity", "No identity (sub is empty)",
                     "Set a unique identity per participant (`--identity`; `with_identity()` / `identity:` in the SDKs)."),
-    "identity_too_long": ("token.identity_too_long", "The identity is longer than 256 characters",
+    "identity_too_long": ("token.identity_too_long", "The identity is longer than 256 bytes (UTF-8)",
                           "Use a shorter identity (the server's default limit is 256)."),
     "no_room": ("token.no_room", "No room (video.room is empty)",
                 'Set video.room to the room to join (`--room`). The JS grant field is `room`, not `roomName`.'),
-    "room_too_long": ("token.room_too_long", "The room name is longer than 256 characters",
+    "room_too_long": ("token.room_too_long", "The room name is longer than 256 bytes (UTF-8)",
                       "Use a shorter room name (the server's default limit is 256)."),
+}
+# Join checks that older releases inside the v1.4.1-v1.12.x era lack (reference: "Steps, in order", 5).
+_SINCE = {
+    "no_room": " Before v1.9.1 the room came from ?room= and an empty one answered 200 `success`.",
+    "identity_too_long": " The limit exists since v1.6.2.",
+    "room_too_long": " The limit exists since v1.6.2.",
 }
 _API_GRANTS = ("roomCreate", "roomList", "roomRecord", "roomAdmin", "ingressAdmin")
 
@@ -788,7 +794,8 @@ def _lint_grants(decoded: Decoded) -> None:
                          f"That is fine for calling the server API; a join with it answers {verdict.status} `{verdict.message}`.",
                          None))
             break
-        add(_finding(code, Severity.ERROR, title, f"A join answers {verdict.status} `{verdict.message}`.", fix))
+        add(_finding(code, Severity.ERROR, title,
+                     f"A join answers {verdict.status} `{verdict.message}`.{_SINCE.get(verdict.reason, '')}", fix))
         _JOIN_REPAIRS[verdict.reason](trial)
 
     if video is not None:
