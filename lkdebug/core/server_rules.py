@@ -172,10 +172,6 @@ def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: li
     return item
 
 
-_CLAIM_FIELDS: dict = {
-    **{name: None for name in _REGISTERED}, **{name: None for name in ("name", "kind", "roomConfig", "roomPreset",
-                                                                       "sha256", "metadata", "attributes")},
-}
 
 
 def _time(name: str, value: object, golang: bool) -> int | None:
@@ -235,15 +231,13 @@ def _parse(raw: str, era: str) -> ParsedJWT:
     if not golang and "kid" in header and not isinstance(header["kid"], str):
         raise _Refused("the header's kid is not a string")
     loaded = _json(payload_data, "payload")
-    top: list[str] = []
     if isinstance(loaded, _Object) and not golang:
-        seen: set[str] = set()
-        top = [k for k, _ in loaded if k in seen or seen.add(k)]
-        if top:
-            raise _Refused(f"the payload repeats the claim {top[0]!r}")
+        names = [key for key, _ in loaded]
+        repeated = next((key for index, key in enumerate(names) if key in names[:index]), None)
+        if repeated is not None:  # go-jose refuses a repeated claim while parsing; a repeat inside a grant later
+            raise _Refused(f"the payload repeats the claim {repeated!r}")
     nested: list[str] = []
-    fields = {**_CLAIM_FIELDS, **{name: dict(grant) for name, (_, grant) in _GRANT_STRUCTS.items()}}
-    claims = _plain(loaded, golang, fields, nested)
+    claims = _plain(loaded, golang, _FIELDS, nested)
     if claims is None:
         claims = {}
     if not isinstance(claims, dict):
@@ -363,6 +357,11 @@ _GRANT_STRUCTS = {
     "video": ("VideoGrant", _VIDEO_FIELD_TYPES),
     "sip": ("SIPGrant", {"admin": "bool", "call": "bool"}),
     "agent": ("AgentGrant", {"admin": "bool"}),
+}
+# The Go field names golang-jwt's json folds claim names onto (a grant object: its own fields).
+_FIELDS: dict = {
+    **{name: None for name in (*_REGISTERED, "name", "kind", "roomConfig", "roomPreset", "sha256", "metadata", "attributes")},
+    **{name: grant for name, (_, grant) in _GRANT_STRUCTS.items()},
 }
 
 
