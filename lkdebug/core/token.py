@@ -521,10 +521,7 @@ def decode(
         _judge_as_sent(decoded, candidate, now, {k.api_key: k.secret for k in keys} if server_keys is None else server_keys)
         cut = _truncated_signature(candidate, decoded.header.get("alg"))
         if cut and not parsed.why.startswith(("the header", "the payload")):
-            decoded.findings.append(_finding(
-                "token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete",
-                f"{cut} The server answers {decoded.verdict.status} `{decoded.verdict.message}`.",
-                "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width)."))
+            decoded.findings.append(_truncated(f"{cut} The server answers {decoded.verdict.status} `{decoded.verdict.message}`."))
             return decoded
         decoded.findings.append(_finding(
             "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {parsed.why}",
@@ -595,9 +592,7 @@ def _check_signature(
     cut = _truncated_signature(decoded.raw or "", parsed.header.get("alg"))
     if cut:
         decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None}
-        decoded.findings.append(_finding(
-            "token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete", cut,
-            "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width)."))
+        decoded.findings.append(_truncated(cut))
         return for_iss[0].secret if for_iss else None
     if for_iss and hmac_alg:
         decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": for_iss[0].origin}
@@ -627,6 +622,11 @@ def _check_signature(
 
 
 _SIGNATURE_CHARS = {"HS256": 43, "HS384": 64, "HS512": 86}  # unpadded base64url of a 32/48/64-byte HMAC
+
+
+def _truncated(detail: str) -> Finding:
+    return _finding("token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete", detail,
+                    "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width).")
 
 
 def _truncated_signature(raw: str, alg: object) -> str | None:
