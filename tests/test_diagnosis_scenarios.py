@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from lkdebug.core import diagnose as diagnosis
-from lkdebug.core.model import Finding, Report, Severity
+from lkdebug.core.model import Report, Severity
 from lkdebug.core.sources import load_settings
 from lkdebug.core.token import build_claims, mint
 from lkdebug.demo.ntp import NtpResponder
