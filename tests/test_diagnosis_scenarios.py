@@ -3,7 +3,8 @@
 Each scenario is a project folder (dotenv files, livekit.yaml), a shell environment, a stand-in
 server on 127.0.0.1 (its keys, clock, faults) and an NTP responder (or none that answers). The
 diagnosis must name the expected cause first, and every other error must fold under it
-(`because`): one cause, one error. `test_scoreboard` prints how many scenarios get that right.
+(`because`): one cause, one error. The README's figure is the number of these that pass (all of them;
+9 of the 32 passed with the code before issue 11).
 """
 
 from __future__ import annotations
@@ -169,18 +170,6 @@ def test_scenario_names_the_cause_first(scenario, tmp_path):
 def test_all_right_prints_no_warning(tmp_path):
     report = run_scenario(SCENARIOS[0], tmp_path)
     assert not [f for f in report.findings if f.severity in (Severity.ERROR, Severity.WARNING)], report.findings
-
-
-def test_scoreboard(tmp_path, capsys):
-    """The figure the README quotes: scenarios with the right cause first and nothing contradicting it."""
-    right = 0
-    for index, scenario in enumerate(SCENARIOS):
-        report = run_scenario(scenario, tmp_path / str(index))
-        ok, _ = judged(report)
-        right += ok and report.findings[0].code == scenario.expect_first
-    with capsys.disabled():
-        print(f"\nscenarios with the right cause first and no contradicting error: {right} of {len(SCENARIOS)}")
-    assert right == len(SCENARIOS)
 
 
 def _names_the_accepted_secret(report: Report, origin: str) -> None:
