@@ -196,6 +196,8 @@ def test_a_percent_encoded_token_is_decoded(now):
     assert decoded.raw == token + "="
     assert "3 dot-separated parts" not in " ".join(f.title for f in decoded.findings)
     assert any("percent-encoding" in item for item in decoded.stripped)
+    refused = next(f for f in decoded.findings if f.code == "token.not_jwt")
+    assert "padding" in refused.title and refused.fix.startswith("Drop the trailing '='")
 
 
 def test_a_correct_authorization_header_is_not_a_warning(now):

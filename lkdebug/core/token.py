@@ -526,6 +526,9 @@ def decode(
         decoded.findings.append(_finding(
             "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {parsed.why}",
             f"The server answers {decoded.verdict.status} `{decoded.verdict.message}` (it never says why).",
+            "Drop the trailing '=' (JWTs are unpadded base64url): v1.4.1 to v1.12.x trim it, v1.13 refuses it. "
+            "Whatever added it (a base64 call with padding, a URL encoder) should not touch the token."
+            if "padding" in parsed.why else
             "Mint the token with a LiveKit server SDK, `lk token create` or `lkdebug token create` instead of by hand."))
         return decoded
 
