@@ -348,3 +348,16 @@ def test_the_report_folds_a_finding_under_its_cause():
                                                                    ("server.signature_mismatch", "env.quoted")]
     row = next(line for line in to_markdown(doc).splitlines() if "server.signature_mismatch" in line)
     assert row.startswith("| ↳ |") and "(follows from `env.quoted` above)" in row and "Remove the quotes." not in row
+
+
+def test_json_and_text_show_the_same_order():
+    from lkdebug.core.model import Report
+
+    skew = finding("clock.skew_server", title="Your clock is 120 s ahead of the LiveKit server", fix="sync")
+    window = finding("clock.token_window", Severity.WARNING, title="The server's clock judges the token differently")
+    rejected = finding("server.token_rejected", detail="answered 401 'invalid token: x, error: token is not valid yet'")
+    ordered = diagnose.order_findings([window, rejected, finding("env.secret_exposed"), skew])
+    json_codes = [f["code"] for f in Report(findings=ordered).to_dict()["findings"]]
+    text = render.findings_text(ordered)
+    text_codes = [line.rsplit("[", 1)[1].rstrip("]") for line in text.splitlines() if line.rstrip().endswith("]")]
+    assert json_codes == text_codes == ["clock.skew_server", "server.token_rejected", "clock.token_window", "env.secret_exposed"]

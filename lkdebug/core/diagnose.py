@@ -16,7 +16,7 @@ from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import clock, probes, server_rules
-from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 
 CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "server_api", "ntp", "server_clock")
 PROBE_TOKEN_TTL_S = 600
@@ -146,7 +146,7 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for root in roots:
         out.append(root)
-        out += [f for f in linked if f.because == root.code and f not in out]
+        out += sort_findings([f for f in linked if f.because == root.code and f not in out])
     return out + [f for f in linked if f not in out]
 
 

@@ -188,5 +188,6 @@ class Report:
         return {
             "target": {"url": self.target_url},
             "checks": [c.to_dict() for c in self.checks],
-            "findings": [f.to_dict() for f in sort_findings(self.findings)],
+            # diagnose.order_findings' order: each cause, then what follows from it (as the text shows them).
+            "findings": [f.to_dict() for f in self.findings],
         }
