@@ -167,9 +167,13 @@ def test_scenario_names_the_cause_first(scenario, tmp_path):
         scenario.check(report)
 
 
-def test_all_right_prints_no_warning(tmp_path):
-    report = run_scenario(SCENARIOS[0], tmp_path)
+@pytest.mark.parametrize("in_container", [False, True])
+def test_all_right_prints_no_warning(tmp_path, in_container):
+    """Also inside a container whose own livekit-server answers on 127.0.0.1 (no localhost false alarm)."""
+    scenario = Scenario("all settings right", "server.token_accepted", files={".env": _env()}, in_container=in_container)
+    report = run_scenario(scenario, tmp_path)
     assert not [f for f in report.findings if f.severity in (Severity.ERROR, Severity.WARNING)], report.findings
+    assert "env.url_localhost" not in [f.code for f in report.findings]
 
 
 def _names_the_accepted_secret(report: Report, origin: str) -> None:
