@@ -98,6 +98,11 @@ def _token_create_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-secret", help=argparse.SUPPRESS)
     p.add_argument("--lk", action="store_true", help="print the equivalent `lk token create` line instead of a token")
     p.add_argument("--json", "-j", action="store_true", help="print {token, header, claims} as JSON")
+    _now_argument(p)
+
+
+def _now_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", metavar="TIME", help="judge as if it were TIME: unix seconds or ISO 8601 (e.g. 2026-01-15T14:00:00Z)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, suppress=True)
     p.add_argument("token", nargs="?", help="the token, or '-' to read stdin (read when absent and stdin is not a TTY)")
     p.add_argument("--json", action="store_true")
+    _now_argument(p)
 
     p = command("check", "run the offline checks and the network probes")
     p.add_argument("--token", help="the token to test (default: one minted from the settings)")
@@ -145,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]", help="NTP server (repeatable; replaces the defaults)")
     p.add_argument("--no-network", action="store_true", help="offline checks only")
     p.add_argument("--json", action="store_true")
+    _now_argument(p)
 
     p = command("report", "a redacted report, ready to paste into an issue")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")

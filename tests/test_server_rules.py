@@ -166,3 +166,103 @@ def test_judge_never_raises_on_text(text):
                 min_size=3, max_size=3))
 def test_judge_never_raises_on_near_jwts(parts):
     rules.judge("eyJ" + ".".join(parts), KEYS, 1_768_478_400.0)
+
+
+# ---- issue 11: the per-era parser (reference/livekit-server-token-rules.md, "Steps, in order") ----------------
+
+import base64 as _b64  # noqa: E402
+import hashlib as _hashlib  # noqa: E402
+import hmac as _hmac  # noqa: E402
+
+SECRET_1 = next(iter(KEYS.values()))
+KEY_1 = next(iter(KEYS))
+NEW, OLD = ("head", "v1.13"), ("v1.4", "v1.0")
+
+
+def _seg(data: bytes) -> str:
+    return _b64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _raw(header: bytes, payload: bytes, secret: str = SECRET_1) -> str:
+    signing_input = f"{_seg(header)}.{_seg(payload)}"
+    return f"{signing_input}.{_seg(_hmac.new(secret.encode(), signing_input.encode(), _hashlib.sha256).digest())}"
+
+
+def _payload(now, body: str = "") -> bytes:
+    return (f'{{"iss":"{KEY_1}","sub":"a","exp":{int(now) + 600},"video":{{"roomJoin":true,"room":"r"}}{body}}}').encode()
+
+
+H256 = b'{"alg":"HS256","typ":"JWT"}'
+
+
+def _reasons(raw, now):
+    return {era: rules.judge(raw, KEYS, now, era).reason for era in rules.ERAS}
+
+
+def test_float_times_are_floored_by_golang_jwt_and_truncated_by_go_jose(now):
+    raw = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","exp":{now - 60 + 0.5},"video":{{"roomJoin":true,"room":"r"}}}}'.encode())
+    reasons = _reasons(raw, now)
+    assert reasons["v1.13"] == "expired" and reasons["v1.4"] == "ok"  # floor(exp)+60 == now; go-jose: now-60 > exp is false
+
+
+def test_quoted_numeric_times_golang_jwt_accepts_go_jose_refuses(now):
+    raw = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","exp":"{int(now) + 600}","video":{{"roomJoin":true,"room":"r"}}}}'.encode())
+    reasons = _reasons(raw, now)
+    assert [reasons[e] for e in NEW] == ["ok", "ok"] and [reasons[e] for e in OLD] == ["malformed", "malformed"]
+    huge = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","exp":1e400,"video":{{"roomJoin":true,"room":"r"}}}}'.encode())
+    assert set(_reasons(huge, now).values()) == {"malformed"}
+
+
+def test_keys_fold_and_merge_in_golang_jwt_only(now):
+    folded = _raw(H256, f'{{"ISS":"{KEY_1}","ſub":"a","exp":{int(now) + 600},"Video":{{"RoomJoin":true,"room":"r"}}}}'.encode())
+    reasons = _reasons(folded, now)
+    assert reasons["v1.13"] == "ok" and reasons["v1.4"] == "unknown_key"  # go-jose sees no iss at all
+    merged = _raw(H256, _payload(now, ',"video":{"room":"other"}'))
+    assert rules.judge(merged, KEYS, now).accepted  # objects merge: roomJoin kept, room replaced
+    assert rules.judge(merged, KEYS, now, "v1.4").reason == "malformed"  # a duplicate top-level key
+    nested = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","video":{{"roomJoin":true,"room":"r","room":"s"}}}}'.encode())
+    assert rules.judge(nested, KEYS, now, "v1.4").message.endswith("error: json: duplicate key 'room' in object")
+    assert rules.judge(nested, KEYS, now).accepted
+
+
+def test_bom_and_nan_are_refused_and_invalid_utf8_replaced(now):
+    assert set(_reasons(_raw(H256, b"\xef\xbb\xbf" + _payload(now)), now).values()) == {"malformed"}
+    assert set(_reasons(_raw(H256, _payload(now, ',"x":NaN')), now).values()) == {"malformed"}
+    bad_utf8 = _raw(H256, _payload(now).replace(b'"sub":"a"', b'"sub":"a\xff"'))
+    assert rules.judge(bad_utf8, KEYS, now).accepted
+    assert rules.parse(bad_utf8).claims["sub"] == "a\ufffd"
+
+
+def test_go_jose_hmac_family_crit_and_kid(now):
+    def hs(alg, digest, header=None):
+        head = header or f'{{"alg":"{alg}"}}'.encode()
+        signing_input = f"{_seg(head)}.{_seg(_payload(now))}"
+        return f"{signing_input}.{_seg(_hmac.new(SECRET_1.encode(), signing_input.encode(), digest).digest())}"
+
+    assert _reasons(hs("HS384", _hashlib.sha384), now) == {"head": "alg", "v1.13": "alg", "v1.4": "ok", "v1.0": "ok"}
+    crit = hs("HS256", _hashlib.sha256, b'{"alg":"HS256","crit":["exp"]}')
+    assert rules.judge(crit, KEYS, now, "v1.4").message.endswith("go-jose/go-jose: error in cryptographic primitive")
+    assert rules.judge(crit, KEYS, now).accepted
+    kid = hs("HS256", _hashlib.sha256, b'{"alg":"HS256","kid":5}')
+    assert rules.judge(kid, KEYS, now, "v1.4").reason == "malformed" and rules.judge(kid, KEYS, now).accepted
+
+
+def test_padding_spaces_and_the_json_serialization(now):
+    raw = _raw(H256, _payload(now))
+    padded = ".".join(part + "=" * (-len(part) % 4) for part in raw.split("."))
+    assert padded != raw
+    assert _reasons(padded, now) == {"head": "malformed", "v1.13": "malformed", "v1.4": "ok", "v1.0": "malformed"}
+    spaced = raw[:20] + " \u00a0" + raw[20:]
+    assert _reasons(spaced, now) == {"head": "malformed", "v1.13": "malformed", "v1.4": "ok", "v1.0": "ok"}
+    header, payload, signature = raw.split(".")
+    serialized = f'{{"protected":"{header}","payload":"{payload}","signature":"{signature}"}}'
+    assert _reasons(serialized, now)["v1.4"] == "ok" and _reasons(serialized, now)["v1.13"] == "malformed"
+    line_broken = raw[:-10] + "\r\n" + raw[-10:]  # inside the signature: Go's base64 skips CR and LF
+    assert rules.judge(line_broken, KEYS, now).accepted
+
+
+def test_the_judge_can_assume_the_signature(now):
+    raw = _raw(H256, _payload(now), secret="not-the-servers-secret-0123456789abcdef")
+    assert rules.judge(raw, KEYS, now).reason == "signature"
+    assert rules.judge(raw, {}, now, assume_signature=True).accepted
+    assert rules.judge(raw, {}, now + 10_000, assume_signature=True).reason == "expired"

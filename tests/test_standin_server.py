@@ -136,8 +136,9 @@ async def test_cors_preflight_is_answered_before_auth(server):
                  "Authorization": "Basic nope"},
     )
     assert (status, body) == (204, "")
-    assert headers["Access-Control-Allow-Origin"] == "*"
-    assert headers["Access-Control-Max-Age"] == "86400"
+    # rs/cors with AllowOriginFunc: the origin is echoed; livekit-server sets no max age.
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "Access-Control-Max-Age" not in headers
 
 
 # ---- /rtc/validate ---------------------------------------------------------------------------
@@ -263,7 +264,8 @@ async def test_rtc_upgrade_sends_a_binary_join_response_labelled_stand_in(server
 
 async def test_any_origin_may_upgrade_and_gets_the_cors_header(server):
     async with connect(f"{server.ws_url}/rtc?access_token={token()}", origin="https://app.example") as ws:
-        assert ws.response.headers["Access-Control-Allow-Origin"] == "*"
+        assert ws.response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        assert ws.response.headers["Vary"] == "Origin"
         assert ws.response.headers[STAND_IN_HEADER] == "1"
         assert isinstance(await ws.recv(), bytes)
 
@@ -507,3 +509,73 @@ def test_judge_still_composes_middleware_and_join_checks():
     assert server_rules.judge("", keys, FROZEN_NOW).message == "no permissions to access the room"
     assert server_rules.judge(token(), keys, FROZEN_NOW).accepted
     assert server_rules.judge(token(video={}), keys, FROZEN_NOW).message == "permissions denied"
+
+
+# ---- issue 11: the HTTP face, case by case against rs/cors v1.11, net/http and the per-era parser --------
+
+
+ORIGIN = {"Origin": "https://app.example"}
+
+
+async def test_vary_origin_on_every_answer(server):
+    for path, headers in (("/", {}), ("/rtc/validate?access_token=x", {}), ("/nope", ORIGIN)):
+        _, _, answer = await fetch(server.url + path, headers=headers)
+        assert answer["Vary"] == "Origin", path
+
+
+async def test_an_origin_is_echoed_with_every_header_exposed(server):
+    _, _, headers = await fetch(server.url + "/", headers=ORIGIN)
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert headers["Access-Control-Expose-Headers"] == "*"
+    _, _, refused = await fetch(server.url + "/twirp/livekit.RoomService/ListRooms", "POST", headers=ORIGIN)
+    assert refused["Access-Control-Allow-Origin"] == "https://app.example"
+
+
+async def test_only_the_validate_paths_answer_any_origin(server):
+    _, _, headers = await fetch(f"{server.url}/rtc/validate?access_token={token()}", headers=ORIGIN)
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_a_preflight_copies_the_method_and_headers(server):
+    status, _, headers = await fetch(server.url + "/twirp/livekit.RoomService/ListRooms", "OPTIONS", headers={
+        **ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"})
+    assert status == 204
+    assert (headers["Access-Control-Allow-Methods"], headers["Access-Control-Allow-Headers"]) == (
+        "POST", "authorization, content-type")
+
+
+async def test_a_preflight_for_an_unlisted_method_gets_no_allow_headers(server):
+    status, _, headers = await fetch(server.url + "/", "OPTIONS", headers={**ORIGIN, "Access-Control-Request-Method": "PUT"})
+    assert status == 204 and "Vary" in headers
+    assert not [name for name in headers if name.lower().startswith("access-control-allow-")]
+
+
+async def test_two_spaces_after_bearer_are_an_invalid_token(server):
+    status, body, _ = await fetch(server.url + "/rtc/validate", headers={"Authorization": f"Bearer  {token()}"})
+    assert (status, body) == (401, "invalid authorization token")
+
+
+async def test_a_leading_space_on_a_query_token_is_an_invalid_token(server):
+    status, body, _ = await fetch(f"{server.url}/rtc/validate?access_token=%20{token()}")
+    assert (status, body) == (401, "invalid authorization token")
+
+
+async def test_cr_lf_inside_a_query_token_is_skipped_as_go_does(server):
+    raw = token()
+    status, body, _ = await fetch(f"{server.url}/rtc/validate?access_token={raw[:-8]}%0D%0A{raw[-8:]}")
+    assert (status, body) == (200, "success")
+
+
+async def test_a_token_of_almost_a_megabyte_is_read(server):
+    raw = token(metadata="m" * 700_000)
+    assert len(raw) > 900_000
+    status, body, _ = await fetch(f"{server.url}/rtc/validate?access_token={raw}")
+    assert (status, body) == (200, "success")
+
+
+@pytest.mark.parametrize("era, prefix", [(server_rules.V1_4, "invalid token: "), (server_rules.V1_0, "invalid token: ")])
+async def test_a_numeric_room_on_the_old_eras_is_a_401_not_a_500(era, prefix):
+    async with StandInServer(frozen(era=era)) as running:
+        status, body, _ = await fetch(f"{running.url}/rtc/validate?access_token={token(video={'roomJoin': True, 'room': 5})}")
+    assert status == 401 and body.startswith(prefix)
+    assert body.endswith("error: json: cannot unmarshal number into Go value of type string")

@@ -119,8 +119,9 @@ def test_probe_claims_join_nothing_and_expire_soon(now):
 
 @pytest.mark.parametrize("wrap, stripped", [
     ("{t}", []),
-    ("Bearer {t}", ["'Bearer ' prefix"]),
-    ("Authorization: Bearer {t}", ["'Authorization: Bearer' header"]),
+    ("Bearer {t}", ["'Bearer ' prefix (as the server expects it)"]),
+    ("Authorization: Bearer {t}", ["'Authorization: Bearer' header (as the server expects it)"]),
+    ("bearer {t}", ["'Bearer ' prefix"]),
     ('"{t}"', ["surrounding quotes"]),
     ("'{t}'\n", ["surrounding whitespace or newlines", "surrounding quotes"]),
     ("  \n{t}\n\n", ["surrounding whitespace or newlines"]),
@@ -131,7 +132,8 @@ def test_probe_claims_join_nothing_and_expire_soon(now):
     ("?token={t}", ["URL (the token= parameter)"]),
     ('{{"token": "{t}"}}', ['JSON object (the "token" field)']),
     ('{{"data": {{"accessToken": "{t}"}}}}', ['JSON object (the "accessToken" field)']),
-    ('{{"participantToken": "Bearer {t}"}}', ['JSON object (the "participantToken" field)', "'Bearer ' prefix"]),
+    ('{{"participantToken": "Bearer {t}"}}', ['JSON object (the "participantToken" field)',
+                                              "'Bearer ' prefix (as the server expects it)"]),
     ("LIVEKIT_TOKEN={t}", ["'LIVEKIT_TOKEN' assignment"]),
     ("{head}\n{tail}", ["line breaks or spaces inside the token"]),
 ])
@@ -221,9 +223,21 @@ def test_wrong_secret_is_invalid_and_names_drift(now):
     assert decoded.verdict.message.endswith(", error: token signature is invalid: signature is invalid")
 
 
-def test_unknown_key_is_a_warning_without_a_server_config(now):
+def test_a_key_the_project_does_not_have_is_never_green(now):
+    """Issue 11's false green: another project's key got "livekit-server would accept this token", exit 0."""
     decoded = decode(join_token(now, secret=OTHER_SECRET), known_keys=known((OTHER_KEY, "x" * 40, ".env")), now=now)
-    assert "token.unknown_key" in codes(decoded, Severity.WARNING)
+    assert "token.unknown_key" in codes(decoded, Severity.ERROR)
+    assert "token.valid" not in codes(decoded)
+    assert decoded.rejected and decoded.verdict.message == f"invalid API key: {KEY}"
+    finding = next(f for f in decoded.findings if f.code == "token.unknown_key")
+    assert f"only a server that holds {KEY[:6]}…" in finding.detail
+    assert "this project's keys" in decoded.verdict_assumes
+
+
+def test_with_no_key_known_the_green_says_what_it_assumes(now):
+    decoded = decode(join_token(now), now=now)
+    valid = next(f for f in decoded.findings if f.code == "token.valid")
+    assert valid.title.startswith(f"A server that holds key {KEY[:6]}… would accept this token if its signature is right")
 
 
 def test_unknown_key_is_an_error_when_the_server_config_lacks_it(now):
@@ -372,5 +386,5 @@ def test_json_shape(now):
     assert set(out["times"]) == {"nbf", "exp"} and set(out["times"]["exp"]) == {"unix", "iso", "relative"}
     assert {"status", "key"} <= set(out["signature"])
     assert {"accepted", "status", "message"} <= set(out["verdict"])
-    assert set(out["findings"][0]) == {"code", "severity", "area", "title", "detail", "fix"}
+    assert set(out["findings"][0]) == {"code", "severity", "area", "title", "detail", "fix", "because"}
     assert list(out["eras"]) == ["head", "v1.13", "v1.4", "v1.0"]

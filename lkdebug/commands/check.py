@@ -9,7 +9,7 @@ import time
 from typing import TextIO
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.commands.common import exit_code, now_from_args, settings_from_args
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 
@@ -61,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     servers = _ntp_servers(args.ntp_server)
+    if args.now is not None and not args.no_network:
+        raise UsageError("--now needs --no-network: the probes ask real servers, which answer for the real time")
+    moment = now_from_args(args)
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
 
@@ -68,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(diagnose(
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,
-            ntp_servers=servers, now=time.time, on_update=progress.update if progress else None,
+            ntp_servers=servers, now=(lambda: moment) if args.now is not None else time.time,
+            on_update=progress.update if progress else None,
         ))
     finally:
         if progress:

@@ -26,7 +26,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         url=args.url,
         api_key=args.api_key,
         api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
+        now=now_from_args(args),
     )
+
+
+def now_from_args(args: argparse.Namespace) -> float:
+    """`--now TIME` when given (a verdict for another moment), else this machine's clock."""
+    import time
+
+    if getattr(args, "now", None) is None:
+        return time.time()
+    from lkdebug.core.token import parse_time
+
+    try:
+        return parse_time(args.now)
+    except ValueError as error:
+        raise UsageError(f"--now: {error}") from None
 
 
 def exit_code(findings: list[Finding]) -> int:

@@ -1,6 +1,7 @@
 """`lkdebug token create` and `lkdebug token decode` (DESIGN §3).
 
-Neither imports textual, livekit-api or a JWT library: minting and checking HS256 is the standard library's hmac.
+Neither imports textual or livekit-api; `create` mints with PyJWT (`token.mint`), `decode` checks with the
+server's own rules (`server_rules`) and imports no JWT library.
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import settings_from_args
+from lkdebug.commands.common import now_from_args, settings_from_args
 from lkdebug.core import render, server_rules
 from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
@@ -50,8 +50,10 @@ def create(args: argparse.Namespace) -> int:
         return _print_lk_line(args, settings, video, extra, attributes, valid_for)
     if settings.api_key is None or settings.api_secret is None:
         raise UsageError(_missing_credentials(settings))
+    if not settings.api_secret.value:
+        raise UsageError(f"{settings.api_secret.name} from {settings.api_secret.source} is empty: nothing can sign with it")
     api_key, secret = settings.api_key, settings.api_secret
-    now = time.time()
+    now = now_from_args(args)
     claims = build_claims(
         api_key=api_key.value, identity=args.sub, name=args.name, video=video, sip=_grant_from_flags(args, "sip"),
         kind=args.kind, metadata=args.metadata, attributes=attributes, extra=extra or None, valid_for=valid_for, now=now,
@@ -172,7 +174,7 @@ def _missing_credentials(settings: Settings) -> str:
 def decode_command(args: argparse.Namespace) -> int:
     text = _read_token(args.token)
     settings = settings_from_args(args)
-    decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=time.time())
+    decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now_from_args(args))
     if args.json:
         render.dump_json({"schema": "lkdebug/token-decode/1", **decoded.to_dict(reveal=args.reveal)})
     else:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from lkdebug.core import host
+from lkdebug.core import host, server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.server_rules import LEEWAY_S
 
@@ -211,6 +211,13 @@ def judge_clocks(
             side = "ahead of" if server_vs_ntp > 0 else "behind"
             fix = (f"The server's clock is the one that is off: {abs(server_vs_ntp):.0f} s {side} NTP time. "
                    "Enable time sync on the LiveKit host (chrony or systemd-timesyncd).")
+        elif ntp_offset is None:
+            # Two clocks disagree and no third one answered: either may be the wrong one.
+            detail += (" No NTP server answered, so lkdebug cannot tell which of the two clocks is off: this "
+                       "machine's or the server's.")
+            fix = ("Settle it with a third clock: rerun with `--ntp-server HOST` naming an NTP server you can reach, "
+                   "or compare `date -u` on this machine and on the LiveKit host with a trusted time; then sync the one "
+                   "that is off (chrony or systemd-timesyncd on a server; " + " ".join(hints) + ").")
         else:
             fix = fix_here
         findings.append(Finding("clock.skew_server", severity, "clock", server_text, detail, fix))
@@ -231,14 +238,13 @@ def judge_clocks(
 
 def token_on_server(claims: dict, local_now: float, server_offset: float) -> str | None:
     """What the server's clock makes of the token's nbf/exp, when that differs from this machine's view."""
-    server_now = local_now - server_offset
-    verdicts = []
-    for clock_now in (local_now, server_now):
-        nbf, exp = claims.get("nbf"), claims.get("exp")
-        if isinstance(nbf, (int, float)) and clock_now < nbf - LEEWAY_S:
-            verdicts.append(f"not valid for another {nbf - LEEWAY_S - clock_now:.0f} s")
-        elif isinstance(exp, (int, float)) and clock_now >= exp + LEEWAY_S:
-            verdicts.append(f"expired {clock_now - exp - LEEWAY_S:.0f} s ago")
+    verdicts = []  # server_rules' time rules, never a second copy of the leeway
+    for clock_now in (local_now, local_now - server_offset):
+        failures = dict(server_rules.time_errors(claims, clock_now))
+        if "not_yet_valid" in failures:
+            verdicts.append(f"not valid for another {float(claims['nbf']) - LEEWAY_S - clock_now:.0f} s")
+        elif "expired" in failures:
+            verdicts.append(f"expired {clock_now - float(claims['exp']) - LEEWAY_S:.0f} s ago")
         else:
             verdicts.append("valid")
     here, there = verdicts

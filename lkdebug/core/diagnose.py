@@ -12,19 +12,21 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import clock, probes, server_rules
-from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 
 CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "server_api", "ntp", "server_clock")
 PROBE_TOKEN_TTL_S = 600
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
-# offline findings, then the network layers from the bottom up; derived failures last.
+# offline findings, then the network layers from the bottom up; derived failures last. A guess
+# (localhost in a container) ranks below the measured fault it might explain.
 _ROOT_CAUSE_ORDER = (
     "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
-    "env.", "token.", "net.no_url", "net.url", "net.dns", "net.localhost_in_container", "net.refused", "net.timeout",
+    "env.", "token.", "net.no_url", "net.url", "net.dns", "net.refused", "net.timeout", "net.localhost_in_container",
     "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.", "clock.",
 )
 
@@ -36,8 +38,98 @@ def _rank(finding: Finding) -> int:
     return len(_ROOT_CAUSE_ORDER)
 
 
+# ---- the causal model: which finding explains which -----------------------------------------
+
+# Env findings that make a secret (or a key) wrong as the server sees it.
+_VALUE_FAULTS = ("env.whitespace", "env.quoted", "env.placeholder", "env.key_secret_swapped", "env.empty",
+                 "env.non_ascii", "env.conflict", "env.secret_mismatch")
+_CLOCK_REASONS = ("expired", "not_yet_valid", "iat_future")
+
+
+def _about(finding: Finding) -> str:
+    """Which setting an env finding is about ("secret", "key" or ""), from the first name its title gives."""
+    title = finding.title
+    at = {role: title.find(word) for role, words in (("secret", ("API_SECRET", "secret")), ("key", ("API_KEY", "API key")))
+          for word in words if word in title}
+    return min(at, key=at.get) if at else ""
+
+
+def verdict_reason(finding: Finding) -> str | None:
+    """The server_rules reason a server.* finding reports (from the server's words in its detail)."""
+    if finding.code == "server.key_unknown":
+        return "unknown_key"
+    if finding.code == "server.signature_mismatch":
+        return "signature"
+    if finding.code not in ("server.token_rejected", "server.api_denied"):
+        return None
+    return server_rules.reason_in(finding.detail)
+
+
+def _explains(cause: Finding, effect: Finding) -> bool:
+    """True when `cause` is a reason for `effect` (the server's refusal or a derived failure)."""
+    reason = verdict_reason(effect)
+    if effect.code == "token.no_room":
+        return cause.code == "token.room_name_key"  # the room is there, under the JS SDK's old name
+    if effect.code == "net.proxy_no_upgrade":
+        return cause.code == "net.not_livekit"  # the page that answers every path also answers the upgrade
+    if effect.code == "clock.token_window":
+        return cause.code in ("clock.skew_server", "clock.skew_ntp") and cause.severity is not Severity.OK
+    if effect.code == "server.api_denied" and cause.code.startswith("server.") and cause.code != "server.api_denied":
+        # The server API refused the settings' credentials for the reason /rtc/validate already gave.
+        return reason is not None and verdict_reason(cause) == reason
+    if reason == "signature":
+        return (cause.code in _VALUE_FAULTS and _about(cause) == "secret") or cause.code == "token.signature_invalid" or (
+            cause.code == "env.server_key_mismatch" and "different secret" in cause.title)
+    if reason == "unknown_key":
+        return (cause.code in _VALUE_FAULTS and _about(cause) == "key") or cause.code in (
+            "token.unknown_key", "env.dev_key_remote", "env.key_secret_swapped") or (
+            cause.code == "env.server_key_mismatch" and "does not hold" in cause.title)
+    if reason in _CLOCK_REASONS:
+        if cause.code in ("clock.skew_server", "clock.skew_ntp"):
+            return cause.severity is Severity.ERROR
+        return cause.code == {"expired": "token.expired", "not_yet_valid": "token.not_yet_valid",
+                              "iat_future": "token.iat_future"}[reason] and cause.severity is Severity.ERROR
+    if reason is not None and effect.code == "server.token_rejected":
+        return cause.code == f"token.{reason}" or (reason == "malformed_claims" and cause.code == "token.grant_type")
+    return False
+
+
+def link_causes(findings: list[Finding]) -> list[Finding]:
+    """Each finding that follows from another gets `because` (the cause's code) and the cause's fix.
+
+    A cause that explains an error is an error itself, whatever it was rated alone. Candidates are
+    tried in root-cause order, so the deepest explanation wins (a secret's trailing space before
+    the server's refusal it causes); a chain (API refusal -> validate refusal -> env cause) ends at its root.
+    """
+    ranked = sorted(findings, key=lambda f: (_rank(f), f.severity.rank))
+    direct = {id(e): next((c for c in ranked if c is not e and _explains(c, e)), None) for e in findings}
+    out = []
+    for finding in findings:
+        if finding.because is not None:
+            out.append(finding)
+            continue
+        root, seen = finding, {id(finding)}
+        while direct.get(id(root)) is not None and id(direct[id(root)]) not in seen:
+            root = direct[id(root)]
+            seen.add(id(root))
+        out.append(finding if root is finding else replace(finding, because=root.code, fix=root.fix))
+    worst_effect: dict[str, Severity] = {}
+    for finding in out:
+        if finding.because and finding.severity.rank < worst_effect.get(finding.because, Severity.OK).rank:
+            worst_effect[finding.because] = finding.severity
+    return [replace(f, severity=worst_effect[f.code]) if f.because is None and f.code in worst_effect
+            and worst_effect[f.code].rank < f.severity.rank else f for f in out]
+
+
+# URL findings the env lint gives for the same problem when the URL comes from the settings.
+_SAID_BY_ENV_LINT = ("net.url_no_scheme", "net.url_path", "net.url_query")
+
+# Findings that name one cause however many variables show it (the key and the secret swapped).
+_ONCE = ("env.key_secret_swapped",)
+
+
 def order_findings(findings: list[Finding]) -> list[Finding]:
-    """Duplicates dropped, the likely root cause first.
+    """Duplicates dropped, causes linked, each cause once and first, its effects right after it.
 
     A network failure shows in every probe that crosses it (GET /, validate, the upgrade, the API);
     the first one says it, the check table shows the rest. Other findings repeat only verbatim.
@@ -45,11 +137,17 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[str, str]] = set()
     unique = []
     for finding in findings:
-        key = (finding.code, "" if finding.code.startswith("net.") else finding.title)
+        key = (finding.code, "" if finding.code.startswith("net.") or finding.code in _ONCE else finding.title)
         if key not in seen:
             seen.add(key)
             unique.append(finding)
-    return sorted(unique, key=lambda f: (f.severity.rank, _rank(f)))
+    linked = link_causes(unique)
+    roots = sorted((f for f in linked if f.because is None), key=lambda f: (f.severity.rank, _rank(f)))
+    out: list[Finding] = []
+    for root in roots:
+        out.append(root)
+        out += sort_findings([f for f in linked if f.because == root.code and f not in out])
+    return out + [f for f in linked if f not in out]
 
 
 def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:
@@ -65,8 +163,8 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
         return probes.TokenToTest(
             decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
         ), decoded.findings, None
-    if settings.api_key is None or settings.api_secret is None:
-        return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and LIVEKIT_API_SECRET"
+    if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
+        return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and a non-empty LIVEKIT_API_SECRET"
     key, secret = settings.api_key.value, settings.api_secret.value
     raw = tokens.mint(tokens.probe_claims(key, now), secret)
     # A token lkdebug signs itself is only worth predicting against the server's own key list.
@@ -77,7 +175,7 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
 
 def _api_token(settings: Settings, now: float) -> str | None:
     """A roomList-only token from the settings' key and secret, for RoomService.ListRooms."""
-    if settings.api_key is None or settings.api_secret is None:
+    if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
         return None
     from lkdebug.core import token as tokens
 
@@ -121,6 +219,9 @@ async def diagnose(
         return result
 
     url_result, target = probes.url_check(url)
+    if settings.url is not None and url == settings.url.value:
+        # The env lint judged this same URL (the same url.parse); its findings say it once.
+        url_result.findings = [f for f in url_result.findings if f.code not in _SAID_BY_ENV_LINT]
     if not network:
         # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
         checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]
@@ -192,16 +293,55 @@ async def diagnose(
         start("server_clock", _server_clock(tasks, publish, to_test, now))
 
     checks = [results[name] for name in CHECK_NAMES]
+    if target is not None and to_test is not None and to_test.minted and settings.api_key is not None:
+        await _try_other_secrets(results["validate"], target, settings, to_test, timeout, now, ssl_context, secrets)
     for check in checks:
         findings += check.findings
     if any(f.code == "env.missing" and "LIVEKIT_URL" in f.detail for f in settings.findings):
         findings = [f for f in findings if f.code != "net.no_url"]  # the env lint said it already
-    if results["tcp"].status is CheckStatus.PASS:
-        # The lint warns that localhost inside a container is the container itself; the server
-        # answered there, so here it is right (both run in the same container or network).
+    if results["tcp"].status is CheckStatus.PASS or any(f.code == "net.localhost_in_container" for f in findings):
+        # The lint's localhost-in-a-container hint is a guess; the TCP probe measured it: the server
+        # answered there (the guess was wrong), or the probe says it, below the refusal.
         findings = [f for f in findings if f.code != "env.url_localhost"]
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
+
+
+async def _try_other_secrets(validate: CheckResult, target: probes.Target, settings: Settings, to_test: probes.TokenToTest,
+                             timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None,
+                             secrets: Sequence[str]) -> None:
+    """The server refused the winning secret: ask it about every other secret found for the key, and
+    name the one it accepts (a stale export in the shell beating the right value in .env.local)."""
+    from lkdebug.core import token as tokens
+    from lkdebug.core.redact import mask_secret
+
+    mismatch = next((f for f in validate.findings if f.code == "server.signature_mismatch"), None)
+    key = settings.api_key.value
+    used = settings.api_secret.value if settings.api_secret else None
+    others = list({k.secret: k for k in settings.known_keys if k.api_key == key and k.secret != used}.values())
+    if mismatch is None or not others:
+        return
+
+    async def accepted(secret: str) -> bool:
+        raw = tokens.mint(tokens.probe_claims(key, now()), secret)
+        url = f"{target.api_url}/rtc/validate?access_token={probes.quote(raw, safe='')}"
+        try:
+            answer = await probes.http_get(url, timeout, now, ssl_context)
+        except Exception:  # the verdict stands without this extra evidence
+            return False
+        return server_rules.reason_of(answer.body) == "ok"
+
+    verdicts = await asyncio.gather(*(accepted(k.secret) for k in others))
+    good = [k for k, ok in zip(others, verdicts) if ok]
+    tried = f"lkdebug also tried the {len(others)} other secret(s) it found for this key"
+    if good:
+        sentence = (f" {tried}: the server accepts the one from {good[0].origin} ({mask_secret(good[0].secret)}), "
+                    f"not the one lkdebug's settings use (from {to_test.secret_origin}).")
+        fix = f"Use the secret from {good[0].origin}: remove or correct the one in {to_test.secret_origin}, then restart the app."
+    else:
+        sentence = f" {tried} ({', '.join(k.origin for k in others)}): the server accepts none of them."
+        fix = mismatch.fix
+    validate.findings[validate.findings.index(mismatch)] = replace(mismatch, detail=mismatch.detail + sentence, fix=fix)
 
 
 def _drop_echoes(findings: list[Finding]) -> list[Finding]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from lkdebug.core import redact
+from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
@@ -26,10 +27,10 @@ SERVER_SHORT_SECRET_LOG = "secret is too short, should be at least 32 characters
 SERVER_KEYS_PARSE_ERROR = 'Could not parse keys, it needs to be exactly, "key: secret", including the space'
 SERVER_NO_KEYS = "one of key-file or keys must be provided"
 SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
-LIVEKIT_PORT = 7880  # livekit-server's HTTP/WebSocket/Twirp port (DefaultConfig.Port)
+LIVEKIT_PORT = livekit_url.LIVEKIT_PORT
 RTC_TCP_PORT = 7881  # WebRTC over TCP, not signalling
 TURN_PORTS = (3478, 5349)
-APP_PORTS = (3000, 3001, 4200, 5173, 8000, 8080)  # dev servers of web apps, often pasted as the LiveKit URL
+APP_PORTS = livekit_url.APP_PORTS  # dev servers of web apps, often pasted as the LiveKit URL
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
 API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
@@ -64,12 +65,14 @@ def is_livekit_name(name: str) -> bool:
 
 
 def role_of(name: str) -> str:
-    """What a variable holds: url, api_key, api_secret, keys (LIVEKIT_KEYS), config, or other."""
+    """What a variable holds: url, api_key, api_secret, keys (LIVEKIT_KEYS), config, token, or other."""
     base = base_name(name.upper())
     if base.endswith("LIVEKIT_KEYS"):
         return "keys"
     if base == "LIVEKIT_CONFIG":
         return "config"
+    if base.endswith(("_TOKEN", "_JWT")):
+        return "token"
     if "SECRET" in base:
         return "api_secret"
     if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
@@ -252,74 +255,73 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[F
             f"{at}: the value is {url!r}; the line probably reads `{name}==...`.",
             f"Write `{name}={url.lstrip('=')}`.",
         )]
-    if "://" not in url:
+    parsed = livekit_url.parse(url)
+    if parsed.assumed_scheme:
         return [_finding(
             "env.url_scheme", Severity.ERROR, f"{name} has no scheme",
             f"{at}: {url!r} has no scheme; SDKs answer `Invalid LiveKit URL` or `unsupported protocol scheme \"\"`.",
             f"Write it with a scheme, e.g. {('wss://' if not server_api else 'https://') + url.lstrip('/')}.",
         )]
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        return [_finding("env.url_invalid", Severity.ERROR, f"{name} is not a valid URL", f"{at}: {error}.",
-                         f"Write {name} as {expected}<host>[:<port>].")]
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if scheme not in ("ws", "wss", "http", "https"):
-        out.append(_finding(
-            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {scheme}://",
+    if parsed.error_kind == "scheme":
+        return [_finding(
+            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {parsed.scheme}://",
             f"{at}: LiveKit speaks WebSocket (ws/wss) for signalling and HTTP (http/https) for the server API.",
             f"Use {expected}.",
-        ))
-        return out
-    if not host:
-        return [_finding("env.url_invalid", Severity.ERROR, f"{name} has no host", f"{at}: {url!r}.",
+        )]
+    if parsed.error:
+        what = "has no host" if parsed.error_kind == "host" else "is not a valid URL"
+        return [_finding("env.url_invalid", Severity.ERROR, f"{name} {what}", f"{at}: {url!r}: {parsed.error}.",
                          f"Write {name} as {expected}<host>[:<port>].")]
+    scheme, host, port, netloc = parsed.scheme, parsed.host, parsed.port, parsed.netloc
     if client and scheme in ("http", "https"):
         out.append(_finding(
             "env.url_scheme", Severity.INFO, f"{name} uses {scheme}:// for a client URL",
             f"{at}: current livekit-client converts it to ws(s)://, but older browsers and SDKs reject it "
             "(`Wrong url scheme for WebSocket`).",
-            f"Use {'wss' if scheme == 'https' else 'ws'}://{parts.netloc}{parts.path}.",
+            f"Use {'wss' if scheme == 'https' else 'ws'}://{netloc}{parsed.prefix}.",
         ))
     if server_api and scheme in ("ws", "wss"):
         out.append(_finding(
             "env.url_scheme", Severity.WARNING, f"{name} uses {scheme}:// for a server API URL",
             f"{at}: the Twirp server API is HTTP; some server SDKs fail with "
             f"`unsupported protocol scheme \"{scheme}\"`.",
-            f"Use {'https' if scheme == 'wss' else 'http'}://{parts.netloc}{parts.path}.",
+            f"Use {'https' if scheme == 'wss' else 'http'}://{netloc}{parsed.prefix}.",
         ))
     if scheme in ("ws", "http") and not is_local_host(host):
         out.append(_finding(
             "env.url_scheme", Severity.WARNING, f"{name} is unencrypted ({scheme}://) to a remote host",
             f"{at}: {host} is not a local address. Browsers block {scheme}:// from https pages "
             "(mixed content) and LiveKit Cloud only accepts TLS.",
-            f"Use {scheme}s://{parts.netloc}{parts.path}.",
+            f"Use {scheme}s://{netloc}{parsed.prefix}.",
         ))
-    path = parts.path.rstrip("/")
-    if path:
-        sdk_path = re.search(r"/(rtc|twirp)(/|$)", path)
+    if parsed.sdk_suffix:
         out.append(_finding(
-            "env.url_path", Severity.WARNING if sdk_path else Severity.INFO,
-            f"{name} has a path ({path})",
-            f"{at}: " + ("SDKs add /rtc (and /twirp) themselves, so this path is doubled."
-                         if sdk_path else "SDKs keep it as a prefix; that is only right when a reverse proxy "
-                         "serves LiveKit under this path."),
-            f"Use {scheme}://{parts.netloc}" + ("" if sdk_path else " unless your proxy needs the prefix") + ".",
+            "env.url_path", Severity.WARNING, f"{name} ends in {parsed.sdk_suffix}, which the SDKs add themselves",
+            f"{at}: SDKs add /rtc (and /twirp) themselves, so this path is doubled.",
+            f"Use {parsed.clean}.",
         ))
-    if parts.query or parts.fragment:
+    elif parsed.prefix:
+        out.append(_finding(
+            "env.url_path", Severity.INFO, f"{name} has a path ({parsed.prefix})",
+            f"{at}: SDKs keep it as a prefix; that is only right when a reverse proxy serves LiveKit under this path.",
+            f"Use {scheme}://{netloc} unless your proxy needs the prefix.",
+        ))
+    if parsed.query:
         out.append(_finding(
             "env.url_path", Severity.WARNING, f"{name} has a query or fragment",
             f"{at}: SDKs append their own query (access_token=...) to the URL.",
-            f"Use {scheme}://{parts.netloc}{parts.path}.",
+            f"Use {parsed.clean}.",
         ))
     out += _url_port(name, at, scheme, host, port)
-    if container and is_loopback_host(host):
+    if container and is_loopback_host(host) and not client_prefix(name):
+        # Only a hint: right when livekit-server runs in this same container (`check` measures it);
+        # a client-prefixed URL is used by the browser, outside any container.
         out.append(_finding(
-            "env.url_localhost", Severity.WARNING, f"{name} points at {host} inside a container",
-            f"{at}: lkdebug runs in a container, where {host} is the container itself, not the machine "
-            "running livekit-server.",
-            "Use the compose service name (e.g. ws://livekit:7880) or host.docker.internal.",
+            "env.url_localhost", Severity.INFO, f"{name} points at {host} inside a container",
+            f"{at}: lkdebug runs in a container, where {host} is the container itself: right if livekit-server "
+            "runs in this container, wrong if it runs on the host or in another one (`lkdebug check` tells).",
+            "Only if livekit-server runs elsewhere: use the compose service name (e.g. ws://livekit:7880) or "
+            "host.docker.internal.",
         ))
     return out
 
@@ -436,7 +438,7 @@ def _pair(settings: Settings) -> list[Finding]:
     if key is None or secret is None:
         return []
     out = []
-    if key.value.strip() == secret.value.strip():
+    if key.value.strip() and key.value.strip() == secret.value.strip():  # two empty values are env.empty's
         out.append(_finding(
             "env.key_secret_swapped", Severity.ERROR, "The API key and the API secret are the same value",
             f"{key.name} ({key.source}) and {secret.name} ({secret.source}) hold the same "
@@ -530,16 +532,57 @@ def _exposed_by_value(settings: Settings) -> list[Finding]:
 
 
 def _python_dotenv(settings: Settings) -> list[Finding]:
-    elsewhere = [s for s in (settings.url, settings.api_key, settings.api_secret)
-                 if s is not None and s.source.startswith(".env.")]
-    if not elsewhere:
+    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads `.env` only.
+
+    Says, setting by setting, what each process gets when they differ (the web app green, the agent
+    without a secret), and nothing when `.env` holds the same values.
+    """
+    in_dot_env = {v.name: v.value for v in settings.variables if v.source == ".env"}
+    rows = []
+    for setting in (settings.url, settings.api_key, settings.api_secret):
+        if setting is None or not setting.source.startswith(".env.") or in_dot_env.get(setting.name) == setting.value:
+            continue
+        agent = in_dot_env.get(setting.name)
+        rows.append(f"{setting.name}: the web app (Next.js, Vite) reads {setting.source}: {describe(setting.name, setting.value)}; "
+                    f"a Python agent reads .env: {'not set' if agent is None else describe(setting.name, agent)}")
+    if not rows:
         return []
-    files = sorted({s.source for s in elsewhere})
+    files = sorted({s.source for s in (settings.url, settings.api_key, settings.api_secret)
+                    if s is not None and s.source.startswith(".env.")})
     return [_finding(
-        "env.python_dotenv", Severity.INFO, f"python-dotenv will not read {', '.join(files)}",
-        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling "
-        f"script), so {', '.join(s.name for s in elsewhere)} from {', '.join(files)} reach Next.js or Vite "
-        "but not a Python agent.",
-        f"Call load_dotenv({files[0]!r}) explicitly, or put the values in .env.",
+        "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
+        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling script), "
+        "so the web app and the agent run with different settings:\n" + "\n".join(rows),
+        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in .env.",
     )]
 
+
+def lint_token_variables(settings: Settings, now: float) -> list[Finding]:
+    """A variable that holds a token (LIVEKIT_TOKEN, NEXT_PUBLIC_DEMO_LIVEKIT_TOKEN) decoded as the server would.
+
+    An API key or a secret stored there, or a token the server refuses (expired: stored tokens age),
+    is what the app sends as its token.
+    """
+    from lkdebug.core import token as tokens  # the decoder only when such a variable exists
+
+    out = []
+    for var in settings.variables:
+        if not var.wins or role_of(var.name) != "token" or not var.value.strip():
+            continue
+        decoded = tokens.decode(var.value, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+        at = where(var)
+        if decoded.raw is None:
+            out.append(_finding(
+                "env.token_not_jwt", Severity.ERROR, f"{var.name} does not hold a token: it is {decoded.looks_like}",
+                f"{at}: whatever reads {var.name} sends this as its access token; the server answers "
+                f"{decoded.verdict.status} `{decoded.verdict.message}`.",
+                next((f.fix for f in decoded.findings if f.fix), None)))
+        elif decoded.rejected:
+            words = (decoded.verdict_message() or "").replace(decoded.raw, "<the token>")
+            out.append(_finding(
+                "env.token_rejected", Severity.WARNING, f"{var.name} holds a token livekit-server would refuse",
+                f"{at}: a current server answers {decoded.verdict.status} `{words}`"
+                + (f" (assuming {decoded.verdict_assumes})" if decoded.verdict_assumes else "")
+                + ". `lkdebug token decode` shows why.",
+                "Mint tokens when a participant connects (a token endpoint) instead of storing one in the environment."))
+    return out

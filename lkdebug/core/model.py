@@ -32,6 +32,8 @@ class Finding:
 
     `code` is stable (scripts match on it), `title` says what is wrong in one line,
     `detail` gives the evidence, `fix` says what to change (None when nothing needs changing).
+    `because` is the code of the finding this one follows from (its cause, which holds the fix);
+    renderers fold it under that cause.
     """
 
     code: str
@@ -40,6 +42,7 @@ class Finding:
     title: str
     detail: str = ""
     fix: str | None = None
+    because: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class Finding:
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
+            "because": self.because,
         }
 
 
@@ -185,5 +189,6 @@ class Report:
         return {
             "target": {"url": self.target_url},
             "checks": [c.to_dict() for c in self.checks],
-            "findings": [f.to_dict() for f in sort_findings(self.findings)],
+            # diagnose.order_findings' order: each cause, then what follows from it (as the text shows them).
+            "findings": [f.to_dict() for f in self.findings],
         }

@@ -20,21 +20,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from lkdebug.core import host, server_rules
-from lkdebug.core.host import is_local_host, is_loopback_host
+from lkdebug.core import url as livekit_url
+from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.redact import scrub
 
-SCHEMES = {"ws": False, "wss": True, "http": False, "https": True}
-LIVEKIT_DEFAULT_PORT = 7880
-# Ports web-app dev servers listen on (Next.js, Vite, webpack/Spring, Angular, Django/uvicorn, Flask):
-# a LiveKit URL on one of these is usually the app's own URL (A3).
-APP_PORTS = {3000: "Next.js/React", 5173: "Vite", 8080: "a web app", 4200: "Angular", 8000: "a web app", 5000: "Flask"}
+LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
+APP_PORTS = livekit_url.APP_PORTS  # a LiveKit URL on a web app's dev port is usually the app's own URL (A3)
 # Paths that are an app's token endpoint or an SDK-added suffix, never a proxy prefix.
 APP_PATH_HINTS = ("/api/", "/token", "/get-token", "/gettoken", "/connection-details")
-SDK_SUFFIXES = ("/rtc/v1/validate", "/rtc/validate", "/rtc/v1", "/rtc")
 CERT_EXPIRY_WARNING_DAYS = 14
 BODY_LIMIT = 64 * 1024
 
@@ -97,77 +94,46 @@ def _url_finding(code: str, severity: Severity, title: str, detail: str, fix: st
 
 
 def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
-    """Understand a LiveKit URL as a person typed it; None when it cannot be used at all."""
-    raw = text.strip()
+    """Understand a LiveKit URL as a person typed it (`url.parse`); None when it cannot be used at all."""
+    parsed = livekit_url.parse(text)
+    raw = parsed.text
     findings: list[Finding] = []
-
-    def invalid(why: str, fix: str) -> tuple[None, list[Finding]]:
-        findings.append(_url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {why}", fix))
-        return None, findings
-
     example = "Use the form wss://livekit.example.com (or ws://localhost:7880 for a local dev server)."
-    if not raw:
-        return invalid("it is empty", example)
-    if "://" not in raw:
-        try:
-            probe = urlsplit("//" + raw)
-            port = probe.port
-        except ValueError:
-            return invalid("it has no scheme and cannot be read as host[:port]", example)
-        host = probe.hostname or ""
-        scheme = "ws" if (is_local_host(host) or port == LIVEKIT_DEFAULT_PORT) else "wss"
+    if parsed.error:
+        fix = ("Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other."
+               if parsed.error_kind == "scheme" else example)
+        findings.append(_url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {parsed.error}", fix))
+        return None, findings
+    scheme = parsed.scheme
+    if parsed.assumed_scheme:
         findings.append(_url_finding(
             "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
             f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "
             "SDKs reject such a URL or guess differently.",
             f"Write it in full: {scheme}://{raw}",
         ))
-        raw_for_parse = f"{scheme}://{raw}"
-    else:
-        raw_for_parse = raw
-    try:
-        parts = urlsplit(raw_for_parse)
-    except ValueError as error:  # unbalanced [ ] of an IPv6 address
-        return invalid(str(error), example)
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
-        return invalid(f"the scheme {parts.scheme!r} is not one LiveKit speaks",
-                       "Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other.")
-    try:
-        port = parts.port
-    except ValueError:
-        return invalid("the port is not a number from 1 to 65535", example)
-    host = parts.hostname
-    if not host:
-        return invalid("there is no host name", example)
-    secure = SCHEMES[scheme]
-    path = parts.path.rstrip("/")
-    for suffix in SDK_SUFFIXES:
-        if path.lower().endswith(suffix):
-            findings.append(_url_finding(
-                "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {suffix}, which the SDKs add themselves",
-                f"{raw!r}: a client would connect to {path}{'/rtc'}… twice over.",
-                f"Drop {suffix}: use {scheme}://{parts.netloc}{path[: -len(suffix)]}",
-            ))
-            path = path[: -len(suffix)]
-            break
-    lowered = path.lower() + "/"
+    if parsed.sdk_suffix:
+        findings.append(_url_finding(
+            "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {parsed.sdk_suffix}, which the SDKs add themselves",
+            f"{raw!r}: a client would connect to {parsed.path}/rtc… twice over.",
+            f"Use {parsed.clean}",
+        ))
+    lowered = parsed.prefix.lower() + "/"
     if any(hint in lowered for hint in APP_PATH_HINTS):
         findings.append(_url_finding(
             "net.url_app", Severity.WARNING, "The LiveKit URL looks like your app's token endpoint",
-            f"{raw!r}: the path {path} is where an app hands out tokens, not where livekit-server listens.",
+            f"{raw!r}: the path {parsed.prefix} is where an app hands out tokens, not where livekit-server listens.",
             "Set LIVEKIT_URL to the LiveKit server itself (wss://<your project>.livekit.cloud, or your "
             "server's host, port 7880 or the proxy in front of it); keep the token endpoint in its own setting.",
         ))
-    if parts.query or parts.fragment:
+    if parsed.query:
         findings.append(_url_finding(
             "net.url_query", Severity.WARNING, "The LiveKit URL carries a query string",
-            f"{scheme}://{parts.netloc}{parts.path}?… : the SDKs add their own parameters (access_token, …); "
+            f"{scheme}://{parsed.netloc}{parsed.path}?… : the SDKs add their own parameters (access_token, …); "
             "lkdebug ignored the query.",
-            f"Use {scheme}://{parts.netloc}{path}",
+            f"Use {parsed.clean}",
         ))
-    port = port or (443 if secure else 80)
-    return Target(raw, scheme, host, port, path, secure, tuple(findings)), findings
+    return Target(raw, scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure, tuple(findings)), findings
 
 
 def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
@@ -266,11 +232,12 @@ async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in
                             f.detail + " Other addresses of the name connect; clients that try only the first "
                             "address (Node before v20 with localhost -> ::1) fail.", f.fix) for f in findings]
     if severity is Severity.ERROR and target.is_loopback and (host.in_container() if in_container is None else in_container):
+        # A guess, never above the measured refusal: it is right only if the server runs elsewhere.
         findings.append(Finding(
-            "net.localhost_in_container", Severity.ERROR, "network",
+            "net.localhost_in_container", Severity.WARNING, "network",
             f"{target.host} inside a container is the container itself",
-            "lkdebug runs inside a container, where localhost does not reach a LiveKit server on the host "
-            "or in another container.",
+            "lkdebug runs inside a container and nothing there answers: if livekit-server runs on the host "
+            "or in another container, localhost does not reach it.",
             "Use the Compose service name (ws://livekit:7880) or host.docker.internal:7880; with `--dev`, "
             "start livekit-server with --bind 0.0.0.0.",
         ))
@@ -550,7 +517,8 @@ _REASON_TEXT: dict[str, tuple[str, str]] = {
     "expired": ("The server says the token is expired",
                 "Mint tokens just before connecting; check the TTL and the clocks (see the clock checks)."),
     "not_yet_valid": ("The server says the token is not valid yet",
-                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead (see the clock checks)."),
+                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead of the server's, "
+                      "or the server's is behind (the clock checks say which when NTP answers)."),
     "no_exp": ("The server requires an exp claim", "Mint the token with an expiry (every SDK does by default)."),
     "alg": ("The server accepts only HS256 tokens", "Sign with HS256 (the SDKs do)."),
     "malformed": ("The server cannot parse the token", "Pass the JWT itself (not a Promise, a URL or JSON): `lkdebug token decode` shows what it is."),
@@ -779,6 +747,8 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
     words = server_words(words, secrets)
     if error.message:  # a Twirp JSON error: the middleware accepted the token, the method refused it
         fix = "The token is valid but lacks the grant: ListRooms needs video.roomList."
+    elif reason in ("expired", "not_yet_valid"):
+        fix = "The key and secret are fine; the server's clock and this machine's disagree: see the clock findings."
     else:
         fix = "The key or secret in the settings is not one this server accepts: see the finding about the key above."
     finding = Finding("server.api_denied", Severity.ERROR, "server", f"The server API refuses the settings' credentials ({error.status})",

@@ -39,12 +39,21 @@ def finding_lines(finding: Finding, colour: bool = False) -> list[str]:
 
 
 def findings_text(findings: list[Finding], colour: bool = False) -> str:
-    """Findings ordered by severity, the most likely root cause first within each."""
+    """Findings ordered by severity, the most likely root cause first within each; a finding that
+    follows from another (`because`) is folded under it, without the fix its cause already gives."""
     if not findings:
         return "No findings."
+    codes = {f.code for f in findings if f.because is None}
+    effects: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.because in codes:
+            effects.setdefault(finding.because, []).append(finding)
     out: list[str] = []
-    for finding in sort_findings(findings):
+    for finding in sort_findings([f for f in findings if f.because not in codes]):
         out.extend(finding_lines(finding, colour))
+        for effect in effects.pop(finding.code, []):
+            out.append(f"          ↳ {effect.title}  [{effect.code}]")
+            out.extend(f"            {line}" for line in effect.detail.splitlines())
     return "\n".join(out)
 
 

@@ -121,7 +121,10 @@ def to_markdown(doc: dict[str, Any]) -> str:
     if doc["findings"]:
         out += _table(
             ["", "finding", "code", "fix"],
-            [[_ICON[f["severity"]], f"**{f['title']}**" + (f"<br>{f['detail']}" if f["detail"] else ""), f"`{f['code']}`", f["fix"]]
+            [[_ICON[f["severity"]] if not f.get("because") else "↳",
+              f"**{f['title']}**" + (f"<br>{f['detail']}" if f["detail"] else "")
+              + (f"<br>(follows from `{f['because']}` above)" if f.get("because") else ""),
+              f"`{f['code']}`", None if f.get("because") else f["fix"]]
              for f in doc["findings"]],
         )
     else:

@@ -13,8 +13,10 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Server eras, newest first. Keys are stable identifiers; values are what a person reads.
 HEAD = "head"
@@ -71,44 +73,214 @@ class Verdict:
         return {"accepted": self.accepted, "status": self.status, "message": self.message}
 
 
-def _b64url(segment: str) -> bytes:
-    # golang-jwt decodes with RawURLEncoding: no padding, URL alphabet, strict.
-    if "=" in segment or not segment.isascii():
-        raise ValueError("padding")
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+_URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
+_TIMES = ("exp", "nbf", "iat")
+_MAX_FLOAT = 1.7976931348623157e308
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
+
+
+class _Refused(ValueError):
+    """Why the server's parser refuses a token: the text a person reads."""
 
 
 @dataclass(frozen=True)
 class ParsedJWT:
+    """A token as the server's parser of one era reads it.
+
+    `claims` are the claims under their canonical names (golang-jwt folds `ISS` into `iss` and merges
+    duplicates; go-jose takes them as written). `times` are exp/nbf/iat as that era compares them
+    (floored or truncated to whole seconds). `grant_error` is go-jose's verify-time grant failure
+    (a duplicate key inside a grant), which it reports only after the signature.
+    """
+
     header: dict
     claims: dict
     signing_input: bytes
     signature: bytes
+    times: dict = field(default_factory=dict)
+    grant_error: str | None = None
 
 
-def parse_unverified(raw: str) -> ParsedJWT | None:
-    """The server's ParseAPIToken: None where it would answer `invalid authorization token`."""
+@dataclass(frozen=True)
+class Unparseable:
+    """The parser refuses the token: the server answers only `invalid authorization token`, this says why."""
+
+    why: str
+
+
+def _segment(text: str, name: str, era: str) -> bytes:
+    """One base64url segment: golang-jwt (RawURLEncoding) skips CR/LF and refuses '='; go-jose v3 trims '='."""
+    if era in (HEAD, V1_13):
+        text = text.replace("\r", "").replace("\n", "")
+    elif era == V1_4:
+        text = text.rstrip("=")
+    if "=" in text:
+        raise _Refused(f"the {name} has base64 padding ('='); JWTs use unpadded base64url")
+    if any(c in "+/" for c in text):
+        raise _Refused(f"the {name} uses standard base64 ('+' or '/'); JWTs use base64url ('-' and '_')")
+    # Python's decoder silently drops characters outside the alphabet; Go's refuses them.
+    if not set(text) <= _URL_ALPHABET or len(text) % 4 == 1:
+        raise _Refused(f"the {name} is not valid base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class _Object(list):
+    """A JSON object as its (key, value) pairs in order, duplicates kept, until an era folds it."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _Refused(f"it holds {name}, which is not JSON")
+
+
+def _json(data: bytes, name: str) -> object:
+    """Go's encoding/json: invalid UTF-8 becomes U+FFFD, a BOM or NaN is refused; objects keep their pairs
+    (1e400 reads as infinity here; the time claims refuse it as Go's float64 does)."""
+    text = data.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        raise _Refused(f"the {name} starts with a byte-order mark")
+    try:
+        return json.loads(text, object_pairs_hook=_Object, parse_constant=_refuse_constant)
+    except _Refused:
+        raise
+    except (ValueError, RecursionError):
+        raise _Refused(f"the {name} is not JSON") from None
+
+
+def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: list | None = None) -> object:
+    """Pairs to dicts as the era's json does: golang-jwt folds names onto `fields` case-insensitively,
+    last wins and objects merge; go-jose is case-sensitive and records a duplicate key."""
+    if isinstance(item, _Object):
+        out: dict = {}
+        for key, value in item:
+            key = _LONE_SURROGATE.sub("\ufffd", key)
+            if golang and fields is not None and key not in fields:
+                key = next((name for name in fields if name.casefold() == key.casefold()), key)
+            inner = fields.get(key) if fields else None
+            plain = _plain(value, golang, inner if isinstance(inner, dict) else None, duplicate)
+            if key in out:
+                if not golang and duplicate is not None:
+                    duplicate.append(key)
+                if golang and isinstance(out[key], dict) and isinstance(plain, dict):
+                    plain = {**out[key], **plain}
+            out[key] = plain
+        return out
+    if isinstance(item, list):
+        return [_plain(v, golang, None, duplicate) for v in item]
+    if isinstance(item, str):
+        return _LONE_SURROGATE.sub("\ufffd", item)
+    return item
+
+
+
+
+def _time(name: str, value: object, golang: bool) -> int | None:
+    """exp/nbf/iat as the era compares them; _Refused when its parser fails on the value."""
+    if value is None:
+        return None
+    if golang and isinstance(value, str):
+        # golang-jwt reads a NumericDate through json.Number: a quoted number is accepted.
+        if not re.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?", value):
+            raise _Refused(f"the {name} claim is not a number of seconds (it is {json.dumps(value)[:40]})")
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Refused(f"the {name} claim is not a number of seconds (it is {json.dumps(value)[:40]})")
+    if abs(value) > _MAX_FLOAT or value != value:
+        raise _Refused(f"the {name} claim is too large a number for the server")
+    return math.floor(value) if golang else int(value)  # golang-jwt floors; go-jose truncates to int64
+
+
+def parse(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | Unparseable:
+    """ParseAPIToken of one era: the token as that server reads it, or why it refuses it.
+
+    golang-jwt (v1.13+) strips nothing and wants exactly three segments; go-jose (older) strips every
+    Unicode space first and also reads the JWS JSON serialization.
+    """
+    try:
+        return _parse(raw, era)
+    except _Refused as refused:
+        return Unparseable(str(refused))
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as error:
+        return Unparseable(f"its parts do not decode ({type(error).__name__})")
+
+
+def _parse(raw: str, era: str) -> ParsedJWT:
+    golang = era in (HEAD, V1_13)
+    if not golang:
+        raw = "".join(c for c in raw if not _go_space(c))
+        if raw.startswith("{"):
+            raw = _from_json_serialization(raw)
     parts = raw.split(".")
     if len(parts) != 3:
-        return None
-    try:
-        header = json.loads(_b64url(parts[0]))
-        claims = json.loads(_b64url(parts[1]))
-        signature = _b64url(parts[2])
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        return None
-    if not isinstance(header.get("alg"), str) or header["alg"] not in _GOLANG_JWT_ALGS:
-        return None
+        raise _Refused(f"it has {len(parts)} dot-separated parts; a JWT has exactly 3")
+    header_data, payload_data = _segment(parts[0], "header", era), _segment(parts[1], "payload", era)
+    signature = _segment(parts[2], "signature", era)
+    duplicates: list[str] = []
+    header = _plain(_json(header_data, "header"), golang, None, duplicates)
+    if header is None:
+        header = {}
+    if not isinstance(header, dict):
+        raise _Refused("the header is JSON but not an object")
+    if duplicates:
+        raise _Refused(f"the header repeats the key {duplicates[0]!r}")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg:
+        raise _Refused("the header has no usable alg")
+    if golang and alg not in _GOLANG_JWT_ALGS:
+        raise _Refused(f"the header's alg {alg[:20]!r} is not a JWT algorithm")
+    if not golang and "kid" in header and not isinstance(header["kid"], str):
+        raise _Refused("the header's kid is not a string")
+    loaded = _json(payload_data, "payload")
+    if isinstance(loaded, _Object) and not golang:
+        names = [key for key, _ in loaded]
+        repeated = next((key for index, key in enumerate(names) if key in names[:index]), None)
+        if repeated is not None:  # go-jose refuses a repeated claim while parsing; a repeat inside a grant later
+            raise _Refused(f"the payload repeats the claim {repeated!r}")
+    nested: list[str] = []
+    claims = _plain(loaded, golang, _FIELDS, nested)
+    if claims is None:
+        claims = {}
+    if not isinstance(claims, dict):
+        raise _Refused("the payload is JSON but not an object")
     for name in ("iss", "sub", "jti"):
-        if name in claims and not isinstance(claims[name], (str, type(None))):
-            return None
-    for name in ("exp", "nbf", "iat"):
-        value = claims.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            return None
-    return ParsedJWT(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise _Refused(f"the {name} claim is not a string")
+    aud = claims.get("aud", ...)
+    if aud is not ... and not (isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(a, str) for a in aud))
+                               or (aud is None and golang)):
+        raise _Refused("the aud claim is neither a string nor a list of strings")
+    times = {name: _time(name, claims.get(name), golang) for name in _TIMES if claims.get(name) is not None}
+    if golang:
+        signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
+    else:
+        # go-jose verifies the MAC over the canonical re-encoding of what it decoded.
+        signing_input = base64.urlsafe_b64encode(header_data).rstrip(b"=") + b"." + base64.urlsafe_b64encode(payload_data).rstrip(b"=")
+    grant_error = f"json: duplicate key '{nested[0]}' in object" if nested else None
+    return ParsedJWT(header, claims, signing_input, signature, times, grant_error)
+
+
+def _go_space(char: str) -> bool:
+    """Go's unicode.IsSpace (Python's isspace also counts the four separators 0x1c-0x1f)."""
+    return char.isspace() and char not in "\x1c\x1d\x1e\x1f"
+
+
+def _from_json_serialization(raw: str) -> str:
+    """go-jose reads a JWS in its JSON form too: {"protected", "payload", "signature"} (flattened or one of signatures)."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise _Refused("it starts with '{' but is not a JWS in JSON form") from None
+    if isinstance(document, dict) and isinstance(document.get("signatures"), list) and len(document["signatures"]) == 1:
+        document = {**document["signatures"][0], "payload": document.get("payload")}
+    if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in ("protected", "payload", "signature")):
+        raise _Refused("it is JSON, but not a JWS in JSON form")
+    return f"{document['protected']}.{document['payload']}.{document['signature']}"
+
+
+def parse_unverified(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | None:
+    """`parse`, for callers that need only "can the server read it": None where it answers `invalid authorization token`."""
+    parsed = parse(raw, era)
+    return parsed if isinstance(parsed, ParsedJWT) else None
 
 
 def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> bytes | None:
@@ -124,22 +296,53 @@ def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
     return expected is not None and hmac.compare_digest(expected, parsed.signature)
 
 
-def grant_type_error(claims: dict) -> str | None:
-    """Go's json.Unmarshal into ClaimGrants fails on a wrongly typed grant (exact text UNCONFIRMED)."""
-    video = claims.get("video")
-    if video is None:
-        return None
-    if not isinstance(video, dict):
-        return f"json: cannot unmarshal {_go_type(video)} into Go struct field ClaimGrants.video of type auth.VideoGrant"
-    for name, value in video.items():
-        want = _VIDEO_FIELD_TYPES.get(name)  # Go's json ignores unknown names such as `roomName`
-        if want is None or value is None or isinstance(value, _PY_TYPE[want]):
+def grant_type_error(claims: dict, era: str = CURRENT_ERA) -> str | None:
+    """The first claim of the wrong JSON type, in the server's words, or None.
+
+    Go's encoding/json decodes the claims into `tokenClaims{RegisteredClaims; ClaimGrants}` and
+    reports the first mismatch in document order; Go >= 1.24 names the struct and the whole path
+    (`VideoGrant.ClaimGrants.video.roomJoin`). go-jose's fork of Go 1.6's json (v1.4.1 to v1.12.x
+    and older) names only the type. Unknown names are ignored, as Go does.
+    """
+    old = era in (V1_4, V1_0)
+
+    def error(value: object, struct: str, path: str, want: str) -> str:
+        if old:
+            return f"json: cannot unmarshal {_go_type(value)} into Go value of type {want}"
+        return f"json: cannot unmarshal {_go_type(value)} into Go struct field {struct}.ClaimGrants.{path} of type {want}"
+
+    for name, value in claims.items():
+        if value is None:
             continue
-        return f"json: cannot unmarshal {_go_type(value)} into Go struct field VideoGrant.video.{name} of type {want}"
+        if name in _CLAIM_STRINGS and not isinstance(value, str):
+            return error(value, "tokenClaims", name, "string")
+        if name == "attributes":
+            if not isinstance(value, dict):
+                return error(value, "tokenClaims", name, "map[string]string")
+            bad = next((v for v in value.values() if v is not None and not isinstance(v, str)), None)
+            if bad is not None:
+                return error(bad, "tokenClaims", name, "string")
+        if name in _GRANT_STRUCTS:
+            struct, fields = _GRANT_STRUCTS[name]
+            if not isinstance(value, dict):
+                return error(value, "tokenClaims", name, f"auth.{struct}")
+            for field_name, item in value.items():
+                want = fields.get(field_name)
+                if want is None or item is None:
+                    continue
+                if want == "[]string":
+                    if not isinstance(item, list):
+                        return error(item, struct, f"{name}.{field_name}", want)
+                    bad = next((v for v in item if v is not None and not isinstance(v, str)), None)
+                    if bad is not None:
+                        return error(bad, struct, f"{name}.{field_name}", "string")
+                elif not isinstance(item, _PY_TYPE[want]):
+                    return error(item, struct, f"{name}.{field_name}", want)
     return None
 
 
-_PY_TYPE = {"bool": bool, "string": str, "[]string": list}
+_PY_TYPE = {"bool": bool, "string": str}
+_CLAIM_STRINGS = ("name", "kind", "roomPreset", "sha256", "metadata")  # ClaimGrants' string fields
 _VIDEO_FIELD_TYPES = {
     **{name: "bool" for name in (
         "roomCreate", "roomList", "roomRecord", "roomAdmin", "roomJoin", "ingressAdmin", "hidden",
@@ -149,6 +352,16 @@ _VIDEO_FIELD_TYPES = {
     "room": "string",
     "destinationRoom": "string",
     "canPublishSources": "[]string",
+}
+_GRANT_STRUCTS = {
+    "video": ("VideoGrant", _VIDEO_FIELD_TYPES),
+    "sip": ("SIPGrant", {"admin": "bool", "call": "bool"}),
+    "agent": ("AgentGrant", {"admin": "bool"}),
+}
+# The Go field names golang-jwt's json folds claim names onto (a grant object: its own fields).
+_FIELDS: dict = {
+    **{name: None for name in (*_REGISTERED, "name", "kind", "roomConfig", "roomPreset", "sha256", "metadata", "attributes")},
+    **{name: grant for name, (_, grant) in _GRANT_STRUCTS.items()},
 }
 
 
@@ -192,26 +405,33 @@ def _claim_error_go_jose(claims: dict, now: float, prefix: str) -> tuple[str, st
     return None
 
 
-def _verify_error(parsed: ParsedJWT, secret: str, now: float, era: str) -> tuple[str, str] | None:
-    """The error Verify(secret) returns, as (reason, verifier text), or None when it passes."""
+def _verify_error(parsed: ParsedJWT, secret: str | None, now: float, era: str) -> tuple[str, str] | None:
+    """The error Verify(secret) returns, as (reason, verifier text), or None when it passes.
+
+    `secret` None means "assume the signature is valid" (the decoder, when it knows no secret).
+    """
     alg = parsed.header.get("alg")
     if era in (HEAD, V1_13):
-        grant_error = grant_type_error(parsed.claims)
+        grant_error = grant_type_error(parsed.claims, era)
         if grant_error:
             return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
         if alg != "HS256":
             return "alg", f"token signature is invalid: signing method {alg} is invalid"
-        if not signature_matches(parsed, secret):
+        if secret is not None and not signature_matches(parsed, secret):
             return "signature", "token signature is invalid: signature is invalid"
-        errors = _claim_errors_golang_jwt(parsed.claims, now, era)
+        errors = _claim_errors_golang_jwt(parsed.times, now, era)
         if errors:
             return errors[0][0], "token has invalid claims: " + ", ".join(text for _, text in errors)
         return None
     prefix = "go-jose/go-jose" if era == V1_4 else "square/go-jose"
-    # go-jose accepts any HMAC algorithm with a []byte key (DERIVED in the reference).
-    if alg not in _HMAC or not signature_matches(parsed, secret):
+    # go-jose accepts any HMAC algorithm with a []byte key, and refuses any critical header but b64.
+    crit = parsed.header.get("crit")
+    if alg not in _HMAC or (crit is not None and crit != ["b64"]) or (secret is not None and not signature_matches(parsed, secret)):
         return ("alg" if alg not in _HMAC else "signature"), f"{prefix}: error in cryptographic primitive"
-    return _claim_error_go_jose(parsed.claims, now, prefix)
+    grant_error = parsed.grant_error or grant_type_error(parsed.claims, era)
+    if grant_error:
+        return "malformed_claims", grant_error
+    return _claim_error_go_jose(parsed.times, now, prefix)
 
 
 def judge(
@@ -220,14 +440,17 @@ def judge(
     now: float,
     era: str = CURRENT_ERA,
     authorization: str | None = None,
+    *,
+    assume_signature: bool = False,
 ) -> Verdict:
     """The answer of `/rtc/validate` for `raw` on a server of `era` whose keys are `secret_for`.
 
     `authorization`, when given, is the raw Authorization header (checked before anything else,
-    as the middleware does); otherwise the token came as `?access_token=`.
+    as the middleware does); otherwise the token came as `?access_token=`. With `assume_signature`
+    the MAC is taken as right (the decoder knows no secret) and any key counts as known.
     """
 
-    rejected, claims = authenticate(raw, secret_for, now, era, authorization)
+    rejected, claims = authenticate(raw, secret_for, now, era, authorization, assume_signature=assume_signature)
     if rejected is not None:
         return rejected
     if claims is None:
@@ -241,6 +464,8 @@ def authenticate(
     now: float,
     era: str = CURRENT_ERA,
     authorization: str | None = None,
+    *,
+    assume_signature: bool = False,
 ) -> tuple[Verdict | None, dict | None]:
     """APIKeyAuthMiddleware alone, which runs on every path (`/`, `/rtc*`, `/twirp/*`).
 
@@ -256,15 +481,15 @@ def authenticate(
         return rejected(BAD_HEADER, "bad_header")
     if not raw:
         return None, None
-    parsed = parse_unverified(raw)
-    if parsed is None:
+    parsed = parse(raw, era)
+    if isinstance(parsed, Unparseable):
         return rejected(MALFORMED, "malformed")
     iss = parsed.claims.get("iss") or ""
     lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
     secret = lookup(iss) if iss else None
-    if not secret:
+    if not secret and not (assume_signature and iss):
         return rejected("invalid API key" if era == HEAD else f"invalid API key: {iss}", "unknown_key")
-    failure = _verify_error(parsed, secret, now, era)
+    failure = _verify_error(parsed, None if assume_signature else secret, now, era)
     if failure:
         reason, text = failure
         if era == HEAD:
@@ -288,15 +513,17 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False,
         return verdict(401, NO_PERMISSIONS, "no_video")
     if not video.get("roomJoin"):
         return verdict(401, PERMISSIONS_DENIED, "no_join")
-    identity = claims.get("sub") or claims.get("jti") or ""
+    identity = _text(claims.get("sub")) or _text(claims.get("jti"))
     if not identity:
         return verdict(400, IDENTITY_EMPTY, "no_identity")
-    if len(identity) > MAX_IDENTITY_LENGTH:
+    # v1.4.0 and older check neither lengths nor the room (the room came from ?room=).
+    limits = era != V1_0
+    if limits and _utf8_length(identity) > MAX_IDENTITY_LENGTH:
         return verdict(400, IDENTITY_TOO_LONG, "identity_too_long")
-    room = video.get("room") or ""
-    if not room:
+    room = _text(video.get("room"))
+    if not room and limits:
         return verdict(400, NO_ROOM, "no_room")
-    if len(room) > MAX_ROOM_NAME_LENGTH:
+    if limits and _utf8_length(room) > MAX_ROOM_NAME_LENGTH:
         return verdict(400, ROOM_TOO_LONG, "room_too_long")
     if publish and video.get("canPublish") is False:
         return verdict(401, NO_PERMISSIONS, "no_publish")
@@ -305,11 +532,21 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False,
     return verdict(200, SUCCESS, "ok")
 
 
+def _text(value: object) -> str:
+    """A claim Go holds in a string field: a string, else empty (a wrongly typed one never gets this far)."""
+    return value if isinstance(value, str) else ""
+
+
+def _utf8_length(text: str) -> int:
+    """Go's len(): bytes of UTF-8 (lone surrogates were replaced by U+FFFD when parsing)."""
+    return len(text.encode("utf-8"))
+
+
 def judge_every_era(
-    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float
+    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float, *, assume_signature: bool = False
 ) -> dict[str, Verdict]:
     """The same question put to each server era, newest first."""
-    return {era: judge(raw, secret_for, now, era) for era in ERAS}
+    return {era: judge(raw, secret_for, now, era, assume_signature=assume_signature) for era in ERAS}
 
 
 def recognise_era(body: str) -> str | None:
@@ -334,6 +571,7 @@ def recognise_era(body: str) -> str | None:
 _BODY_REASONS = (
     ("token is missing required claim: exp", "no_exp"),
     ("token is malformed", "malformed_claims"),
+    ("json: cannot unmarshal", "malformed_claims"),
     ("signing method", "alg"),
     ("signature is invalid", "signature"),
     ("error in cryptographic primitive", "signature"),
@@ -366,12 +604,33 @@ def reason_of(body: str) -> str | None:
     return None
 
 
+def reason_in(text: str) -> str | None:
+    """The reason of the server body quoted somewhere in `text` (a finding's evidence), or None."""
+    for fragment, reason in _BODY_REASONS:
+        if fragment in text:
+            return reason
+    if "invalid API key" in text:
+        return "unknown_key"
+    for body in sorted(_EXACT_BODIES, key=len, reverse=True):
+        if body in text:
+            return _EXACT_BODIES[body]
+    return None
+
+
 def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[str, str]]:
     """The time-claim failures alone, as (reason, verifier text), in the order `judge` finds them.
 
     For the decoder: it explains exp/nbf/iat whether or not the signature could be checked.
     """
-    if era in (HEAD, V1_13):
-        return _claim_errors_golang_jwt(claims, now, era)
-    failure = _claim_error_go_jose(claims, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
+    golang = era in (HEAD, V1_13)
+    times = {}
+    for name in _TIMES:
+        try:
+            times[name] = _time(name, claims.get(name), golang)
+        except _Refused:  # the parser refuses such a token before any time check
+            return []
+    times = {name: at for name, at in times.items() if at is not None}
+    if golang:
+        return _claim_errors_golang_jwt(times, now, era)
+    failure = _claim_error_go_jose(times, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
     return [failure] if failure else []

@@ -23,6 +23,7 @@ import io
 import os
 import re
 import stat
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -515,10 +516,12 @@ def load_settings(
     home: Path | None = None,
     container: bool | None = None,
     system_configs: Sequence[Path] = SYSTEM_CONFIGS,
+    now: float | None = None,
 ) -> Settings:
     """Discover every LiveKit setting, decide which value wins, and lint the result.
 
-    Never raises for anything in the user's files: a broken file becomes a finding.
+    Never raises for anything in the user's files: a broken file becomes a finding. `now` is the
+    clock the tokens stored in variables are judged with (default: this machine's).
     """
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
@@ -533,10 +536,11 @@ def load_settings(
     server = _scan_server(scan, project_dir, config, system_configs, winners)
     lk = _scan_lk(scan, project_dir, home, environ)
 
-    for source in {v.source for v in variables}:
-        pair = {v.name: v.value for v in variables if v.source == source}
-        if "LIVEKIT_API_KEY" in pair and "LIVEKIT_API_SECRET" in pair:
-            scan.known.append(KnownKey(pair["LIVEKIT_API_KEY"], pair["LIVEKIT_API_SECRET"], source))
+    # Every key with every secret, whichever files they sit in: a key in .env and its secret in
+    # .env.local is a pair (what the app reads), and so is a stale secret exported in the shell.
+    key_vars = [v for v in variables if v.name == "LIVEKIT_API_KEY" and v.value]
+    for secret_var in (v for v in variables if v.name == "LIVEKIT_API_SECRET" and v.value):
+        scan.known += [KnownKey(k.value, secret_var.value, secret_var.source) for k in key_vars]
 
     settings = Settings(sources=scan.sources, server_keys=server.keys if server else None, mode=mode,
                         mode_reason=mode_reason)
@@ -552,6 +556,9 @@ def load_settings(
         settings.api_secret = Setting("api_secret", project.api_secret, project.origin)
         if settings.url is None and project.url:
             settings.url = Setting("url", project.url, project.origin)
+    if settings.api_secret is None and server is not None and server.keys:
+        scan.findings += _key_from_server(settings, server.keys, next(
+            (s.path for s in scan.sources if s.kind == "server-config" and s.loaded), "the server config"))
     if settings.api_key and settings.api_secret:
         scan.known.append(KnownKey(settings.api_key.value, settings.api_secret.value, "the resolved settings"))
     settings.known_keys = list(dict.fromkeys(k for k in scan.known if k.api_key and k.secret))
@@ -576,8 +583,34 @@ def load_settings(
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_project=_looks_like_python(project_dir))
+    findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings
+
+
+def _key_from_server(settings: Settings, keys: Mapping[str, str], origin: str) -> list[Finding]:
+    """On a LiveKit host the server config is the only place the secret lives: use it, and say so.
+
+    One key: lkdebug takes it. Several: `--api-key` (or LIVEKIT_API_KEY) picks one.
+    """
+    if settings.api_key is not None:
+        if settings.api_key.value not in keys:
+            return []
+        name = settings.api_key.value
+    elif len(keys) == 1:
+        name = next(iter(keys))
+        settings.api_key = Setting("LIVEKIT_API_KEY", name, origin)
+    else:
+        return [_finding(
+            "env.server_keys_choose", Severity.INFO, f"{origin} holds {len(keys)} keys; lkdebug uses none of them",
+            "No LIVEKIT_API_KEY/LIVEKIT_API_SECRET is set, and the server config has several keys: "
+            + ", ".join(redact.mask_key(k) for k in keys) + ".",
+            "Pass --api-key KEY to pick the one lkdebug mints test tokens with.")]
+    settings.api_secret = Setting("LIVEKIT_API_SECRET", keys[name], origin)
+    return [_finding(
+        "env.key_from_server_config", Severity.INFO, f"Using the key {redact.mask_key(name)} and its secret from {origin}",
+        "No LIVEKIT_API_SECRET is set anywhere else; the server config holds the secret for this key, so lkdebug "
+        "mints its test tokens with it.", None)]
 
 
 def _server_findings(settings: Settings, server: _ServerConfig | None) -> list[Finding]:

@@ -3,8 +3,9 @@
 `decode` takes whatever a person pastes and never raises: it finds the JWT (or says what the input
 is instead), checks the signature against every secret lkdebug knows, predicts the server's answer
 with `server_rules` (never re-implemented here) and lints the claims against the grant table.
-This module imports neither textual, livekit-api nor PyJWT (HS256 is the standard library's hmac),
-so `lkdebug token decode` and `token create` start fast.
+This module imports neither textual nor livekit-api, and PyJWT only where a token is minted
+(`mint`), so `lkdebug token decode` starts fast; verification follows the server's own parsers
+(`server_rules`), which PyJWT cannot model.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import secrets as _random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import unquote
 
 from lkdebug.core import server_rules
 from lkdebug.core.grants import GRANT_OBJECTS, GROUPS, PARTICIPANT_KINDS, grant, in_group
@@ -50,6 +52,20 @@ def parse_duration(text: str) -> float:
     if not compact or position != len(compact):
         raise ValueError(f"{text!r} is not a duration: use e.g. 30s, 10m, 6h, 1d or 1h30m")
     return total
+
+
+def parse_time(text: str) -> float:
+    """`--now`: unix seconds ("1768478400") or ISO 8601 ("2026-01-15T14:00:00Z"; no offset means UTC)."""
+    compact = text.strip()
+    try:
+        return float(compact)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(compact[:-1] + "+00:00" if compact[-1:] in "zZ" and compact else compact)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: use unix seconds (1768478400) or ISO 8601 (2026-01-15T14:00:00Z)") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def span(seconds: float) -> str:
@@ -186,20 +202,25 @@ def build_claims(
 HEADER = {"alg": "HS256", "typ": "JWT"}  # the header of every token lkdebug mints
 
 
-def _segment(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
 def mint(claims: dict, secret: str) -> str:
-    """HS256 (`HEADER`): the only algorithm livekit-server accepts.
+    """HS256 (`HEADER`, the only algorithm livekit-server accepts), signed by PyJWT's `jwt.encode`.
 
-    Signed with the standard library's hmac, as PyJWT would (compact JSON, unpadded base64url):
-    PyJWT pulls in cryptography (~10 MB, ~100 ms) for nothing HS256 needs. The interop tests
-    check these tokens with livekit-api's TokenVerifier.
+    PyJWT needs no `cryptography` for HMAC (it is not a dependency; PyJWT imports it only when some
+    other package installed it), and it is imported here, where a token is minted, so `token decode`
+    never pays for it. Its short-key warning is silenced: lkdebug reports a short secret itself
+    (env.secret_short). An empty secret is refused (ValueError): no server holds one.
+    The interop tests check these tokens with livekit-api's TokenVerifier.
     """
-    header, payload = (json.dumps(part, separators=(",", ":")).encode("utf-8") for part in (HEADER, claims))
-    signing_input = _segment(header) + b"." + _segment(payload)
-    return (signing_input + b"." + _segment(server_rules.hmac_signature(signing_input, secret))).decode("ascii")
+    if not secret:
+        raise ValueError("the API secret is empty: nothing can sign with it")
+    import warnings
+
+    import jwt
+    from jwt.warnings import InsecureKeyLengthWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
 
 
 def probe_claims(api_key: str, now: float) -> dict:
@@ -226,6 +247,8 @@ _JWT_SHAPE = re.compile(r"[A-Za-z0-9_\-+/=]+\.[A-Za-z0-9_\-+/=]*\.[A-Za-z0-9_\-+
 _BEARER = re.compile(r"(?i)(authorization\s*:\s*)?bearer(\s+|$)")
 _ASSIGNMENT = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*[=:]\s*(\S.*)", re.S)
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+CORRECT_AS_SENT = " (as the server expects it)"
 
 
 def _token_in_json(value: object, depth: int = 0) -> tuple[str, object] | None:
@@ -278,8 +301,11 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
             continue
         bearer = _BEARER.match(current)
         if bearer:
+            # `Bearer ` (capital B, one space) is what the server's middleware wants: nothing to warn about.
+            exact = current[len(bearer.group(1) or ""): bearer.end()] == "Bearer " and bearer.end() < len(current)
             current = current[bearer.end():]
-            stripped.append("'Authorization: Bearer' header" if bearer.group(1) else "'Bearer ' prefix")
+            stripped.append(("'Authorization: Bearer' header" if bearer.group(1) else "'Bearer ' prefix")
+                            + (CORRECT_AS_SENT if exact else ""))
             continue
         if current[0] in "{[":
             try:
@@ -311,6 +337,10 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
         if assignment and _JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
             stripped.append(f"'{current[: current.index(assignment.group(1))].rstrip(' =:')}' assignment")
             current = assignment.group(1)
+            continue
+        if _PERCENT.search(current) and _JWT_SHAPE.fullmatch(unquote(current)):
+            current = unquote(current)
+            stripped.append("URL percent-encoding (%3D is '=')")
             continue
         if any(c.isspace() for c in current) and _JWT_SHAPE.fullmatch("".join(current.split())):
             current = "".join(current.split())
@@ -360,45 +390,6 @@ def _looks_like(candidate: str, stop: str | None) -> tuple[str, str, str]:
     if candidate == "secret":
         return ("the dev-mode API secret", not_jwt, "Mint a token with devkey/secret instead (`lkdebug token create`).")
     return "text that is not a JWT", not_jwt, "A LiveKit token has three base64url parts separated by dots and starts with `eyJ`."
-
-
-def _why_unparseable(raw: str) -> str:
-    """Why the server's parser refuses a JWT-shaped string (it answers only `invalid authorization token`)."""
-    names = ("header", "payload", "signature")
-    parts = raw.split(".")
-    for name, part in zip(names, parts):
-        if "=" in part:
-            return f"the {name} has base64 padding ('='); JWTs use unpadded base64url"
-        if "+" in part or "/" in part:
-            return f"the {name} uses standard base64 ('+' or '/'); JWTs use base64url ('-' and '_')"
-        try:
-            decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        except (ValueError, binascii.Error):
-            return f"the {name} is not valid base64url"
-        if name == "signature":
-            break
-        try:
-            value = json.loads(decoded)
-        except (ValueError, RecursionError):
-            return f"the {name} is not JSON"
-        if not isinstance(value, dict):
-            return f"the {name} is JSON but not an object"
-        if name == "header" and not isinstance(value.get("alg"), str):
-            return "the header has no usable alg"
-        if name == "header":
-            alg = value.get("alg")
-            if alg not in ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
-                           "PS256", "PS384", "PS512", "EdDSA", "none"):
-                return f"the header's alg {alg[:20]!r} is not a JWT algorithm"
-        if name == "payload":
-            for claim in ("iss", "sub", "jti"):
-                if claim in value and not isinstance(value[claim], (str, type(None))):
-                    return f"the {claim} claim is not a string"
-            for claim in ("exp", "nbf", "iat"):
-                item = value.get(claim)
-                if item is not None and (isinstance(item, bool) or not isinstance(item, (int, float))):
-                    return f"the {claim} claim is not a number of seconds (it is {json.dumps(item)[:40]})"
-    return "its parts do not decode"
 
 
 def _lenient_json(segment: str) -> dict:
@@ -499,12 +490,16 @@ def decode(
     candidate, stripped, stop = _unwrap(text if isinstance(text, str) else str(text))
     keys = _candidate_keys(known_keys, server_keys)
     decoded = Decoded(raw=None, stripped=stripped, secrets=tuple(k.secret for k in keys))
-    risky = [item for item in stripped if not item.startswith(("surrounding whitespace", "URL", "JSON"))]
+    risky = [item for item in stripped if not item.startswith(("surrounding whitespace", "URL", "JSON"))
+             and not item.endswith(CORRECT_AS_SENT)]
     if risky:
+        spaces = " v1.12.x and older strip spaces and line breaks themselves; v1.13 and later strip nothing." if any(
+            item.startswith("line breaks") for item in risky) else ""
         decoded.findings.append(_finding(
             "token.wrapped", Severity.INFO, f"Removed {', '.join(risky)} before decoding",
             "The server needs the bare JWT: as ?access_token=<jwt> or after `Authorization: Bearer ` "
-            "(capital B, one space). Sent with these extras it answers 401 `invalid authorization token`.",
+            "(capital B, one space). Sent with these extras a current server answers 401 `invalid authorization "
+            f"token`.{spaces} The verdict below is for the cleaned token, what your client most likely sends.",
             "Make sure your client sends only the token itself."))
 
     if stop is not None or not _JWT_SHAPE.fullmatch(candidate):
@@ -516,32 +511,40 @@ def decode(
         return decoded
 
     decoded.raw = candidate
-    parsed = server_rules.parse_unverified(candidate)
-    if parsed is None:
+    parsed = server_rules.parse(candidate)
+    if isinstance(parsed, server_rules.Unparseable):
         parts = candidate.split(".")
         decoded.header, decoded.claims = _lenient_json(parts[0]), _lenient_json(parts[1])
         decoded.times = _times(decoded.claims, now)
         decoded.looks_like = "a JWT the server cannot parse"
-        _judge_as_sent(decoded, candidate, now)
+        # Older servers parse some of what v1.13 refuses (padding, spaces): judge it with the keys lkdebug knows.
+        _judge_as_sent(decoded, candidate, now, {k.api_key: k.secret for k in keys} if server_keys is None else server_keys)
+        cut = _truncated_signature(candidate, decoded.header.get("alg"))
+        if cut and not parsed.why.startswith(("the header", "the payload")):
+            decoded.findings.append(_truncated(f"{cut} The server answers {decoded.verdict.status} `{decoded.verdict.message}`."))
+            return decoded
         decoded.findings.append(_finding(
-            "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {_why_unparseable(candidate)}",
+            "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {parsed.why}",
             f"The server answers {decoded.verdict.status} `{decoded.verdict.message}` (it never says why).",
+            "Drop the trailing '=' (JWTs are unpadded base64url): v1.4.1 to v1.12.x trim it, v1.13 refuses it. "
+            "Whatever added it (a base64 call with padding, a URL encoder) should not touch the token."
+            if "padding" in parsed.why else
             "Mint the token with a LiveKit server SDK, `lk token create` or `lkdebug token create` instead of by hand."))
         return decoded
 
     decoded.header, decoded.claims = parsed.header, parsed.claims
     decoded.times = _times(parsed.claims, now)
     secret = _check_signature(decoded, parsed, keys, server_keys)
-    _predict(decoded, parsed, secret, server_keys, now)
+    _predict(decoded, parsed, secret, server_keys, now, keys)
     _lint_times(decoded, now)
     _lint_grants(decoded)
     _conclude(decoded)
     return decoded
 
 
-def _judge_as_sent(decoded: Decoded, candidate: str, now: float) -> None:
-    """What the server answers to input that is not a usable JWT (no key is ever consulted)."""
-    decoded.eras = server_rules.judge_every_era(candidate, {}, now)
+def _judge_as_sent(decoded: Decoded, candidate: str, now: float, keys: Mapping[str, str] | None = None) -> None:
+    """What the server answers to input that is not a usable JWT for a current server."""
+    decoded.eras = server_rules.judge_every_era(candidate, keys or {}, now)
     decoded.verdict = decoded.eras[server_rules.CURRENT_ERA]
 
 
@@ -572,10 +575,13 @@ def _check_signature(
             f"that server answers 401 `invalid API key: {iss}`.",
             "Mint with a key the server holds, or add this key and its secret to the server's keys."))
     elif keys and not for_iss:
+        project = ", ".join(sorted({f"{mask_key(k.api_key)} (from {k.origin})" for k in keys}))
         decoded.findings.append(_finding(
-            "token.unknown_key", Severity.WARNING, f"lkdebug knows no key {mask_key(iss)}",
-            f"Known keys: {', '.join(known_names)}. A server without this key answers 401 `invalid API key: {iss}`.",
-            "Check that the token comes from this project (and not another LiveKit project or LiveKit Cloud)."))
+            "token.unknown_key", Severity.ERROR, f"Signed with key {mask_key(iss)}, which this project does not have",
+            f"This project's keys: {project}. Its server answers 401 `invalid API key: {iss}`; only a server "
+            f"that holds {mask_key(iss)} (another project, or LiveKit Cloud) would accept the token, and lkdebug "
+            "cannot check its signature.",
+            "Mint the token with this project's key and secret, or point the client at the server that holds this key."))
 
     if good:
         decoded.signature = {"status": "valid", "key": mask_key(iss), "origin": good[0].origin}
@@ -586,6 +592,11 @@ def _check_signature(
     drift = (f" Another known secret does match: the one of {', '.join(where(k) for k in others)}: "
              "the token was signed with that key's secret but names a different key (key/secret drift)."
              if others else "")
+    cut = _truncated_signature(decoded.raw or "", parsed.header.get("alg"))
+    if cut:
+        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None}
+        decoded.findings.append(_truncated(cut))
+        return for_iss[0].secret if for_iss else None
     if for_iss and hmac_alg:
         decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": for_iss[0].origin}
         tried = "; ".join(f"{k.origin}: {mask_secret(k.secret)}" for k in for_iss)
@@ -613,17 +624,27 @@ def _check_signature(
     return None
 
 
-def _surrogate(raw: str, parsed: server_rules.ParsedJWT) -> tuple[str, str]:
-    """The same header and claims signed with a throwaway secret, to ask `judge` "if the signature were valid"."""
-    secret = "lkdebug-assumed-valid-signature"
-    alg = parsed.header.get("alg")
-    digest = server_rules.hmac_signature(parsed.signing_input, secret, alg if isinstance(alg, str) else "HS256")
-    signature = base64.urlsafe_b64encode(digest or server_rules.hmac_signature(parsed.signing_input, secret))
-    return raw.rsplit(".", 1)[0] + "." + signature.rstrip(b"=").decode("ascii"), secret
+_SIGNATURE_CHARS = {"HS256": 43, "HS384": 64, "HS512": 86}  # unpadded base64url of a 32/48/64-byte HMAC
+
+
+def _truncated(detail: str) -> Finding:
+    return _finding("token.truncated", Severity.ERROR, "The token looks cut short: its signature is incomplete", detail,
+                    "Copy the whole token again (a terminal, a log line or a chat message often cuts it at its width).")
+
+
+def _truncated_signature(raw: str, alg: object) -> str | None:
+    """Why the signature segment is too short for its algorithm, or None."""
+    want = _SIGNATURE_CHARS.get(alg) if isinstance(alg, str) else None
+    have = len(raw.rsplit(".", 1)[-1]) if raw.count(".") == 2 else None
+    if want is None or have is None or have >= want:
+        return None
+    return (f"The signature is {have} characters; an {alg} signature has exactly {want}. No secret can match it, "
+            "so the server answers `token signature is invalid` whatever secret it holds.")
 
 
 def _predict(
-    decoded: Decoded, parsed: server_rules.ParsedJWT, secret: str | None, server_keys: Mapping[str, str] | None, now: float
+    decoded: Decoded, parsed: server_rules.ParsedJWT, secret: str | None, server_keys: Mapping[str, str] | None, now: float,
+    keys: Sequence[KnownKey] = (),
 ) -> None:
     raw = decoded.raw or ""
     iss = parsed.claims.get("iss") or ""
@@ -633,12 +654,17 @@ def _predict(
     elif secret is not None:
         decoded.eras = server_rules.judge_every_era(raw, {iss: secret}, now)
         decoded.verdict_assumes = f"the server holds the same secret for {mask_key(iss)}"
+    elif decoded.findings and any(f.code == "token.truncated" for f in decoded.findings):
+        # Any secret the server holds fails on a cut-short signature: judge with one that cannot match.
+        decoded.eras = server_rules.judge_every_era(raw, lambda _key: "lkdebug: no secret matches a cut-short signature", now)
+        decoded.verdict_assumes = f"the server knows the key {mask_key(iss)}"
+    elif keys and iss and all(k.api_key != iss for k in keys):
+        # A key this project does not have: its server is the one the person is debugging.
+        decoded.eras = server_rules.judge_every_era(raw, {k.api_key: k.secret for k in keys}, now)
+        decoded.verdict_assumes = "the server holds this project's keys (" + ", ".join(
+            sorted({mask_key(k.api_key) for k in keys})) + ")"
     else:
-        surrogate, assumed = _surrogate(raw, parsed)
-        decoded.eras = {
-            era: Verdict(v.accepted, v.status, v.message.replace(surrogate, raw), v.reason, v.era)
-            for era, v in server_rules.judge_every_era(surrogate, lambda _key: assumed, now).items()
-        }
+        decoded.eras = server_rules.judge_every_era(raw, {}, now, assume_signature=True)
         decoded.verdict_assumes = "the signature is valid and the server knows the key (no secret could be checked)"
     decoded.verdict = decoded.eras[server_rules.CURRENT_ERA]
 
@@ -731,12 +757,18 @@ _JOIN_FINDINGS = {
                 "Add roomJoin: true (`--join`)."),
     "no_identity": ("token.no_identity", "No identity (sub is empty)",
                     "Set a unique identity per participant (`--identity`; `with_identity()` / `identity:` in the SDKs)."),
-    "identity_too_long": ("token.identity_too_long", "The identity is longer than 256 characters",
+    "identity_too_long": ("token.identity_too_long", "The identity is longer than 256 bytes (UTF-8)",
                           "Use a shorter identity (the server's default limit is 256)."),
     "no_room": ("token.no_room", "No room (video.room is empty)",
                 'Set video.room to the room to join (`--room`). The JS grant field is `room`, not `roomName`.'),
-    "room_too_long": ("token.room_too_long", "The room name is longer than 256 characters",
+    "room_too_long": ("token.room_too_long", "The room name is longer than 256 bytes (UTF-8)",
                       "Use a shorter room name (the server's default limit is 256)."),
+}
+# Join checks that older releases inside the v1.4.1-v1.12.x era lack (reference: "Steps, in order", 5).
+_SINCE = {
+    "no_room": " Before v1.9.1 the room came from ?room= and an empty one answered 200 `success`.",
+    "identity_too_long": " The limit exists since v1.6.2.",
+    "room_too_long": " The limit exists since v1.6.2.",
 }
 _API_GRANTS = ("roomCreate", "roomList", "roomRecord", "roomAdmin", "ingressAdmin")
 
@@ -759,12 +791,14 @@ def _lint_grants(decoded: Decoded) -> None:
         if verdict.accepted or verdict.reason not in _JOIN_REPAIRS:
             break
         code, title, fix = _JOIN_FINDINGS[verdict.reason]
-        if participant:
-            add(_finding(code, Severity.ERROR, title, f"A join answers {verdict.status} `{verdict.message}`.", fix))
-        else:
-            add(_finding(code, Severity.INFO, title,
-                         f"This looks like a server API token ({', '.join(api_grants + other_grants)}), which is fine; "
-                         f"a join with it answers {verdict.status} `{verdict.message}`.", None))
+        if not participant:
+            # One sentence for a token that is not meant to join, not one per missing join grant.
+            add(_finding(code, Severity.INFO, f"A server API token ({', '.join(api_grants + other_grants)}): it cannot join a room",
+                         f"That is fine for calling the server API; a join with it answers {verdict.status} `{verdict.message}`.",
+                         None))
+            break
+        add(_finding(code, Severity.ERROR, title,
+                     f"A join answers {verdict.status} `{verdict.message}`.{_SINCE.get(verdict.reason, '')}", fix))
         _JOIN_REPAIRS[verdict.reason](trial)
 
     if video is not None:
@@ -776,6 +810,13 @@ def _lint_grants(decoded: Decoded) -> None:
                 "(older SDKs created a room named \"\").",
                 'Rename roomName to room (`addGrant({ room: "my-room", roomJoin: true })`).'))
         _lint_unknown_names(add, "video", video, skip=("roomName",))
+        if video.get("roomAdmin") is True and not video.get("room"):
+            add(_finding(
+                "token.admin_no_room", Severity.WARNING, "roomAdmin without a room: it administers no room",
+                "The server allows a room admin call only when the token's video.room equals the room acted on "
+                "(livekit-server pkg/service/auth.go EnsureAdminPermission); with no room every such call answers "
+                "`permissions denied`.",
+                "Set video.room to the room this token administers (`--room`)."))
         if joins and api_grants:
             add(_finding(
                 "token.admin_grant", Severity.WARNING,
@@ -852,13 +893,17 @@ def _conclude(decoded: Decoded) -> None:
         return
     assumed = f" (assuming {decoded.verdict_assumes})" if decoded.verdict_assumes else ""
     if verdict.accepted:
+        title = (f"A server that holds key {mask_key(decoded.claims.get('iss') or '')} would accept this token "
+                 "if its signature is right (not checked: lkdebug knows no secret for it)"
+                 if decoded.signature["status"] == "unchecked" else f"livekit-server would accept this token{assumed}")
         decoded.findings.append(_finding(
-            "token.valid", Severity.OK, f"livekit-server would accept this token{assumed}",
+            "token.valid", Severity.OK, title,
             f"/rtc/validate answers {verdict.status} `{verdict.message}` ({server_rules.ERAS[verdict.era]}).", None))
         return
     code = _REASON_CODES.get(verdict.reason, "token.rejected")
-    if not any(f.code == code for f in decoded.findings):
-        title = ("A grant has the wrong JSON type (e.g. \"roomJoin\": \"true\" instead of true)"
+    explained = {code, "token.truncated"} if verdict.reason in ("signature", "malformed") else {code}
+    if not any(f.code in explained for f in decoded.findings):
+        title = ("A claim has the wrong JSON type (e.g. \"roomJoin\": \"true\" instead of true, or metadata as an object)"
                  if verdict.reason == "malformed_claims" else f"livekit-server would reject this token: {verdict.status}")
         decoded.findings.append(_finding(
             code, Severity.ERROR, title + assumed,

@@ -59,6 +59,7 @@ ERA_VERSIONS = {
 # /rtc/v1 and /rtc/v1/validate exist since v1.9.10; these eras answer them from `/`: 404.
 ERAS_WITHOUT_V1 = (server_rules.V1_4, server_rules.V1_0)
 
+GO_MAX_HEADER_BYTES = 1 << 20
 NOT_FOUND = "404 page not found\n"  # Go's http.NotFound writes with Fprintln: a trailing newline
 JOIN_REQUEST_REQUIRED = "join_request is required"
 BAD_ATTRIBUTES = "cannot decode attributes"
@@ -173,16 +174,23 @@ def _is_preflight(request: web.Request) -> bool:
     )
 
 
+# rs/cors's default methods: livekit-server sets none, so a preflight for any other gets no allow headers.
+CORS_METHODS = ("GET", "POST", "HEAD")
+
+
 def _preflight(request: web.Request) -> web.Response:
-    """rs/cors answers a preflight itself (204), before the auth middleware sees it."""
-    headers = {
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Allow-Methods": request.headers["Access-Control-Request-Method"].upper(),
-        "Access-Control-Max-Age": "86400",
-        "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-    }
-    if "Access-Control-Request-Headers" in request.headers:
-        headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
+    """rs/cors answers a preflight itself (204), before the auth middleware sees it.
+
+    livekit-server allows every origin (echoed back) and every header (`AllowedHeaders: *`, so the
+    requested ones are copied) and sets no max age.
+    """
+    headers = {"Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}
+    method = request.headers["Access-Control-Request-Method"].upper()
+    if method in (*CORS_METHODS, "OPTIONS"):
+        headers["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        headers["Access-Control-Allow-Methods"] = method
+        if request.headers.get("Access-Control-Request-Headers"):
+            headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
     return web.Response(status=204, headers=headers)
 
 
@@ -242,7 +250,9 @@ class StandInServer:
         app = web.Application(middlewares=[self._stand_in_middleware], client_max_size=10 * 1024 * 1024)
         app.on_response_prepare.append(self._stamp_headers)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=log, handle_signals=False)
+        # Go reads request heads up to http.DefaultMaxHeaderBytes (1 MB); aiohttp stops at 8190 bytes a line.
+        self._runner = web.AppRunner(app, access_log=log, handle_signals=False,
+                                     max_line_size=GO_MAX_HEADER_BYTES, max_field_size=GO_MAX_HEADER_BYTES)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ssl_context, reuse_address=True)
         await site.start()
@@ -306,10 +316,14 @@ class StandInServer:
         response.headers["Date"] = email.utils.formatdate(self.config.now(), usegmt=True)
         response.headers["Server"] = PROXY_SERVER_HEADER if self.config.fault == "proxy" else SERVER_HEADER
         response.headers[STAND_IN_HEADER] = "1"
-        if "Origin" in request.headers and not _is_preflight(request) and self.config.fault != "proxy":
-            # rs/cors with any origin, on every answer (a WebSocket upgrade included).
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Vary"] = "Origin"
+        if self.config.fault == "proxy" or _is_preflight(request):
+            return
+        # rs/cors on every answer (a 401 and a WebSocket upgrade included): Vary always; with an
+        # Origin, that origin echoed (the validate handlers then write `*` over it) and every header exposed.
+        response.headers["Vary"] = "Origin"
+        if "Origin" in request.headers and request.method in CORS_METHODS:
+            response.headers.setdefault("Access-Control-Allow-Origin", request.headers["Origin"])
+            response.headers["Access-Control-Expose-Headers"] = "*"
 
     @web.middleware
     async def _stand_in_middleware(self, request: web.Request, handler) -> web.StreamResponse:
