@@ -84,7 +84,7 @@ def _print_lk_line(args: argparse.Namespace, settings: Settings, video: dict | N
     claims = build_claims(
         api_key=settings.api_key.value if settings.api_key else "", identity=args.sub, name=args.name, video=video,
         sip=_grant_from_flags(args, "sip"), kind=args.kind, metadata=args.metadata, attributes=attributes,
-        extra=extra or None, valid_for=valid_for, now=time.time(),
+        extra=extra or None, valid_for=valid_for, now=now_from_args(args),
     )
     line = lk_token_create(claims, api_key=settings.api_key, api_secret=settings.api_secret, reveal=args.reveal)
     if args.json:
