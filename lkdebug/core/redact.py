@@ -80,6 +80,11 @@ def visible_json(text: str) -> str:
     return _controls(True).sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+def control_characters(text: str) -> list[str]:
+    """Every character of `text` that `visible` would escape (tab and newline included), in order."""
+    return _controls(False).findall(text)
+
+
 def has_controls(text: str) -> bool:
     """Whether `text` holds a character `visible` would change (tab and newline included)."""
     return visible(text) != text
