@@ -18,11 +18,11 @@ _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u
 _control_patterns: dict[bool, re.Pattern[str]] = {}
 
 # A JWT is recognised by its structure, never by how its header happens to be spelt (`eyJ`, `eyAi`,
-# `IHsi`...): dot-separated runs of base64url (padding tolerated) in which two consecutive segments
-# decode to JSON objects make the next one a signature. The lookbehind lets a run start only where
-# no base64 character precedes it (`=` may: `access_token=eyJ...`) and possessive quantifiers never
-# backtrack into it, so each character is scanned a bounded number of times (no quadratic rescan of
-# a 20 MB paste).
+# `IHsi`...): in a dot-separated run of base64url (padding tolerated) of three or more segments, a
+# segment that follows one decoding to a JSON object (the payload), and is not one itself, is a
+# signature. The lookbehind lets a run start only where no base64 character precedes it (`=` may:
+# `access_token=eyJ...`) and possessive quantifiers never backtrack into it, so each character is
+# scanned a bounded number of times (no quadratic rescan of a 20 MB paste).
 _DOTTED_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+){2,}+")
 SIGNATURE_HIDDEN = "<signature hidden>"
 # A JWT after masking, as it appears in scrubbed text (to shorten an echoed token to "<the token>").
@@ -151,10 +151,12 @@ def _hide_signatures(match: re.Match[str]) -> str:
     segments = match.group().split(".", _MAX_SEGMENTS)
     if len(segments) > _MAX_SEGMENTS:
         return f"{segments[0]}.{segments[1]}.{SIGNATURE_HIDDEN}"
-    objects = [_is_json_object(segment) for segment in segments[:-1]]
+    objects = [_is_json_object(segment) for segment in segments]
     hidden = False
-    for i in range(2, len(segments)):
-        if objects[i - 2] and objects[i - 1]:
+    for i in range(1, len(segments)):
+        # What follows the payload (a JSON object) is the signature (never one): even when text is glued
+        # to the header (`xeyJ...`) and hides it, the signature must not show.
+        if objects[i - 1] and not objects[i]:
             segments[i] = SIGNATURE_HIDDEN
             hidden = True
     return ".".join(segments) if hidden else match.group()
