@@ -19,10 +19,15 @@ _VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\uf
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.json:
-        render.dump_json(redact.scrub_all(settings_to_dict(settings, reveal=args.reveal), settings.secrets(), args.reveal))
+        render.dump_json(env_json(settings, reveal=args.reveal))
     else:
         print(env_text(settings, Path(args.dir), reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return exit_code(settings.findings)
+
+
+def env_json(settings: Settings, reveal: bool = False) -> dict:
+    """The `env --json` document: masked by name, and every string scrubbed of secrets, signatures, passwords."""
+    return redact.scrub_all(settings_to_dict(settings, reveal=reveal), settings.secrets(), reveal)
 
 
 def _shown(value: str) -> str:

@@ -144,7 +144,7 @@ def decode_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=time.time())
     if args.json:
-        render.dump_json(redact.scrub_all(decoded.to_dict(reveal=args.reveal), decoded.secrets, args.reveal))
+        render.dump_json(decoded_json(decoded, reveal=args.reveal))
     else:
         print(decoded_text(decoded, reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return 1 if decoded.rejected or has_error(decoded.findings) else 0
@@ -165,6 +165,11 @@ def _read_token(argument: str | None) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def decoded_json(decoded: Decoded, reveal: bool = False) -> dict:
+    """The `token decode --json` document: claims that echo a known secret are scrubbed like the text."""
+    return redact.scrub_all(decoded.to_dict(reveal=reveal), decoded.secrets, reveal)
 
 
 def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -> str:

@@ -181,8 +181,8 @@ def _is_json_object(segment: str) -> bool:
     data = _b64decode(unpadded)
     if data is None or not data.lstrip(_JSON_SPACE).startswith(b"{") or not data.rstrip(_JSON_SPACE).endswith(b"}"):
         return False
-    try:
-        return isinstance(json.loads(data.decode("utf-8")), dict)
+    try:  # invalid UTF-8 as Go's encoding/json takes it (replaced), so the server's reading decides
+        return isinstance(json.loads(data.decode("utf-8", "replace")), dict)
     except (ValueError, RecursionError):
         return False
 
