@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import json
 import re
@@ -36,10 +37,12 @@ _MAX_SEGMENTS = 64
 # Base64 of a JSON text's first byte: `{`, or the whitespace JSON allows before it.
 _OBJECT_STARTS = frozenset("eICD")
 _JSON_SPACE = b" \t\r\n"
+_CACHED_LENGTH = 4096
 _URLSAFE = str.maketrans("-_", "+/")
 # userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
-# A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it.
-_USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*+://[^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
+# A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
+# starts with the literal `://`, which the regex engine finds without trying every position.
+_USERINFO = re.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
 # Names of variables and query parameters whose values are secrets, in the words users really use;
 # the short ones only as whole words (not COMPASS, BYPASS).
 _SECRET_WORDS = r"secret|passw(?:or)?d|passphrase|credential|private|(?<![a-z0-9])(?:pass|pwd|pw)(?![a-z0-9])"
@@ -111,7 +114,7 @@ def mask_token(token: str, reveal: bool = False) -> str:
     """Header and claims stay readable; the signature is what makes a token usable."""
     if reveal:
         return token
-    return _DOTTED_RUN.sub(_hide_signatures, token)
+    return _hide_tokens(token)
 
 
 def scrub(text: str, secrets: Sequence[str] = (), reveal: bool = False) -> str:
@@ -119,9 +122,9 @@ def scrub(text: str, secrets: Sequence[str] = (), reveal: bool = False) -> str:
     signature, every known secret, the password of every URL and every secret-named query value go."""
     if reveal or not text:
         return text
-    text = _DOTTED_RUN.sub(_hide_signatures, text)
+    text = _hide_tokens(text)
     if "://" in text:
-        text = _USERINFO.sub(r"\1:***@", text)
+        text = _USERINFO.sub(r"://\1:***@", text)
     if "=" in text:
         text = _QUERY_SECRET.sub(r"\1***", text)
     for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
@@ -145,6 +148,11 @@ def scrub_all(value: Any, secrets: Sequence[str] = (), reveal: bool = False) -> 
 def shown(text: str, secrets: Sequence[str] = (), reveal: bool = False, keep_newlines: bool = False) -> str:
     """Outside text as a terminal or a document may show it: scrubbed, then its control characters visible."""
     return visible(scrub(text, secrets, reveal), keep_newlines)
+
+
+def _hide_tokens(text: str) -> str:
+    # Two dots at least, or no token: a cheap count spares the scan of a dot-less 20 MB paste.
+    return _DOTTED_RUN.sub(_hide_signatures, text) if text.count(".") >= 2 else text
 
 
 def _hide_signatures(match: re.Match[str]) -> str:
@@ -173,6 +181,16 @@ def _is_json_object(segment: str) -> bool:
     """Whether a base64url segment decodes to a JSON object (as a JWT's header and payload do)."""
     if segment[0] not in _OBJECT_STARTS:
         return False
+    # A log repeats the same token on every line: remember short segments (long ones would stay in memory).
+    return _judged(segment) if len(segment) <= _CACHED_LENGTH else _judge(segment)
+
+
+@functools.lru_cache(maxsize=256)
+def _judged(segment: str) -> bool:
+    return _judge(segment)
+
+
+def _judge(segment: str) -> bool:
     unpadded = segment.rstrip("=")
     if len(unpadded) > _PARSE_LIMIT:
         head, tail = _b64decode(unpadded[:64]), _b64decode(unpadded[(len(unpadded) - 12) // 4 * 4:])
