@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):
         args.tab, args.token, args.served, args.allow_reveal = "env", None, False, False
-    if sys.stdout is None and not getattr(args, "output", None):
+    # The headless commands' product is stdout; `serve` may run detached (`>&-`) and only logs to stderr.
+    if sys.stdout is None and command in ("env", "token", "check", "report") and not getattr(args, "output", None):
         print("lkdebug: stdout is closed, so there is nowhere to show the result (was it run with `>&-`?)", file=sys.stderr)
         return ExitCode.USAGE
     try:

@@ -234,3 +234,11 @@ def test_a_full_disk_is_one_line_not_a_traceback(project, token, base_env, argv)
         result = _lkdebug(argv, base_env, stdout=full, stderr=subprocess.PIPE, text=True)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "lkdebug: cannot write the output to stdout: No space left on device"
+
+
+def test_a_report_written_to_a_file_needs_no_stdout(project, base_env, tmp_path):
+    output = tmp_path / "report.md"
+    result = _lkdebug(["report", "--dir", str(project), "--output", str(output)], base_env, stdout=None,
+                      stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+    assert result.returncode in (0, 1) and "report written to" in result.stderr and output.exists()
+    assert_safe(output.read_text(encoding="utf-8"), None, "report --output")
