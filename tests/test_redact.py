@@ -209,3 +209,8 @@ def test_text_glued_to_the_header_does_not_save_the_signature(glue):
     token = signed(HEADERS[0])
     masked = redact.scrub(f"{glue}{token}")
     assert token.split(".")[2] not in masked and token.split(".")[1] in masked  # the claims still show
+
+
+def test_the_dev_secret_is_public_so_prose_keeps_the_word():
+    assert redact.scrub("Using the dev credentials (devkey/secret): the API secret", ["secret"]) == \
+        "Using the dev credentials (devkey/secret): the API secret"

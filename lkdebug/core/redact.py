@@ -38,6 +38,9 @@ _MAX_SEGMENTS = 64
 _OBJECT_STARTS = frozenset("eICD")
 _JSON_SPACE = b" \t\r\n"
 _CACHED_LENGTH = 4096
+# `livekit-server --dev`'s secret is documented, so hiding it protects nothing, and every finding that
+# says "the API secret" would read "the API <6 chars...>".
+_PUBLIC_SECRETS = frozenset({"secret"})
 _URLSAFE = str.maketrans("-_", "+/")
 # userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
 # A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
@@ -127,7 +130,7 @@ def scrub(text: str, secrets: Sequence[str] = (), reveal: bool = False) -> str:
         text = _USERINFO.sub(r"://\1:***@", text)
     if "=" in text:
         text = _QUERY_SECRET.sub(r"\1***", text)
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+    for secret in sorted({s for s in secrets if len(s) >= 4} - _PUBLIC_SECRETS, key=len, reverse=True):
         text = text.replace(secret, mask_secret(secret))
     return text
 
