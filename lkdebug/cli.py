@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import enum
+import errno
 import importlib
+import io
 import os
 import sys
 
 from lkdebug import __version__
+from lkdebug.core.redact import visible
 
 
 class ExitCode(enum.IntEnum):
@@ -187,7 +190,28 @@ _MODULES = {
 }
 
 
+def _tolerant_streams() -> None:
+    """Never fail on a character the terminal's encoding lacks (PYTHONIOENCODING=ascii, a C locale): write
+    it as a backslash escape instead."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+# What a write to a full disk, a quota or a file-size limit raises (`lkdebug env > /dev/full`); reading never does.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null once it refuses writes, so the interpreter's last flush does not fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a file descriptor (tests capture stdout in memory)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tolerant_streams()
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (the script `lkdebug completion` prints)
         import argcomplete
@@ -197,21 +221,33 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):
         args.tab, args.token, args.served, args.allow_reveal = "env", None, False, False
+    # The headless commands' product is stdout; `serve` may run detached (`>&-`) and only logs to stderr.
+    if sys.stdout is None and command in ("env", "token", "check", "report") and not getattr(args, "output", None):
+        print("lkdebug: stdout is closed, so there is nowhere to show the result (was it run with `>&-`?)", file=sys.stderr)
+        return ExitCode.USAGE
     try:
         module = importlib.import_module(f"lkdebug.commands.{_MODULES[command]}")
-        return int(module.run(args))
+        code = int(module.run(args))
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not after main has returned
+        return code
     except UsageError as error:
-        print(f"lkdebug: {error}", file=sys.stderr)
+        print(f"lkdebug: {visible(str(error))}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `lkdebug env | head`: the reader has what it wanted
+        _silence_stdout()
         return ExitCode.OK
     except Exception as error:  # the one place a bug becomes a line instead of a traceback
+        if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS and sys.stdout is not None:
+            _silence_stdout()
+            print(f"lkdebug: cannot write the output to stdout: {error.strerror}", file=sys.stderr)
+            return ExitCode.USAGE
         if os.environ.get("LKDEBUG_DEBUG"):
             raise
         print(
-            f"lkdebug: internal error: {type(error).__name__}: {error} "
+            f"lkdebug: internal error: {type(error).__name__}: {visible(str(error))} "
             "(this is a bug; rerun with LKDEBUG_DEBUG=1 for the traceback and report it)",
             file=sys.stderr,
         )

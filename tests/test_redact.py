@@ -82,3 +82,135 @@ def test_visible_keeps_newlines_only_when_asked():
 def test_visible_never_leaves_a_control_character(text):
     shown = redact.visible(text)
     assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF for ch in shown)
+
+
+# ---- tokens by structure (issue 8): the header's spelling must not decide whether a signature shows ----
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import json  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def _segment(data: bytes, pad: bool = False) -> str:
+    text = base64.urlsafe_b64encode(data).decode()
+    return text if pad else text.rstrip("=")
+
+
+def signed(header: bytes, payload: bytes = b'{"iss":"APIx","sub":"alice","exp":9999999999}', pad: bool = False) -> str:
+    """A token signed like the server checks it (HMAC-SHA256 over header.payload), whatever its header's spelling."""
+    signing_input = f"{_segment(header, pad)}.{_segment(payload, pad)}"
+    return f"{signing_input}.{_segment(hmac.new(b'k' * 32, signing_input.encode(), hashlib.sha256).digest())}"
+
+
+HEADERS = [
+    b'{"alg":"HS256","typ":"JWT"}',  # eyJ...
+    b'{ "alg": "HS256", "typ": "JWT" }',  # eyAi...: what the attack used
+    b' {"alg":"HS256"}',  # IHsi...: leading whitespace
+    b'\n\t\r {"alg":"HS256"}',  # Cgk...
+    b'        {"alg":"HS256"}',  # more whitespace than the first six bytes
+    b'{"typ":"JWT","alg":"HS256"}',
+]
+CONTEXTS = ["{}", " \n{}\n", "https://app.example/room?access_token={}&x=1", "wss://h/rtc?access_token={}",
+            '{"token":"{}"}', "Authorization: Bearer {}", "Bearer {}", "x.{}", "a.b.{}.c", "{}.{}", "={}=",
+            "invalid token: {}, error: token signature is invalid", "`{}`", "<{}>", "token={}"]
+
+
+@pytest.mark.parametrize("header", HEADERS, ids=lambda h: h.decode().strip()[:14])
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_signature_is_hidden_whatever_the_header_spelling_and_surroundings(header, context):
+    token = signed(header)
+    header_part, payload_part, signature = token.split(".")
+    text = context.replace("{}", token)
+    for masked in (redact.scrub(text), redact.mask_token(text)):
+        assert signature not in masked
+        assert f"{header_part}.{payload_part}.{redact.SIGNATURE_HIDDEN}" in masked  # header and claims stay readable
+
+
+def test_padded_segments_are_tokens_too():
+    token = signed(b'{"alg":"HS256"}', b'{"sub":"a"}', pad=True)
+    assert "=" in token.split(".")[0] + token.split(".")[1]
+    assert token.split(".")[2] not in redact.scrub(f"x {token} y")
+
+
+def test_only_json_objects_make_a_signature():
+    # host names, versions, dotted identifiers: nothing to hide
+    text = "www.example.com v1.2.3 e.g. a.b.c lkdebug.core.redact W10.W10.W10 bm90.LWpz.b24"
+    assert redact.scrub(text) == text
+    # a JSON array header is not a JWT; JSON objects are, however they are spelt
+    assert redact.scrub("e30.e30.c2lnbmF0dXJl") == "e30.e30.<signature hidden>"
+
+
+def test_a_huge_segment_is_judged_without_parsing_it_whole():
+    big = signed(b'{"alg":"HS256"}', b'{"metadata":"' + b"x" * 2_000_000 + b'"}')
+    assert redact.scrub(big).endswith("." + redact.SIGNATURE_HIDDEN)
+
+
+@pytest.mark.parametrize("paste", [
+    "A" * 4_000_000, "a." * 2_000_000, "e30." * 1_000_000, "ws://a:" + "b@" * 2_000_000,
+    "a=a&password=x" * 300_000, "http://" * 600_000,
+], ids=["one run", "dots", "json segments", "userinfo", "query", "schemes"])
+def test_a_crafted_paste_costs_memory_in_proportion(paste):
+    """The 20 MB paste of the attack used 802 MiB; scrub must stay within a few copies of its input."""
+    tracemalloc.start()
+    try:
+        redact.scrub(paste)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * len(paste) + 1_000_000
+
+
+def test_url_passwords_and_secret_named_query_values_are_hidden():
+    assert redact.scrub("ws://admin:PASS@host:7880/x") == "ws://admin:***@host:7880/x"
+    assert redact.scrub("postgres://u:p@w@db/x") == "postgres://u:***@db/x"  # urlsplit's reading: the last @
+    assert redact.scrub("redis://:pw@cache:6379") == "redis://:***@cache:6379"
+    assert redact.scrub("wss://host:443/path?a=1") == "wss://host:443/path?a=1"  # a port is no password
+    assert redact.scrub("see https://x/?db_password=hunter2&room=r&api_secret=s3&pass=p#f") == \
+        "see https://x/?db_password=***&room=r&api_secret=***&pass=***#f"
+    assert redact.scrub("https://x/?passive=1&compass=n") == "https://x/?passive=1&compass=n"
+    assert redact.scrub("ws://admin:PASS@host", reveal=True) == "ws://admin:PASS@host"
+
+
+@pytest.mark.parametrize("name", [
+    "LIVEKIT_REDIS_PASSWORD", "LIVEKIT_TURN_PASSWORD", "LIVEKIT_DB_PASS", "REDIS_PWD", "LIVEKIT_TURN_CREDENTIAL",
+    "GOOGLE_APPLICATION_CREDENTIALS_JSON", "LIVEKIT_PRIVATE_KEY", "LIVEKIT_WEBHOOK_PASSPHRASE", "LIVEKIT_KEYS",
+    "LIVEKIT_API_SECRET", "livekit_redis_passwd",
+])
+def test_names_users_really_use_for_secrets_are_masked(name):
+    assert redact.kind_of_variable(name) == "secret"
+    assert "hunter2" not in redact.display_value(name, "hunter2-value", [])
+
+
+@pytest.mark.parametrize("name", ["LIVEKIT_COMPASS_MODE", "LIVEKIT_BYPASS_PROXY", "LIVEKIT_URL", "LIVEKIT_ROOM"])
+def test_words_that_merely_contain_pass_are_not_secrets(name):
+    assert redact.kind_of_variable(name) == "plain"
+
+
+def test_a_dsn_shows_its_user_and_host_but_not_its_password():
+    assert redact.display_value("LIVEKIT_DB_URL", "postgres://u:pw-123@db:5432/lk", []) == "postgres://u:***@db:5432/lk"
+
+
+def test_json_text_escapes_what_json_dumps_leaves_raw():
+    from lkdebug.core.render import json_text
+
+    value = {"name\x9b": "a\x1b]0;t\x07\x9b2J\u202e\ud800\x7f é ✓"}
+    text = json_text(value)
+    assert json.loads(text) == value  # the same document...
+    assert not redact.has_controls(text.replace("\n", "")) and "é ✓" in text  # ...with nothing raw, Unicode kept
+    text.encode("utf-8")  # no lone surrogate
+
+
+@pytest.mark.parametrize("glue", ["x", "ab", "tokenis", "x.", "a.b", "xx.y"])
+def test_text_glued_to_the_header_does_not_save_the_signature(glue):
+    token = signed(HEADERS[0])
+    masked = redact.scrub(f"{glue}{token}")
+    assert token.split(".")[2] not in masked and token.split(".")[1] in masked  # the claims still show
+
+
+def test_the_dev_secret_is_public_so_prose_keeps_the_word():
+    assert redact.scrub("Using the dev credentials (devkey/secret): the API secret", ["secret"]) == \
+        "Using the dev credentials (devkey/secret): the API secret"

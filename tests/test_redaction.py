@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from lkdebug import cli
+from lkdebug.core import redact
 from lkdebug.demo.server import StandInConfig, run_in_thread
 from lkdebug.demo.ntp import NtpResponder
 
@@ -59,6 +60,7 @@ def _assert_clean(text: str, token: str, what: str) -> None:
     assert token.split(".")[2] not in text, f"{what}: the token's signature leaked"
     leaked = JWT_WITH_SIGNATURE.findall(text)
     assert not leaked, f"{what}: a signed token leaked: {leaked[0][:40]}..."
+    assert redact.mask_token(text) == text, f"{what}: a signed token (whatever its header's spelling) leaked"
 
 
 def _run(capsys, argv: list[str]) -> str:

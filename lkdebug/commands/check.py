@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
 from lkdebug.cli import UsageError
 from lkdebug.commands.common import exit_code, now_from_args, settings_from_args
+from lkdebug.core import redact
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 
@@ -47,13 +49,14 @@ def _ntp_servers(values: list[str]) -> list[tuple[str, int]] | None:
         raise UsageError(f"--ntp-server {error}") from None
 
 
-def table(report: Report, colour: bool) -> str:
+def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:
+    """One line per check; a detail quotes the peer (its body, its headers), so it is scrubbed and made visible."""
     width = max(len(c.name) for c in report.checks) if report.checks else 0
     lines = []
     for check in report.checks:
         mark, code = _MARK[check.status]
         duration = "" if check.duration_ms is None or check.status is CheckStatus.SKIP else f"{check.duration_ms:.0f} ms"
-        lines.append(f"{paint(mark, code, colour)} {check.name:<{width}}  {duration:>8}  {check.detail}")
+        lines.append(f"{paint(mark, code, colour)} {check.name:<{width}}  {duration:>8}  {redact.shown(check.detail, secrets)}")
     return "\n".join(lines)
 
 
@@ -77,19 +80,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.clear()
+    secrets = settings.secrets()
     if args.json:
-        dump_json({"schema": "lkdebug/check/1", **report.to_dict()})
+        dump_json(redact.scrub_all({"schema": "lkdebug/check/1", **report.to_dict()}, secrets, args.reveal))
         return exit_code(report.findings)
     colour = use_colour(sys.stdout)
-    print(f"lkdebug check: {report.target_url or '(no LiveKit URL)'}")
+    print(f"lkdebug check: {redact.shown(report.target_url or '(no LiveKit URL)', secrets)}")
     if args.no_network:
         report.checks = [c for c in report.checks if c.status is not CheckStatus.SKIP]
     if report.checks:
-        print(table(report, colour))
+        print(table(report, colour, secrets))
     if args.no_network:
         print("Network probes not run (--no-network).")
     print()
-    print(findings_text(report.findings, colour))
+    print(findings_text(report.findings, colour, secrets))
     print()
     print(summary_line(report.findings))
     return exit_code(report.findings)

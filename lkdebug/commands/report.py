@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lkdebug.cli import UsageError
 from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.core.redact import visible
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
                 handle.write(text)
         except OSError as error:
             raise UsageError(f"--output {output}: {error.strerror or error}") from None
-        print(f"lkdebug: report written to {output} ({len(text)} characters, secrets masked)", file=sys.stderr)
+        print(f"lkdebug: report written to {visible(str(output))} ({len(text)} characters, secrets masked)", file=sys.stderr)
     return exit_code([f for f in settings.findings] + (decoded.findings if decoded else []) + (diagnosis.findings if diagnosis else []))

@@ -12,10 +12,10 @@ import sys
 
 from lkdebug.cli import UsageError
 from lkdebug.commands.common import now_from_args, settings_from_args
-from lkdebug.core import render, server_rules
+from lkdebug.core import redact, render, server_rules
 from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
-from lkdebug.core.redact import mask_key, mask_secret, scrub, visible
+from lkdebug.core.redact import mask_key, mask_secret, visible
 from lkdebug.core.token import HEADER, Decoded, build_claims, claim_rows, decode, iso_utc, mint, parse_duration, span
 
 VALUE_WIDTH = 40
@@ -65,14 +65,14 @@ def create(args: argparse.Namespace) -> int:
     else:
         print(token)
     # The token is the product (printed whole); what it was made from goes to stderr, masked.
-    print(f"lkdebug: signed with API key {mask_key(api_key.value, args.reveal)} (from {api_key.source}) and its secret "
-          f"{mask_secret(secret.value, args.reveal)} (from {secret.source}); valid for {span(valid_for)}, until {iso_utc(claims['exp'])}",
-          file=sys.stderr)
+    print(redact.visible(f"lkdebug: signed with API key {mask_key(api_key.value, args.reveal)} (from {api_key.source}) and its "
+                         f"secret {mask_secret(secret.value, args.reveal)} (from {secret.source}); valid for {span(valid_for)}, "
+                         f"until {iso_utc(claims['exp'])}"), file=sys.stderr)
     known = [KnownKey(api_key.value, secret.value, secret.source), *settings.known_keys]
     checked = decode(token, known_keys=known, server_keys=settings.server_keys, now=now)
     problems = [f for f in checked.findings if f.severity in (Severity.ERROR, Severity.WARNING)]
     if problems:
-        print(render.findings_text(problems, render.use_colour(sys.stderr)), file=sys.stderr)
+        print(render.findings_text(problems, render.use_colour(sys.stderr), settings.secrets()), file=sys.stderr)
     return 1 if has_error(problems) else 0
 
 
@@ -176,7 +176,7 @@ def decode_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     decoded = decode(text, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now_from_args(args))
     if args.json:
-        render.dump_json({"schema": "lkdebug/token-decode/1", **decoded.to_dict(reveal=args.reveal)})
+        render.dump_json({"schema": "lkdebug/token-decode/1", **decoded_json(decoded, reveal=args.reveal)})
     else:
         print(decoded_text(decoded, reveal=args.reveal, colour=render.use_colour(sys.stdout)))
     return 1 if decoded.rejected or has_error(decoded.findings) else 0
@@ -195,31 +195,39 @@ def _read_token(argument: str | None) -> str:
         return data.decode("latin-1")
 
 
-def _shown(text: str) -> str:
+def _short(text: str) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
+def decoded_json(decoded: Decoded, reveal: bool = False) -> dict:
+    """The `token decode --json` document: claims that echo a known secret are scrubbed like the text."""
+    return redact.scrub_all(decoded.to_dict(reveal=reveal), decoded.secrets, reveal)
+
+
 def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -> str:
+    """The decode as text. Everything in a token is the sender's text: claims, header and even their
+    names are scrubbed of known secrets and signatures and have their control characters made visible."""
     bold = lambda text: render.bold(text, colour)  # noqa: E731
     dim = lambda text: render.paint(text, "2", colour)  # noqa: E731
+    shown = lambda text: redact.shown(text, decoded.secrets, reveal)  # noqa: E731
     out: list[str] = []
     if decoded.stripped:
-        out.append(f"{bold('Input')}      removed {', '.join(decoded.stripped)}")
+        out.append(f"{bold('Input')}      removed {shown(', '.join(decoded.stripped))}")
     if decoded.looks_like and decoded.raw is None:
-        out.append(f"{bold('Input')}      not a JWT: {decoded.looks_like}")
+        out.append(f"{bold('Input')}      not a JWT: {shown(decoded.looks_like)}")
     if decoded.header or decoded.claims:
-        out.append(f"{bold('Header')}     {json.dumps(decoded.header, ensure_ascii=False)}")
-        rows = [(path, _shown(value), meaning)
+        out.append(f"{bold('Header')}     {shown(json.dumps(decoded.header, ensure_ascii=False))}")
+        rows = [(shown(path), _short(shown(value)), shown(meaning))
                 for path, value, meaning in claim_rows(decoded.claims, decoded.times, absent_defaults=True)]
         width = max((len(path) for path, _, _ in rows), default=0)
         value_width = max((len(value) for _, value, _ in rows), default=0)
         out.append(bold("Claims"))
         out += [f"  {path:<{width}}  {value:<{value_width}}  {dim(meaning)}" for path, value, meaning in rows]
     if decoded.raw is not None:
-        out.append(f"{bold('Signature')}  {_signature_line(decoded)}")
+        out.append(f"{bold('Signature')}  {shown(_signature_line(decoded))}")
     if decoded.verdict is not None:
         out.append(_verdict_lines(decoded, reveal, bold, dim))
-    out += ["", bold("Findings"), render.findings_text(decoded.findings, colour), "",
+    out += ["", bold("Findings"), render.findings_text(decoded.findings, colour, decoded.secrets), "",
             render.summary_line(decoded.findings)]
     return "\n".join(out)
 
@@ -238,8 +246,8 @@ def _signature_line(decoded: Decoded) -> str:
 
 def _verdict_lines(decoded: Decoded, reveal: bool, bold, dim) -> str:
     verdict = decoded.verdict
-    basis = f"; assumes {decoded.verdict_assumes}" if decoded.verdict_assumes else ""
-    lines = [f"{bold('Verdict')}    {verdict.status} {decoded.verdict_message(verdict.era, reveal)}",
+    basis = f"; assumes {redact.visible(decoded.verdict_assumes)}" if decoded.verdict_assumes else ""
+    lines = [f"{bold('Verdict')}    {verdict.status} {redact.visible(decoded.verdict_message(verdict.era, reveal) or '')}",
              dim(f"           predicted for livekit-server {server_rules.ERAS[verdict.era]}{basis}")]
     older = [(era, v) for era, v in decoded.eras.items() if era != verdict.era]
     if all((v.status, v.reason) == (verdict.status, verdict.reason) and verdict.accepted for _, v in older):
@@ -247,6 +255,6 @@ def _verdict_lines(decoded: Decoded, reveal: bool, bold, dim) -> str:
     elif older:
         lines.append(dim("           other server versions (<the token> is echoed whole by released servers):"))
         lines += [dim(f"             {server_rules.ERAS[era]}: {v.status} "
-                      f"{scrub(v.message.replace(decoded.raw or '<none>', '<the token>'), decoded.secrets, reveal)}")
+                      f"{redact.shown(v.message.replace(decoded.raw or '<none>', '<the token>'), decoded.secrets, reveal)}")
                   for era, v in older]
     return "\n".join(lines)

@@ -127,6 +127,7 @@ def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
         return out
     if role not in ("config", "keys"):  # YAML bodies are multi-line by nature
         out += _whitespace(var, at)
+    out += _control_chars(var, at)
     stripped = value.strip().lstrip("\ufeff")
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"`":
         out.append(_finding(
@@ -179,6 +180,22 @@ def _whitespace(var: Variable, at: str) -> list[Finding]:
            "`export $(cat .env)`." if crlf else ""),
         f"Remove the extra characters from {name}"
         + (" (convert the file with `dos2unix`, or load it with a dotenv loader)." if crlf else "."),
+    )]
+
+
+def _control_chars(var: Variable, at: str) -> list[Finding]:
+    """Escape sequences (ESC, C1, bidi overrides) in a value: pasted terminal output, or a file made to attack
+    whoever prints it. Tab, CR and newline are `env.whitespace`'s."""
+    found = sorted(set(redact.control_characters(var.value)) - set("\t\r\n"))
+    if not found:
+        return []
+    shown = ", ".join(redact.visible(char) for char in found[:6]) + (" ..." if len(found) > 6 else "")
+    return [_finding(
+        "env.control_chars", Severity.WARNING, f"{redact.visible(var.name)} holds control characters ({shown})",
+        f"{at}: the value holds terminal control characters. A terminal that prints it raw obeys them: it can "
+        "change the window title, overwrite the clipboard (OSC 52) or clear the screen. lkdebug shows them "
+        "escaped; no LiveKit setting needs them.",
+        f"Remove them from {redact.visible(var.name)} in {redact.visible(var.source)}, and check where the file came from.",
     )]
 
 

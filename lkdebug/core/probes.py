@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import ipaddress
-import re
 import socket
 import ssl
 import time
@@ -26,7 +25,7 @@ from lkdebug.core import host, server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.redact import scrub
+from lkdebug.core.redact import MASKED_JWT, scrub
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
 APP_PORTS = livekit_url.APP_PORTS  # a LiveKit URL on a web app's dev port is usually the app's own URL (A3)
@@ -489,18 +488,19 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
                           f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
                           "Check the server's log and its Redis connection (a multi-node setup needs Redis).")
         return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
-    finding = _not_livekit(target, "GET /", answer, shown)
+    finding = _not_livekit(target, "GET /", answer, shown, secrets)
     return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
 
 
-def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str) -> Finding:
+def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str, secrets: Sequence[str]) -> Finding:
     evidence = f"{request} answered {shown}"
     if answer.headers.get("Content-Type", "").startswith("text/html"):
         evidence += " (an HTML page)"
+    # A peer's headers are its words too: a redirect may carry the probe token (`?access_token=`).
     if 300 <= answer.status < 400 and answer.headers.get("Location"):
-        evidence += f", redirecting to {answer.headers['Location']}"
+        evidence += f", redirecting to {server_words(answer.headers['Location'], secrets)}"
     if answer.headers.get("Server"):
-        evidence += f"; Server: {answer.headers['Server']}"
+        evidence += f"; Server: {server_words(answer.headers['Server'], secrets)}"
     evidence += ". A LiveKit node answers `200 OK`."
     fix = ("Point the URL at livekit-server (port 7880 by default) or at the proxy route that forwards to it.")
     if target.app_port:
@@ -543,12 +543,9 @@ class TokenToTest:
     predicted_from: str | None = None  # whose keys that prediction used ("livekit.yaml", ".env.local")
 
 
-_ECHOED_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.<signature hidden>")
-
-
 def server_words(body: str, secrets: Sequence[str], limit: int = 300) -> str:
     """The server's body as one line: scrubbed, and the token it echoes (v1.13) shortened so its reason shows."""
-    return one_line(_ECHOED_TOKEN.sub("<the token>", scrub(body, list(secrets))), limit)
+    return one_line(MASKED_JWT.sub("<the token>", scrub(body, list(secrets))), limit)
 
 
 def era_text(body: str) -> str:
@@ -612,7 +609,7 @@ async def probe_validate(target: Target, token: TokenToTest, timeout: float, now
             "reason": reason, "date": answer.date,
             "predicted": None if token.predicted is None else {"status": token.predicted.status, "reason": token.predicted.reason}}
     if reason is None:  # not the server's wording, whatever the status: something else answers
-        finding = _not_livekit(target, "GET /rtc/validate", answer, shown)
+        finding = _not_livekit(target, "GET /rtc/validate", answer, shown, secrets)
         return CheckResult("validate", CheckStatus.FAIL, monotonic_ms(started), f"-> {shown}", [finding], data)
     findings = verdict_findings(answer.status, answer.body, token, secrets, "/rtc/validate")
     status = CheckStatus.PASS if answer.status == 200 else CheckStatus.FAIL
@@ -689,7 +686,7 @@ def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes
             "in the location that proxies LiveKit; Caddy's reverse_proxy does it by itself.",
         )
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
-    finding = _not_livekit(target, "the /rtc upgrade", answer, shown)
+    finding = _not_livekit(target, "the /rtc upgrade", answer, shown, secrets)
     return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import binascii
+import functools
 import hashlib
+import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 KEY_VISIBLE = 6
 
@@ -14,8 +18,41 @@ KEY_VISIBLE = 6
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _control_patterns: dict[bool, re.Pattern[str]] = {}
 
-# A JWT as it appears inside arbitrary text (server bodies echo the whole token).
-JWT_IN_TEXT = re.compile(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)")
+# A JWT is recognised by its structure, never by how its header happens to be spelt (`eyJ`, `eyAi`,
+# `IHsi`...): in a dot-separated run of base64url (padding tolerated) of three or more segments, a
+# segment that follows one decoding to a JSON object (the payload), and is not one itself, is a
+# signature. The lookbehind lets a run start only where no base64 character precedes it (`=` may:
+# `access_token=eyJ...`) and possessive quantifiers never backtrack into it, so each character is
+# scanned a bounded number of times (no quadratic rescan of a 20 MB paste).
+_DOTTED_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+){2,}+")
+SIGNATURE_HIDDEN = "<signature hidden>"
+# A JWT after masking, as it appears in scrubbed text (to shorten an echoed token to "<the token>").
+MASKED_JWT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]+=*\." + re.escape(SIGNATURE_HIDDEN))
+# Segments longer than this are not parsed in full (memory stays bounded): their first and last
+# bytes must look like a JSON object. Hiding a non-signature is harmless; showing one is not.
+_PARSE_LIMIT = 1 << 20
+# A run of more dots than this is no token in real text; it is masked from its third segment on,
+# unexamined, so a crafted paste of millions of segments costs one pass.
+_MAX_SEGMENTS = 64
+# Base64 of a JSON text's first byte: `{`, or the whitespace JSON allows before it.
+_OBJECT_STARTS = frozenset("eICD")
+_JSON_SPACE = b" \t\r\n"
+_CACHED_LENGTH = 4096
+# `livekit-server --dev`'s secret is documented, so hiding it protects nothing, and every finding that
+# says "the API secret" would read "the API <6 chars...>".
+_PUBLIC_SECRETS = frozenset({"secret"})
+_URLSAFE = str.maketrans("-_", "+/")
+# userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
+# A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
+# starts with the literal `://`, which the regex engine finds without trying every position.
+_USERINFO = re.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
+# Names of variables and query parameters whose values are secrets, in the words users really use;
+# the short ones only as whole words (not COMPASS, BYPASS).
+_SECRET_WORDS = r"secret|passw(?:or)?d|passphrase|credential|private|(?<![a-z0-9])(?:pass|pwd|pw)(?![a-z0-9])"
+_SECRET_NAME = re.compile(_SECRET_WORDS, re.IGNORECASE)
+# `?db_password=...&api_secret=...` in a URL: values of parameters named like secrets.
+_QUERY_SECRET = re.compile(rf"([?&;][A-Za-z0-9_.-]{{0,64}}?(?:{_SECRET_WORDS})[A-Za-z0-9_.-]{{0,64}}=)[^&#\s\"'<>`]++",
+                           re.IGNORECASE)
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:
@@ -24,18 +61,34 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     Every renderer, CLI and TUI, passes text from outside (files, claims, server bodies and
     headers, paths) through this before it reaches a terminal.
     """
-    pattern = _control_patterns.get(keep_newlines)
-    if pattern is None:
-        extra = "" if keep_newlines else "\t\n"
-        pattern = _control_patterns[keep_newlines] = re.compile(f"[{extra}{_CONTROLS}]")
+    pattern = _controls(keep_newlines)
     if not pattern.search(text):
         return text
     return pattern.sub(_escape, text)
 
 
+def _controls(keep_newlines: bool) -> re.Pattern[str]:
+    pattern = _control_patterns.get(keep_newlines)
+    if pattern is None:
+        extra = "" if keep_newlines else "\t\n"
+        pattern = _control_patterns[keep_newlines] = re.compile(f"[{extra}{_CONTROLS}]")
+    return pattern
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON text with what json.dumps(ensure_ascii=False) leaves raw (DEL, C1, bidi overrides, lone
+    surrogates) written as `\\u` escapes: still valid JSON, the same values, nothing a terminal obeys."""
+    return _controls(True).sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def control_characters(text: str) -> list[str]:
+    """Every character of `text` that `visible` would escape (tab and newline included), in order."""
+    return _controls(False).findall(text)
 
 
 def has_controls(text: str) -> bool:
@@ -64,23 +117,107 @@ def mask_token(token: str, reveal: bool = False) -> str:
     """Header and claims stay readable; the signature is what makes a token usable."""
     if reveal:
         return token
-    return JWT_IN_TEXT.sub(r"\1.<signature hidden>", token)
+    return _hide_tokens(token)
 
 
-def scrub(text: str, secrets: list[str] | tuple[str, ...] = (), reveal: bool = False) -> str:
-    """Remove every known secret and every JWT signature from free text (e.g. a server body)."""
+def scrub(text: str, secrets: Sequence[str] = (), reveal: bool = False) -> str:
+    """The one redaction of free text (a server body or header, a claim, a finding, a URL): every JWT
+    signature, every known secret, the password of every URL and every secret-named query value go."""
     if reveal or not text:
         return text
-    text = JWT_IN_TEXT.sub(r"\1.<signature hidden>", text)
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+    text = _hide_tokens(text)
+    if "://" in text:
+        text = _USERINFO.sub(r"://\1:***@", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(r"\1***", text)
+    for secret in sorted({s for s in secrets if len(s) >= 4} - _PUBLIC_SECRETS, key=len, reverse=True):
         text = text.replace(secret, mask_secret(secret))
     return text
+
+
+def scrub_all(value: Any, secrets: Sequence[str] = (), reveal: bool = False) -> Any:
+    """`scrub` over every string (keys included) of a JSON-shaped document."""
+    if reveal:
+        return value
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub_all(k, secrets): scrub_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_all(v, secrets) for v in value]
+    return value
+
+
+def shown(text: str, secrets: Sequence[str] = (), reveal: bool = False, keep_newlines: bool = False) -> str:
+    """Outside text as a terminal or a document may show it: scrubbed, then its control characters visible."""
+    return visible(scrub(text, secrets, reveal), keep_newlines)
+
+
+def _hide_tokens(text: str) -> str:
+    # Two dots at least, or no token: a cheap count spares the scan of a dot-less 20 MB paste.
+    return _DOTTED_RUN.sub(_hide_signatures, text) if text.count(".") >= 2 else text
+
+
+def _hide_signatures(match: re.Match[str]) -> str:
+    segments = match.group().split(".", _MAX_SEGMENTS)
+    if len(segments) > _MAX_SEGMENTS:
+        return f"{segments[0]}.{segments[1]}.{SIGNATURE_HIDDEN}"
+    objects = [_is_json_object(segment) for segment in segments]
+    hidden = False
+    for i in range(1, len(segments)):
+        # What follows the payload (a JSON object) is the signature (never one): even when text is glued
+        # to the header (`xeyJ...`) and hides it, the signature must not show.
+        if objects[i - 1] and not objects[i]:
+            segments[i] = SIGNATURE_HIDDEN
+            hidden = True
+    return ".".join(segments) if hidden else match.group()
+
+
+def _b64decode(unpadded: str) -> bytes | None:
+    try:
+        return binascii.a2b_base64(unpadded.translate(_URLSAFE) + "=" * (-len(unpadded) % 4))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _is_json_object(segment: str) -> bool:
+    """Whether a base64url segment decodes to a JSON object (as a JWT's header and payload do)."""
+    if segment[0] not in _OBJECT_STARTS:
+        return False
+    # A log repeats the same token on every line: remember short segments (long ones would stay in memory).
+    return _judged(segment) if len(segment) <= _CACHED_LENGTH else _judge(segment)
+
+
+@functools.lru_cache(maxsize=256)
+def _judged(segment: str) -> bool:
+    return _judge(segment)
+
+
+def _judge(segment: str) -> bool:
+    unpadded = segment.rstrip("=")
+    if len(unpadded) > _PARSE_LIMIT:
+        head, tail = _b64decode(unpadded[:64]), _b64decode(unpadded[(len(unpadded) - 12) // 4 * 4:])
+        return (head is not None and tail is not None and head.lstrip(_JSON_SPACE).startswith(b"{")
+                and tail.rstrip(_JSON_SPACE).endswith(b"}"))
+    data = _b64decode(unpadded)
+    if data is None or not data.lstrip(_JSON_SPACE).startswith(b"{") or not data.rstrip(_JSON_SPACE).endswith(b"}"):
+        return False
+    try:  # invalid UTF-8 as Go's encoding/json takes it (replaced), so the server's reading decides
+        return isinstance(json.loads(data.decode("utf-8", "replace")), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a name (a variable, a query parameter) says its value is a secret: API_SECRET, DB_PASSWORD,
+    REDIS_PASS, TURN_PWD, GCP_CREDENTIALS, PRIVATE_KEY."""
+    return _SECRET_NAME.search(name) is not None
 
 
 def kind_of_variable(name: str) -> str:
     """How a variable's value is masked: 'secret', 'key', 'token' or 'plain'."""
     upper = name.upper()
-    if "SECRET" in upper or upper.endswith("_KEYS") or upper == "LIVEKIT_CONFIG":
+    if is_secret_name(upper) or upper.endswith("_KEYS") or upper == "LIVEKIT_CONFIG":
         return "secret"
     if "TOKEN" in upper:
         return "token"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
+from lkdebug.core import redact
 from lkdebug.core.model import Finding, Severity, sort_findings
 
 _SYMBOL = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i", Severity.OK: "✓"}
@@ -26,19 +28,25 @@ def bold(text: str, colour: bool) -> str:
     return paint(text, "1", colour)
 
 
-def finding_lines(finding: Finding, colour: bool = False) -> list[str]:
+def finding_lines(finding: Finding, colour: bool = False, secrets: Sequence[str] = ()) -> list[str]:
+    """A finding as terminal lines. Its text quotes outside words (server bodies and headers, values,
+    paths), so every line is scrubbed and its control characters made visible."""
+    def shown(text: str) -> list[str]:
+        return [redact.shown(line, secrets) for line in text.splitlines()]
+
     head = paint(f"{_SYMBOL[finding.severity]} {finding.severity.value:<7}", _COLOUR[finding.severity], colour)
-    lines = [f"{head} {bold(finding.title, colour)}  [{finding.code}]"]
-    for line in finding.detail.splitlines():
+    title = redact.shown(finding.title, secrets)
+    lines = [f"{head} {bold(title, colour)}  [{redact.visible(finding.code)}]"]
+    for line in shown(finding.detail):
         lines.append(f"          {line}")
     if finding.fix:
-        fix_lines = finding.fix.splitlines() or [""]
+        fix_lines = shown(finding.fix) or [""]
         lines.append(f"          {paint('fix:', '1', colour)} {fix_lines[0]}")
         lines.extend(f"               {line}" for line in fix_lines[1:])
     return lines
 
 
-def findings_text(findings: list[Finding], colour: bool = False) -> str:
+def findings_text(findings: list[Finding], colour: bool = False, secrets: Sequence[str] = ()) -> str:
     """Findings ordered by severity, the most likely root cause first within each; a finding that
     follows from another (`because`) is folded under it, without the fix its cause already gives."""
     if not findings:
@@ -50,10 +58,10 @@ def findings_text(findings: list[Finding], colour: bool = False) -> str:
             effects.setdefault(finding.because, []).append(finding)
     out: list[str] = []
     for finding in sort_findings([f for f in findings if f.because not in codes]):
-        out.extend(finding_lines(finding, colour))
+        out.extend(finding_lines(finding, colour, secrets))
         for effect in effects.pop(finding.code, []):
-            out.append(f"          ↳ {effect.title}  [{effect.code}]")
-            out.extend(f"            {line}" for line in effect.detail.splitlines())
+            out.append(f"          ↳ {redact.shown(effect.title, secrets)}  [{redact.visible(effect.code)}]")
+            out.extend(f"            {redact.shown(line, secrets)}" for line in effect.detail.splitlines())
     return "\n".join(out)
 
 
@@ -65,7 +73,11 @@ def summary_line(findings: list[Finding]) -> str:
     )
 
 
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """JSON that keeps readable Unicode but escapes every control character (`\\u009b`), still valid JSON."""
+    return redact.visible_json(json.dumps(data, indent=indent, ensure_ascii=False, default=str))
+
+
 def dump_json(data: Any, stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
-    json.dump(data, stream, indent=2, ensure_ascii=False, default=str)
-    stream.write("\n")
+    stream.write(json_text(data) + "\n")

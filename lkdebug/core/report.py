@@ -7,7 +7,6 @@ a dict once; Markdown and JSON are two renderings of the same dict, so they cann
 
 from __future__ import annotations
 
-import json
 import platform
 from typing import Any
 
@@ -15,7 +14,7 @@ from lkdebug import __version__
 from lkdebug.core import redact
 from lkdebug.core.diagnose import order_findings
 from lkdebug.core.model import Finding, Report, Settings, Severity
-from lkdebug.core.render import summary_line
+from lkdebug.core.render import json_text, summary_line
 from lkdebug.core.token import iso_utc
 
 
@@ -61,27 +60,17 @@ def build_report(
         "connectivity": checks,
         "findings": [f.to_dict() for f in order_findings(findings)],
     }
-    return _scrubbed(doc, settings.secrets())
-
-
-def _scrubbed(value: Any, secrets: list[str]) -> Any:
-    """Belt and braces: every string in the document loses known secrets and JWT signatures."""
-    if isinstance(value, str):
-        return redact.scrub(value, secrets)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v, secrets) for v in value]
-    return value
+    # Belt and braces: every string in the document loses known secrets, signatures and URL passwords.
+    return redact.scrub_all(doc, settings.secrets())
 
 
 def to_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc) + "\n"
 
 
 def _cell(value: Any) -> str:
-    """A Markdown table cell: no pipes or newlines may break the row."""
-    text = "" if value is None else str(value)
+    """A Markdown table cell: no pipes or newlines may break the row, no control character reaches a terminal."""
+    text = "" if value is None else redact.visible(str(value), keep_newlines=True)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>") or " "
 
 
@@ -166,12 +155,12 @@ def to_markdown(doc: dict[str, Any]) -> str:
         )
         out += _details(
             "Header and claims (signature removed)",
-            ["```json", json.dumps({"header": token.get("header"), "claims": token.get("claims")}, indent=2, ensure_ascii=False), "```"],
+            ["```json", json_text({"header": token.get("header"), "claims": token.get("claims")}), "```"],
         )
 
     checks = doc.get("connectivity")
     if checks:
-        out += [f"### Connectivity: `{(checks.get('target') or {}).get('url')}`", ""]
+        out += [f"### Connectivity: `{redact.visible(str((checks.get('target') or {}).get('url')))}`", ""]
         out += _table(
             ["", "probe", "time", "detail"],
             [[_STATUS_ICON.get(c["status"], c["status"]), c["name"],
