@@ -11,7 +11,7 @@ from lkdebug.core.model import CheckStatus
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, run_in_thread
 
-from .conftest import fake_settings, make_app, open_tab, plain, run_probes
+from .conftest import fake_settings, make_app, open_tab, plain, run_probes, until
 
 
 @pytest.fixture
@@ -65,8 +65,7 @@ async def test_escape_cancels_a_slow_run_and_the_ui_stays_responsive():
         async with app.run_test(size=(80, 24)) as pilot:
             await open_tab(pilot, "4")
             await pilot.press("enter")
-            await pilot.pause(0.3)
-            assert " run " in plain(app, "#conn-checks")
+            await until(pilot, lambda: " run " in plain(app, "#conn-checks"), "the checks table shows the run")
             await pilot.press("2")  # switching tabs works while the probes run
             assert app.query_one("#tabs").active == "builder"
             await pilot.press("4")
