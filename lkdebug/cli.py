@@ -8,24 +8,12 @@ Data goes to stdout, diagnostics to stderr.
 from __future__ import annotations
 
 import argparse
-import enum
 import importlib
 import os
 import sys
 
 from lkdebug import __version__
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    FINDINGS = 1  # at least one finding of severity error
-    USAGE = 2  # bad flag, unreadable file
-    INTERNAL = 3  # a bug in lkdebug: one line and a hint, never a traceback
-
-
-class UsageError(Exception):
-    """Raised by a command for bad input the user can fix: printed as one line, exit 2."""
-
+from lkdebug.exitcodes import ExitCode, UsageError
 
 SOURCES = ("camera", "microphone", "screen_share", "screen_share_audio")
 TABS = ("env", "builder", "decoder", "connectivity")

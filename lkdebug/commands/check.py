@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TextIO
 
-from lkdebug.cli import UsageError
+from lkdebug.exitcodes import UsageError
 from lkdebug.commands.common import exit_code, settings_from_args
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour

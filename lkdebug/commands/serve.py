@@ -13,7 +13,7 @@ import shlex
 import socket
 import sys
 
-from lkdebug.cli import ExitCode, UsageError
+from lkdebug.exitcodes import ExitCode, UsageError
 
 
 def is_loopback(host: str) -> bool:

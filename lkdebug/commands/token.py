@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from lkdebug.cli import UsageError
+from lkdebug.exitcodes import UsageError
 from lkdebug.commands.common import settings_from_args
 from lkdebug.core import render, server_rules
 from lkdebug.core.grants import PARTICIPANT_KINDS, in_group
