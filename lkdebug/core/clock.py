@@ -101,7 +101,7 @@ async def probe_ntp(
             "reach with --ntp-server HOST[:PORT]; the comparison with the LiveKit server's clock still applies.",
         )
         return CheckResult("ntp", CheckStatus.WARN, duration, "no answer: " + finding.detail, [finding], data)
-    import statistics  # with fractions and decimal, ~10 ms that `check --no-network` need not pay
+    import statistics  # it loads fractions and decimal, which `check --no-network` never needs
 
     offset = statistics.median(a.offset for a in good)
     data["offset"] = offset

@@ -206,7 +206,7 @@ def probe_claims(api_key: str, now: float) -> dict:
 
     Validate joins no room and opens no session, so the random room and identity leave no trace.
     """
-    import secrets  # with random and hashlib's extras: only the probes mint a throwaway token
+    import secrets  # it loads random; only the probes mint a throwaway token
 
     suffix = secrets.token_hex(4)
     return build_claims(
