@@ -22,8 +22,9 @@ run: $(BIN)/lkdebug
 demo: $(BIN)/lkdebug
 	$(BIN)/lkdebug demo
 
+# -n auto: one worker per core; worksteal: the few long TUI and browser tests do not queue behind each other.
 test: $(VENV)/.test-extras
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 screenshots: $(VENV)/.test-extras
 	$(BIN)/python -m lkdebug.tui.screenshots screenshots

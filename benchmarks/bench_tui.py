@@ -3,8 +3,8 @@ Builder's keystroke-to-preview latency. Standalone; prints figures, asserts noth
 
     .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200]
 
-Targets (issue): first frame <= 1.3x the minimal app; keystroke to preview median < 16 ms;
-peak memory <= 1.5x the minimal app.
+Targets (issue 10): first frame <= 1.15x the minimal app on every run; keystroke to preview
+p95 < 8 ms; peak memory with every tab opened <= 1.3x the minimal app.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ _REPORT = r"""
 import json, resource, sys, time
 async def auto_pilot(pilot):
     ready = time.time()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime  # since the process started: what other work cannot inflate
     heavy = sorted({m.split(".")[0] for m in sys.modules} & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
     first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     await pilot.pause(1.0)  # let the deferred tabs mount before the second memory reading
     await pilot.app.workers.wait_for_complete()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ready": ready, "heavy_at_first_frame": heavy, "first_rss_kib": first_rss,
+    print(json.dumps({"ready": ready, "cpu": cpu, "heavy_at_first_frame": heavy, "first_rss_kib": first_rss,
                       "peak_rss_kib": rss_kib}), flush=True)
     pilot.app.exit()
 """
@@ -96,17 +98,24 @@ def startup(runs: int) -> None:
             lkdebug.append(_child(LKDEBUG, project))
     m_ms = statistics.median(r["first_frame_ms"] for r in minimal)
     l_ms = statistics.median(r["first_frame_ms"] for r in lkdebug)
+    m_cpu = statistics.median(r["cpu"] for r in minimal) * 1000
+    l_cpu = statistics.median(r["cpu"] for r in lkdebug) * 1000
+    # Run by run (each lkdebug start against the minimal start just before it): "on every run".
+    per_run = [l["first_frame_ms"] / m["first_frame_ms"] for m, l in zip(minimal, lkdebug)]
+    per_run_cpu = [l["cpu"] / m["cpu"] for m, l in zip(minimal, lkdebug)]
     m_rss = statistics.median(r["peak_rss_kib"] for r in minimal) / 1024
     l_rss = statistics.median(r["peak_rss_kib"] for r in lkdebug) / 1024
     l_first = statistics.median(r["first_rss_kib"] for r in lkdebug) / 1024
-    print(f"time to first frame (median of {runs}, process start to first screen ready):")
-    print(f"  minimal one-widget app  {m_ms:7.1f} ms")
-    print(f"  lkdebug (env tab)       {l_ms:7.1f} ms   ratio {l_ms / m_ms:.2f}x  (target <= 1.3x)")
+    print(f"time to first frame (median of {runs}, process start to first screen ready; wall, and CPU of the process):")
+    print(f"  minimal one-widget app  {m_ms:7.1f} ms wall  {m_cpu:7.1f} ms cpu")
+    print(f"  lkdebug (env tab)       {l_ms:7.1f} ms wall  {l_cpu:7.1f} ms cpu   "
+          f"ratio {l_ms / m_ms:.2f}x wall, {l_cpu / m_cpu:.2f}x cpu  (target <= 1.15x)")
+    print(f"  run by run: wall {min(per_run):.2f}x-{max(per_run):.2f}x, cpu {min(per_run_cpu):.2f}x-{max(per_run_cpu):.2f}x")
     print(f"  heavy modules loaded at lkdebug's first frame: {lkdebug[0]['heavy_at_first_frame'] or 'none'}")
     print("peak memory (RSS):")
     print(f"  minimal one-widget app  {m_rss:7.1f} MiB")
     print(f"  lkdebug, first frame    {l_first:7.1f} MiB   ratio {l_first / m_rss:.2f}x")
-    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.5x)")
+    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.3x)")
 
 
 async def keystrokes(count: int) -> None:
@@ -151,7 +160,7 @@ async def keystrokes(count: int) -> None:
             round_trip.append((time.perf_counter() - start) * 1000)
     q = statistics.quantiles(to_state, n=20)
     print(f"builder keystroke -> preview updated ({count} keys typing and erasing the identity, 120x36):")
-    print(f"  median {statistics.median(to_state):.1f} ms, p95 {q[18]:.1f} ms, max {max(to_state):.1f} ms (target median < 16 ms)")
+    print(f"  median {statistics.median(to_state):.1f} ms, p95 {q[18]:.1f} ms, max {max(to_state):.1f} ms (target p95 < 8 ms)")
     print(f"  Pilot press round trip incl. repaint (50 keys): median {statistics.median(round_trip):.1f} ms")
 
 

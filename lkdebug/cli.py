@@ -8,7 +8,6 @@ Data goes to stdout, diagnostics to stderr.
 from __future__ import annotations
 
 import argparse
-import enum
 import errno
 import importlib
 import io
@@ -17,18 +16,7 @@ import sys
 
 from lkdebug import __version__
 from lkdebug.core.redact import visible
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    FINDINGS = 1  # at least one finding of severity error
-    USAGE = 2  # bad flag, unreadable file
-    INTERNAL = 3  # a bug in lkdebug: one line and a hint, never a traceback
-
-
-class UsageError(Exception):
-    """Raised by a command for bad input the user can fix: printed as one line, exit 2."""
-
+from lkdebug.exitcodes import ExitCode, UsageError
 
 TABS = ("env", "builder", "decoder", "connectivity")
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+
+# No per-example deadline (Hypothesis's default is 200 ms): a test's result must not depend on the
+# machine's speed, and these run beside other work on shared cores.
+settings.register_profile("lkdebug", deadline=None)
+settings.load_profile("lkdebug")
 
 # 2026-01-15T12:00:00Z: every test that needs "now" uses this unless it says otherwise.
 FROZEN_NOW = 1768478400.0

@@ -121,12 +121,11 @@ async def test_this_machine_ahead_gets_the_nbf_sentence():
 
 async def test_silent_server_times_out(ntp):
     async with StandInServer(StandInConfig(fault="silent")) as server:
-        started = time.monotonic()
         report = await run(server.url, ntp, timeout=1.0)
-        elapsed = time.monotonic() - started
     assert "net.timeout" in codes(report)
     assert by_name(report)["http"].status is CheckStatus.FAIL
-    assert elapsed < 6  # generous: the precise figure is in benchmarks/bench_check.py
+    # The bound asked for, not a default; how long the whole run takes is benchmarks/bench_check.py's.
+    assert by_name(report)["http"].detail == "no answer within 1 s"
 
 
 async def test_refused_port_skips_what_depends_on_it(ntp):
@@ -270,13 +269,13 @@ async def test_updates_come_on_the_loop_thread_running_then_done(ntp):
 async def test_cancellation_stops_every_probe(ntp):
     async with StandInServer(StandInConfig(fault="silent")) as server:
         before = set(asyncio.all_tasks())
-        task = asyncio.create_task(run(server.url, ntp, timeout=30))
-        await asyncio.sleep(0.5)
-        started = time.monotonic()
+        # Longer than the test's own timeout: a probe that ignored the cancel would hang the test, not pass late.
+        task = asyncio.create_task(run(server.url, ntp, timeout=3600))
+        while not server._raw_connections:  # the probes hold a connection to the silent server: cancel mid-run
+            await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert time.monotonic() - started < 2
         # What is left may only be the stand-in's own connection tasks: they end when they see the probes'
         # sockets close, which aiohttp and websockets finish a loop iteration after the cancelled probe returns
         # (3.12+ unwinds a cancelled wait_for in fewer iterations than 3.11, so there they are still running).

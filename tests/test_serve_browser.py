@@ -23,6 +23,8 @@ import pytest
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from tests.served import WAIT, Served, lkdebug_serve
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium calls home at start, and the internet is closed.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -146,6 +146,16 @@ def test_unwraps_what_people_paste(wrap, stripped, now):
     assert decoded.signature["status"] == "valid"
 
 
+def test_a_megabyte_token_pasted_with_line_breaks_decodes_whole(now):
+    # What a terminal paste of a token with 1 MB of metadata gives; its speed is benchmarks/bench_token.py's.
+    token = mint(build_claims(api_key=KEY, identity="alice", video={"roomJoin": True, "room": "demo"},
+                              metadata="m" * 1_000_000, now=now), SECRET)
+    decoded = decode(f"\u200b{token[:500_000]}\n{token[500_000:]}\n", known_keys=known(), now=now)
+    assert decoded.raw == token and len(decoded.claims["metadata"]) == 1_000_000
+    assert decoded.stripped == ["invisible characters (BOM or zero-width)", "line breaks or spaces inside the token"]
+    assert decoded.signature["status"] == "valid"
+
+
 @pytest.mark.parametrize("text, looks_like, code", [
     ("APIdemoFAKEkey01", "an API key", "token.api_key_not_jwt"),
     ("[object Promise]", "[object Promise]: an un-awaited toJwt()", "token.not_jwt"),

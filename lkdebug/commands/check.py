@@ -9,9 +9,9 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from lkdebug.cli import UsageError
 from lkdebug.commands.common import exit_code, now_from_args, settings_from_args
 from lkdebug.core import redact
+from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 

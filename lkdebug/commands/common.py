@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lkdebug.cli import ExitCode, UsageError
+from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.core.model import Finding, Settings, has_error
 
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from lkdebug.cli import UsageError
+from lkdebug.exitcodes import UsageError
 from lkdebug.commands.common import exit_code, settings_from_args
 from lkdebug.core.redact import visible
 

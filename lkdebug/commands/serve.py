@@ -19,7 +19,7 @@ import socket
 import sys
 import time
 
-from lkdebug.cli import ExitCode, UsageError
+from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.core.redact import visible
 
 # Bigger terminals only cost memory (a 30000x30000 one grew a tab's process to 3.4 GB).

@@ -10,10 +10,10 @@ import argparse
 import json
 import sys
 
-from lkdebug.cli import UsageError
 from lkdebug.commands.common import now_from_args, settings_from_args
 from lkdebug.core import redact, render, server_rules
 from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
+from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
 from lkdebug.core.redact import mask_key, mask_secret, visible
 from lkdebug.core.token import HEADER, Decoded, build_claims, claim_rows, decode, iso_utc, mint, parse_duration, span

@@ -11,9 +11,6 @@ Offsets are "this machine minus the other clock": positive means this machine is
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import platform
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,6 +101,8 @@ async def probe_ntp(
             "reach with --ntp-server HOST[:PORT]; the comparison with the LiveKit server's clock still applies.",
         )
         return CheckResult("ntp", CheckStatus.WARN, duration, "no answer: " + finding.detail, [finding], data)
+    import statistics  # it loads fractions and decimal, which `check --no-network` never needs
+
     offset = statistics.median(a.offset for a in good)
     data["offset"] = offset
     asked = ", ".join(a.server for a in good)
@@ -117,6 +116,8 @@ def offset_from_date(date_header: str, sent: float, received: float) -> tuple[fl
     this machine's time then is taken as the middle of the request, so the uncertainty is half a
     second plus half the round trip.
     """
+    import email.utils  # only a probe's answer needs it
+
     try:
         moment = email.utils.parsedate_to_datetime(date_header)
     except (TypeError, ValueError, IndexError):
@@ -257,6 +258,8 @@ def clock_hints(*, wsl: bool | None = None, container: bool | None = None, syste
     """Where drift usually comes from on this kind of machine (A14): WSL2 and Docker Desktop VMs."""
     wsl = host.in_wsl() if wsl is None else wsl
     container = host.in_container() if container is None else container
+    import platform  # only a clock finding needs it
+
     system = system or platform.system()
     if wsl:
         return ["This is WSL2: its clock drifts after Windows sleeps. Run `sudo hwclock -s`, or `wsl --shutdown` from Windows."]

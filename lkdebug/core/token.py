@@ -15,7 +15,6 @@ import binascii
 import json
 import math
 import re
-import secrets as _random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -228,7 +227,9 @@ def probe_claims(api_key: str, now: float) -> dict:
 
     Validate joins no room and opens no session, so the random room and identity leave no trace.
     """
-    suffix = _random.token_hex(4)
+    import secrets  # it loads random; only the probes mint a throwaway token
+
+    suffix = secrets.token_hex(4)
     return build_claims(
         api_key=api_key,
         identity=f"lkdebug-probe-{suffix}",
@@ -288,7 +289,8 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
     for _ in range(8):  # wrappers nest ("Bearer" inside quotes inside JSON) but not deeply
         trimmed = current.strip().strip(_INVISIBLE).strip()
         if trimmed != current:
-            invisible = any(c in _INVISIBLE for c in current) and not any(c in _INVISIBLE for c in trimmed)
+            # Substring searches, not a Python loop over every character: a token may be megabytes.
+            invisible = any(c in current for c in _INVISIBLE) and not any(c in trimmed for c in _INVISIBLE)
             note = "invisible characters (BOM or zero-width)" if invisible else "surrounding whitespace or newlines"
             if note not in stripped:
                 stripped.append(note)
@@ -342,8 +344,9 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
             current = unquote(current)
             stripped.append("URL percent-encoding (%3D is '=')")
             continue
-        if any(c.isspace() for c in current) and _JWT_SHAPE.fullmatch("".join(current.split())):
-            current = "".join(current.split())
+        squeezed = "".join(current.split())
+        if squeezed != current and _JWT_SHAPE.fullmatch(squeezed):
+            current = squeezed
             stripped.append("line breaks or spaces inside the token")
             continue
         break

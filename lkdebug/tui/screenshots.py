@@ -26,7 +26,7 @@ def expired_demo_token(now: float) -> str:
 
 
 async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
-    from lkdebug.commands.demo import demo_app
+    from lkdebug.tui.demo import demo_app
     from lkdebug.demo.ntp import NtpResponder
     from lkdebug.demo.server import run_in_thread
 

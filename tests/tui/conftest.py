@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
@@ -53,14 +56,25 @@ def app():
     return make_app()
 
 
+# An upper bound on every wait below, so a broken app fails with a sentence instead of hanging:
+# never a delay the tests sleep through (each wait ends as soon as its condition holds).
+WAIT = 30.0
+
+
+async def until(pilot, condition: Callable[[], object], what: str, within: float = WAIT) -> None:
+    """Let the app process its messages until `condition()` holds; fail saying `what` never happened."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {within:.0f} s")
+        await pilot.pause()
+
+
 async def settle(pilot) -> None:
     """Wait until the deferred tabs are mounted (they load right after the first frame)."""
     from lkdebug.tui.widgets.deferred import Deferred
 
-    for _ in range(200):
-        if not pilot.app.query(Deferred):
-            break
-        await pilot.pause(0.02)
+    await until(pilot, lambda: not pilot.app.query(Deferred), "the deferred tabs mounted")
     await pilot.pause()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lkdebug.commands.demo import demo_app
+from lkdebug.tui.demo import demo_app
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import run_in_thread
 

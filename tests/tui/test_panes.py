@@ -7,7 +7,7 @@ import dataclasses
 from lkdebug.core import server_rules
 from lkdebug.core.model import Setting
 
-from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, plain, settle, token
+from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, plain, settle, token, until
 
 
 def claims_of(raw: str) -> dict:
@@ -175,10 +175,7 @@ async def test_environment_reloads_when_a_watched_file_changes(tmp_path):
         await settle(pilot)
         await pilot.pause()
         env_file.write_text("LIVEKIT_URL=wss://two.example\n# edited\n")
-        for _ in range(30):  # the poll runs every second
-            await pilot.pause(0.1)
-            if len(loads) > 1:
-                break
+        await until(pilot, lambda: len(loads) > 1, "the watched file's change reloaded the settings")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(loads) == 2

@@ -1,0 +1,67 @@
+"""The headless commands against the interpreter's own floor, as whole processes.
+
+Target (issue 10): `token decode --json`, `env --json` and `check --no-network --json` each cost
+at most 2.0x the CPU of `python -c pass`. Standalone: prints medians and ratios, asserts nothing.
+
+    .venv/bin/python benchmarks/bench_cli.py [--runs N]
+
+How: in a venv holding only the runtime dependencies, bytecode compiled (harness.runtime_venv),
+each command through the `lkdebug` console script a user runs, in a project folder with a
+`.env`, HOME an empty folder. CPU is user + system time of the child (getrusage), median of the
+runs; wall time is printed beside it. `python -I -S -c pass` (no site, no user paths) is the floor
+under the floor: what any Python process costs before `site` imports anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import child_env, measure, runtime_venv  # noqa: E402
+
+from lkdebug.core.token import build_claims, mint  # noqa: E402
+from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
+
+TARGET = 2.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    runs = parser.parse_args().runs
+    venv = runtime_venv()
+    python, lkdebug = str(venv / "bin" / "python"), str(venv / "bin" / "lkdebug")
+    with tempfile.TemporaryDirectory() as folder:
+        project, home = Path(folder, "project"), Path(folder, "home")
+        project.mkdir(), home.mkdir()
+        (project / ".env").write_text(f"LIVEKIT_URL=wss://bench.example.net\nLIVEKIT_API_KEY={DEMO_API_KEY}\n"
+                                      f"LIVEKIT_API_SECRET={DEMO_API_SECRET}\n")
+        token = mint(build_claims(api_key=DEMO_API_KEY, identity="alice", video={"roomJoin": True, "room": "demo"},
+                                  now=time.time()), DEMO_API_SECRET)
+        cases = {
+            "python -I -S -c pass": [python, "-I", "-S", "-c", "pass"],
+            "python -c pass": [python, "-c", "pass"],
+            "lkdebug token decode --json": [lkdebug, "token", "decode", "--json", token],
+            "lkdebug env --json": [lkdebug, "env", "--json"],
+            "lkdebug check --no-network --json": [lkdebug, "check", "--no-network", "--json"],
+            "lkdebug token create": [lkdebug, "token", "create", "--identity", "alice", "--room", "demo", "--join"],
+        }
+        results = measure(cases, runs, project, child_env(home))
+    floor = results["python -c pass"]["cpu"]
+    print(f"CPU per process, median of {runs} (runtime-only venv, bytecode compiled); ratio to `python -c pass`:")
+    for name, figures in results.items():
+        ratio = figures["cpu"] / floor
+        target = f"  (target <= {TARGET:.1f}x)" if name.startswith(("lkdebug token decode", "lkdebug env",
+                                                                    "lkdebug check")) else ""
+        print(f"  {name:<36} cpu {figures['cpu'] * 1000:6.1f} ms  wall {figures['wall'] * 1000:6.1f} ms"
+              f"  {ratio:5.2f}x{target}")
+
+
+if __name__ == "__main__":
+    main()
