@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from lkdebug.cli import ExitCode, UsageError
+from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.commands.common import settings_from_args
 from lkdebug.core import render
 from lkdebug.core.redact import visible
