@@ -398,3 +398,12 @@ def test_json_shape(now):
     assert {"accepted", "status", "message"} <= set(out["verdict"])
     assert set(out["findings"][0]) == {"code", "severity", "area", "title", "detail", "fix", "because"}
     assert list(out["eras"]) == ["head", "v1.13", "v1.4", "v1.0"]
+
+
+def test_a_header_padded_with_two_equals_is_not_read_as_an_assignment():
+    """`HEADER==.PAYLOAD.SIG` once parsed as NAME = '=.PAYLOAD.SIG', dropping the header (the fuzz test found it)."""
+    header = base64.urlsafe_b64encode(b'  {"alg":"HS256","typ"  :  "JWT"  }  ').decode()
+    assert header.endswith("==")
+    payload = base64.urlsafe_b64encode(b'{"iss":"APIkey","sub":"a"}').decode().rstrip("=")
+    decoded = decode(f"{header}.{payload}.c2ln", known_keys=[], server_keys=None, now=0)
+    assert decoded.stripped == [] and decoded.claims == {"iss": "APIkey", "sub": "a"}

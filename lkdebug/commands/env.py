@@ -89,7 +89,7 @@ def env_text(settings: Settings, project_dir: Path, reveal: bool = False, colour
         # What `lk` run here would use, beside what the app uses (lk reads no .env file).
         target = settings.lk.project
         where = f"{target.url}, key {redact.mask_key(target.api_key, reveal)}" if target else "nothing"
-        out.append(f"  {'lk':<11} {redact.visible(where)}  {dim(redact.visible(f'{settings.lk.step}: {settings.lk.says}'))}")
+        out.append(f"  {'lk':<11} {shown(where)}  {dim(shown(f'{settings.lk.step}: {settings.lk.says}'))}")
     out += ["", bold("Findings"), render.findings_text(settings.findings, colour, secrets), "",
             render.summary_line(settings.findings)]
     return "\n".join(out)

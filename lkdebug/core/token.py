@@ -336,7 +336,8 @@ def _unwrap(text: str) -> tuple[str, list[str], str | None]:
             stripped.append(f"URL (the {key}= parameter{meet})")
             continue
         assignment = _ASSIGNMENT.fullmatch(current)
-        if assignment and _JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
+        # A header padded with '==' is not NAME=value: no assigned value starts with '='.
+        if assignment and not assignment.group(1).startswith("=") and _JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
             stripped.append(f"'{current[: current.index(assignment.group(1))].rstrip(' =:')}' assignment")
             current = assignment.group(1)
             continue
