@@ -47,6 +47,37 @@ def _ntp_servers(values: list[str]) -> list[tuple[str, int]] | None:
         raise UsageError(f"--ntp-server {error}") from None
 
 
+def _ice_servers(args: argparse.Namespace) -> list:
+    """`--ice-server` URLs with their credentials: from the URL, or `--ice-user` and `--ice-password-file`."""
+    from lkdebug.core.ice import server_from_flag
+
+    credential = ""
+    if args.ice_password_file:
+        try:
+            with open(args.ice_password_file, encoding="utf-8") as handle:
+                credential = handle.read().strip("\r\n")
+        except OSError as error:
+            raise UsageError(f"--ice-password-file {args.ice_password_file}: {error.strerror or error}") from None
+    servers = []
+    for text in args.ice_server:
+        server = server_from_flag(text, args.ice_user, credential)
+        if server is None:
+            raise UsageError(f"--ice-server {text!r} is not a stun:, turn: or turns: URL (turn:[USER:PASS@]host[:port][?transport=udp|tcp])")
+        servers.append(server)
+    return servers
+
+
+def _add_media(report: Report, document: dict) -> None:
+    """The join response and the TURN allocations as structured JSON beside their one-line details."""
+    by_name = {c.name: c for c in report.checks}
+    for entry in document["checks"]:
+        data = by_name[entry["name"]].data
+        if entry["name"] == "join" and "join" in data:
+            entry["join"] = data["join"].to_dict()
+        elif entry["name"] == "turn" and "allocations" in data:
+            entry["allocations"] = data["allocations"]
+
+
 def table(report: Report, colour: bool) -> str:
     width = max(len(c.name) for c in report.checks) if report.checks else 0
     lines = []
@@ -61,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     servers = _ntp_servers(args.ntp_server)
+    if args.relay_only and not args.media:
+        raise UsageError("--relay-only goes with --media")
+    if args.media and args.no_media:
+        raise UsageError("--media and --no-media contradict each other")
+    ice_servers = _ice_servers(args)
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
 
@@ -69,12 +105,15 @@ def run(args: argparse.Namespace) -> int:
         report = asyncio.run(diagnose(
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,
             ntp_servers=servers, now=time.time, on_update=progress.update if progress else None,
+            media=not args.no_media, ice_servers=ice_servers, media_join=args.media, relay_only=args.relay_only,
         ))
     finally:
         if progress:
             progress.clear()
     if args.json:
-        dump_json(report.to_dict())
+        document = report.to_dict()
+        _add_media(report, document)
+        dump_json(document)
         return exit_code(report.findings)
     colour = use_colour(sys.stdout)
     print(f"lkdebug check: {report.target_url or '(no LiveKit URL)'}")

@@ -15,9 +15,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import clock, probes, server_rules
+from lkdebug.core import join as joins
+from lkdebug.core import turn as turns
+from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
 
-CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "server_api", "ntp", "server_clock")
+CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "server_api",
+               "ntp", "server_clock")
+MEDIA_CHECKS = ("join", "turn", "media_join")
 PROBE_TOKEN_TTL_S = 600
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
@@ -101,11 +106,17 @@ async def diagnose(
     on_update: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     in_container: bool | None = None,
+    media: bool = True,
+    ice_servers: Sequence[IceServer] = (),
+    media_join: bool = False,
+    relay_only: bool = False,
 ) -> Report:
     """Offline findings (settings, token) and, unless `network` is False, every probe concurrently.
 
     `ssl_context` replaces the system's trust store (tests pass the stand-in's throwaway CA);
-    `in_container` overrides the container detection behind the `localhost` hint.
+    `in_container` overrides the container detection behind the `localhost` hint. `media` False
+    skips the join, TURN and media probes; `ice_servers` replaces the join response's for the TURN
+    probe; `media_join` runs a real SDK join in a child process (`relay_only`: through TURN only).
     """
     url = url or (settings.url.value if settings.url else None)
     findings: list[Finding] = list(settings.findings)
@@ -162,7 +173,7 @@ async def diagnose(
 
         start("ntp", run("ntp", (), lambda: clock.probe_ntp(servers, timeout, now)))
         if target is None:
-            for name in CHECK_NAMES[1:8]:
+            for name in ("dns", "tcp", "tls", "http", "validate", "websocket", "join", "server_api"):
                 start(name, skipped(name, "no usable URL"))
         else:
             start("dns", run("dns", ("url",), lambda: probes.probe_dns(target, timeout)))
@@ -182,7 +193,10 @@ async def diagnose(
                 start("validate", run("validate", gate, lambda: probes.probe_validate(
                     target, to_test, timeout, now, ssl_context, secrets)))
                 start("websocket", run("websocket", gate, lambda: probes.probe_websocket(
-                    target, to_test, timeout, ssl_context, secrets)))
+                    target, to_test, timeout, ssl_context, secrets, joins.read_after_join if media else None)))
+            if media:
+                start("join", run("join", ("websocket",), lambda: joins.probe_join(
+                    results["websocket"].data, target, results["dns"].data["addresses"], timeout, ice_servers)))
             api_token = _api_token(settings, now())
             if api_token is None:
                 start("server_api", skipped("server_api", "needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET to mint a roomList token"))
@@ -190,6 +204,13 @@ async def diagnose(
                 start("server_api", run("server_api", gate, lambda: probes.probe_server_api(
                     target, api_token, timeout, now, ssl_context, secrets)))
         start("server_clock", _server_clock(tasks, publish, to_test, now))
+        if not media:
+            for name in MEDIA_CHECKS:
+                if name not in tasks:
+                    start(name, skipped(name, "--no-media"))
+        else:
+            start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
+            start("media_join", skipped("media_join", "run with --media for a real SDK join"))
 
     checks = [results[name] for name in CHECK_NAMES]
     for check in checks:
@@ -202,6 +223,22 @@ async def diagnose(
         findings = [f for f in findings if f.code != "env.url_localhost"]
     findings = _drop_echoes(findings)
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
+
+
+async def _turn(tasks: dict[str, asyncio.Task[CheckResult]], run: Callable, skipped: Callable,
+                flag_servers: Sequence[IceServer], timeout: float, ssl_context: ssl.SSLContext | None) -> CheckResult:
+    """A relay per TURN server and transport: `--ice-server`'s, else the join response's (once it is read)."""
+    servers = list(flag_servers)
+    if not servers:
+        joined = await tasks["join"]
+        info = joined.data.get("join")
+        if info is None:
+            return await skipped("turn", f"no join response to take TURN servers from ({joined.detail or joined.status.value}); "
+                                         "--ice-server gives one")
+        servers = info.ice_servers
+    if not any(u.is_turn for s in servers for u in s.urls):
+        return await skipped("turn", "no TURN server to try (see media.no_turn)")
+    return await run("turn", (), lambda: turns.probe_turn(servers, timeout, ssl_context))
 
 
 def _drop_echoes(findings: list[Finding]) -> list[Finding]:

@@ -41,8 +41,9 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from lkdebug.core import server_rules
+from lkdebug.core import ice, server_rules
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from lkdebug.demo.media import MediaSockets
 
 FAULTS = ("silent", "close", "proxy", "not_ready")
 
@@ -63,6 +64,8 @@ NOT_FOUND = "404 page not found\n"  # Go's http.NotFound writes with Fprintln: a
 JOIN_REQUEST_REQUIRED = "join_request is required"
 BAD_ATTRIBUTES = "cannot decode attributes"
 NOT_READY_STALE_S = 30  # how old the stand-in pretends its node stats are in "not_ready"
+PROTOCOL = 16  # the signal protocol version current servers report
+PING_INTERVAL_S, PING_TIMEOUT_S = 5, 15
 
 _TWIRP_ROOM_SERVICE = "/twirp/livekit.RoomService/"
 _URL_BASE64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
@@ -91,12 +94,21 @@ class StandInConfig:
     fault: str | None = None  # None | "silent" | "close" | "proxy" | "not_ready"
     tls: bool = False  # serve TLS with a self-signed certificate (trustme, imported lazily)
     clock: Callable[[], float] = time.time  # the unskewed clock, injectable for tests
+    # The join response's ICE servers, as `--ice-server` takes them: `turn:USER:PASS@host:port?transport=udp`.
+    ice_servers: tuple[str, ...] = ()
+    # The addresses its candidates advertise (default: where it listens), e.g. a private one to
+    # reproduce `rtc.use_external_ip: false` on a cloud VM; the ports are its real media sockets.
+    advertise: tuple[str, ...] = ()
+    tcp_candidates: bool = True  # False: as with `rtc.tcp_port: 0`, no ICE/TCP
 
     def __post_init__(self) -> None:
         if self.era not in server_rules.ERAS:
             raise ValueError(f"unknown era {self.era!r}; one of {', '.join(server_rules.ERAS)}")
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; one of {', '.join(FAULTS)}")
+        for url in self.ice_servers:
+            if ice.parse_url(url)[0] is None:
+                raise ValueError(f"unreadable ICE server URL {url!r}; e.g. turn:user:pass@127.0.0.1:3478?transport=udp")
 
     def now(self) -> float:
         """The stand-in's own clock: what its Date header says and what its token checks use."""
@@ -211,6 +223,7 @@ class StandInServer:
         self._raw_connections: set[asyncio.StreamWriter] = set()
         self._websockets: set[web.WebSocketResponse] = set()
         self._rooms: dict[str, float] = {}  # name -> creation time, for the RoomService methods
+        self.media = MediaSockets(host, self.config.advertise, self.config.tcp_candidates)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -239,6 +252,7 @@ class StandInServer:
         # the stand-in's thread racing the server-API probe's `import livekit.api` in another
         # thread leaves protobuf's descriptor pool half-built ("Couldn't build proto file").
         _proto()
+        await self.media.start()
         app = web.Application(middlewares=[self._stand_in_middleware], client_max_size=10 * 1024 * 1024)
         app.on_response_prepare.append(self._stamp_headers)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
@@ -260,6 +274,7 @@ class StandInServer:
                 writer.close()
             await self._raw_server.wait_closed()
             self._raw_server = None
+        await self.media.stop()
 
     def _server_ssl_context(self) -> ssl.SSLContext:
         import trustme  # test/demo extra: only TLS mode needs it
@@ -408,7 +423,10 @@ class StandInServer:
         self._websockets.add(ws)
         try:
             await ws.send_bytes(self._join_response(claims))
-            async for _ in ws:  # the stand-in has no media: it listens until the client leaves
+            # As livekit-server with a primary subscriber: the subscriber offer, then its candidates.
+            for frame in self.media.offer_frames():
+                await ws.send_bytes(frame)
+            async for _ in ws:  # the stand-in answers nothing the client sends: it listens until the client leaves
                 pass
         finally:
             self._websockets.discard(ws)
@@ -418,12 +436,22 @@ class StandInServer:
         """A protobuf SignalResponse{join}, labelled as the stand-in's in every field it can."""
         models, _, rtc = _proto()
         version = ERA_VERSIONS[self.config.era]
+        servers = []
+        for text in self.config.ice_servers:
+            url, username, credential = ice.parse_url(text)
+            servers.append(rtc.ICEServer(urls=[url.text], username=username, credential=credential))
         join = rtc.JoinResponse(
             room=models.Room(name=claims["video"]["room"], sid="RM_standin"),
             participant=models.ParticipantInfo(identity=claims.get("sub") or claims.get("jti", ""), sid="PA_standin"),
             server_version=version,
             server_region="lkdebug-stand-in",
-            server_info=models.ServerInfo(version=version, region="lkdebug-stand-in", node_id="lkdebug-stand-in"),
+            server_info=models.ServerInfo(edition=models.ServerInfo.Standard, version=version, protocol=PROTOCOL,
+                                          region="lkdebug-stand-in", node_id="ND_lkdebug-stand-in"),
+            ice_servers=servers,
+            subscriber_primary=True,
+            # livekit-server's defaults (PingIntervalSeconds, PingTimeoutSeconds); 0 makes the Rust SDK panic.
+            ping_interval=PING_INTERVAL_S,
+            ping_timeout=PING_TIMEOUT_S,
         )
         return rtc.SignalResponse(join=join).SerializeToString()
 
@@ -603,7 +631,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds every answer waits first")
     parser.add_argument("--fault", choices=FAULTS, default=None)
     parser.add_argument("--tls", action="store_true", help="TLS with a throwaway self-signed certificate")
+    parser.add_argument("--keys", type=_keys, default=None, metavar="KEY:SECRET[,KEY:SECRET]",
+                        help="the API keys it accepts (default: the demo key)")
+    parser.add_argument("--ice-server", action="append", default=[], metavar="URL",
+                        help="an ICE server for its join response, e.g. turn:user:pass@127.0.0.1:3478?transport=udp (repeatable)")
+    parser.add_argument("--advertise", action="append", default=[], metavar="ADDRESS",
+                        help="an address its candidates advertise instead of --host (repeatable)")
+    parser.add_argument("--no-tcp", action="store_true", help="no ICE/TCP candidate (as rtc.tcp_port: 0)")
     return parser.parse_args(argv)
+
+
+def _keys(text: str) -> dict[str, str]:
+    pairs = {}
+    for item in text.split(","):
+        key, sep, secret = item.partition(":")
+        if not sep or not key.strip() or not secret:
+            raise argparse.ArgumentTypeError(f"{item!r} is not KEY:SECRET")
+        pairs[key.strip()] = secret
+    return pairs
 
 
 async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
@@ -616,7 +661,8 @@ async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
         print(
             f"lkdebug stand-in for livekit-server ({server_rules.ERAS[config.era]} wording"
             f", clock offset {config.clock_offset:+g} s, delay {config.delay:g} s, fault {config.fault or 'none'})"
-            f"; keys: {', '.join(config.keys)}. Not a real LiveKit server. Ctrl-C stops it.",
+            f"; keys: {', '.join(config.keys)}; ICE servers: {len(config.ice_servers)}"
+            f"; candidates at {', '.join(server.media.advertise)}. Not a real LiveKit server. Ctrl-C stops it.",
             file=sys.stderr, flush=True,
         )
         await stop.wait()
@@ -625,7 +671,13 @@ async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="lkdebug stand-in: %(message)s")
-    config = StandInConfig(era=args.era, clock_offset=args.offset, delay=args.delay, fault=args.fault, tls=args.tls)
+    try:
+        config = StandInConfig(era=args.era, clock_offset=args.offset, delay=args.delay, fault=args.fault, tls=args.tls,
+                               ice_servers=tuple(args.ice_server), advertise=tuple(args.advertise), tcp_candidates=not args.no_tcp,
+                               **({"keys": args.keys} if args.keys else {}))
+    except ValueError as error:
+        print(f"lkdebug stand-in: {error}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(_serve_forever(config, args.host, args.port))
     except OSError as error:
