@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import clock, probes, server_rules
 from lkdebug.core import join as joins
+from lkdebug.core import media_join as sdk_join
 from lkdebug.core import turn as turns
 from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
@@ -210,7 +211,18 @@ async def diagnose(
                     start(name, skipped(name, "--no-media"))
         else:
             start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
-            start("media_join", skipped("media_join", "run with --media for a real SDK join"))
+            if not media_join:
+                start("media_join", skipped("media_join", "run with --media for a real SDK join"))
+            elif target is None or to_test is None:
+                start("media_join", skipped("media_join", "no usable URL" if target is None else no_token or "no token"))
+            else:
+                media_token = to_test.raw
+                if to_test.minted:  # the probe token may do nothing; the media join must publish
+                    from lkdebug.core import token as tokens
+
+                    media_token = tokens.mint(sdk_join.media_claims(settings.api_key.value, now()), settings.api_secret.value)
+                start("media_join", run("media_join", ("websocket",), lambda: sdk_join.probe_media_join(
+                    target.signal_url, media_token, timeout, relay_only, ice_servers, secrets)))
 
     checks = [results[name] for name in CHECK_NAMES]
     for check in checks:

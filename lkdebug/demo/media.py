@@ -95,7 +95,11 @@ class MediaSockets:
         return found
 
     def offer_frames(self) -> list[bytes]:
-        """SignalResponse frames: the subscriber offer, one trickle per candidate, and the final trickle."""
+        """SignalResponse frames: the subscriber offer and one trickle per candidate.
+
+        No end-of-candidates trickle: LiveKit's Rust SDK parses every candidate it is sent and aborts on an
+        empty one (`SdpParseError ... Expected candidate`), so a server must not send one.
+        """
         from livekit.protocol import rtc
 
         # No DTLS runs here, so the fingerprint is of no certificate: random, in the form pion writes.
@@ -107,5 +111,4 @@ class MediaSockets:
         for candidate in self.candidates():
             init = json.dumps({"candidate": candidate, "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": None})
             frames.append(rtc.SignalResponse(trickle=rtc.TrickleRequest(candidateInit=init, target=rtc.SUBSCRIBER)))
-        frames.append(rtc.SignalResponse(trickle=rtc.TrickleRequest(target=rtc.SUBSCRIBER, final=True)))
         return [frame.SerializeToString() for frame in frames]

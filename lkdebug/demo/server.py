@@ -42,7 +42,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from lkdebug.core import ice, server_rules
-from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET, media_peer
 from lkdebug.demo.media import MediaSockets
 
 FAULTS = ("silent", "close", "proxy", "not_ready")
@@ -65,7 +65,6 @@ JOIN_REQUEST_REQUIRED = "join_request is required"
 BAD_ATTRIBUTES = "cannot decode attributes"
 NOT_READY_STALE_S = 30  # how old the stand-in pretends its node stats are in "not_ready"
 PROTOCOL = 16  # the signal protocol version current servers report
-PING_INTERVAL_S, PING_TIMEOUT_S = 5, 15
 
 _TWIRP_ROOM_SERVICE = "/twirp/livekit.RoomService/"
 _URL_BASE64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
@@ -100,6 +99,10 @@ class StandInConfig:
     # reproduce `rtc.use_external_ip: false` on a cloud VM; the ports are its real media sockets.
     advertise: tuple[str, ...] = ()
     tcp_candidates: bool = True  # False: as with `rtc.tcp_port: 0`, no ICE/TCP
+    # livekit-server's defaults (PingIntervalSeconds, PingTimeoutSeconds); 0 reproduces the join response of
+    # a server or proxy that leaves them out, on which LiveKit's Rust SDK panics (`period must be non-zero`).
+    ping_interval: int = 5
+    ping_timeout: int = 15
 
     def __post_init__(self) -> None:
         if self.era not in server_rules.ERAS:
@@ -422,17 +425,23 @@ class StandInServer:
         await ws.prepare(request)
         self._websockets.add(ws)
         try:
-            await ws.send_bytes(self._join_response(claims))
-            # As livekit-server with a primary subscriber: the subscriber offer, then its candidates.
-            for frame in self.media.offer_frames():
-                await ws.send_bytes(frame)
-            async for _ in ws:  # the stand-in answers nothing the client sends: it listens until the client leaves
-                pass
+            if v1:
+                # One peer connection, offered by the client inside its join request: answered by the media endpoint.
+                join, _ = _decode_join_request(request.query["join_request"])
+                await ws.send_bytes(self._join_response(claims, subscriber_primary=False))
+                await media_peer.serve(ws, join, self.host)
+            else:
+                await ws.send_bytes(self._join_response(claims, subscriber_primary=True))
+                # As livekit-server with a primary subscriber: the subscriber offer, then its candidates.
+                for frame in self.media.offer_frames():
+                    await ws.send_bytes(frame)
+                async for _ in ws:  # no subscriber peer behind that offer: it listens until the client leaves
+                    pass
         finally:
             self._websockets.discard(ws)
         return ws
 
-    def _join_response(self, claims: dict) -> bytes:
+    def _join_response(self, claims: dict, subscriber_primary: bool) -> bytes:
         """A protobuf SignalResponse{join}, labelled as the stand-in's in every field it can."""
         models, _, rtc = _proto()
         version = ERA_VERSIONS[self.config.era]
@@ -448,10 +457,9 @@ class StandInServer:
             server_info=models.ServerInfo(edition=models.ServerInfo.Standard, version=version, protocol=PROTOCOL,
                                           region="lkdebug-stand-in", node_id="ND_lkdebug-stand-in"),
             ice_servers=servers,
-            subscriber_primary=True,
-            # livekit-server's defaults (PingIntervalSeconds, PingTimeoutSeconds); 0 makes the Rust SDK panic.
-            ping_interval=PING_INTERVAL_S,
-            ping_timeout=PING_TIMEOUT_S,
+            subscriber_primary=subscriber_primary,
+            ping_interval=self.config.ping_interval,
+            ping_timeout=self.config.ping_timeout,
         )
         return rtc.SignalResponse(join=join).SerializeToString()
 
