@@ -95,10 +95,10 @@ class MediaSockets:
         return found
 
     def offer_frames(self) -> list[bytes]:
-        """SignalResponse frames: the subscriber offer and one trickle per candidate.
+        """SignalResponse frames: the subscriber offer and one trickle per candidate, the last marked `final`.
 
-        No end-of-candidates trickle: LiveKit's Rust SDK parses every candidate it is sent and aborts on an
-        empty one (`SdpParseError ... Expected candidate`), so a server must not send one.
+        `final` rides on the last real candidate, not on an empty one: LiveKit's Rust SDK parses every
+        candidate it is sent and aborts on an empty string (`SdpParseError ... Expected candidate`).
         """
         from livekit.protocol import rtc
 
@@ -108,7 +108,9 @@ class MediaSockets:
         sdp = SDP_TEMPLATE.format(session=secrets.randbelow(2**62), fingerprint=fingerprint,
                                   ufrag=secrets.token_hex(8), pwd=secrets.token_hex(16))
         frames = [rtc.SignalResponse(offer=rtc.SessionDescription(type="offer", sdp=sdp.replace("\n", "\r\n"), id=1))]
-        for candidate in self.candidates():
+        candidates = self.candidates()
+        for index, candidate in enumerate(candidates):
             init = json.dumps({"candidate": candidate, "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": None})
-            frames.append(rtc.SignalResponse(trickle=rtc.TrickleRequest(candidateInit=init, target=rtc.SUBSCRIBER)))
+            final = index == len(candidates) - 1
+            frames.append(rtc.SignalResponse(trickle=rtc.TrickleRequest(candidateInit=init, target=rtc.SUBSCRIBER, final=final)))
         return [frame.SerializeToString() for frame in frames]
