@@ -14,16 +14,16 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from lkdebug.core import clock, probes, server_rules
+from lkdebug.core import clock, hostside, probes, server_rules
 from lkdebug.core import join as joins
 from lkdebug.core import media_join as sdk_join
 from lkdebug.core import turn as turns
 from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity
 
-CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "server_api",
+CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "host", "server_api",
                "ntp", "server_clock")
-MEDIA_CHECKS = ("join", "turn", "media_join")
+MEDIA_CHECKS = ("join", "turn", "media_join", "host")
 PROBE_TOKEN_TTL_S = 600
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
@@ -211,6 +211,7 @@ async def diagnose(
                     start(name, skipped(name, "--no-media"))
         else:
             start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
+            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings)))
             if not media_join:
                 start("media_join", skipped("media_join", "run with --media for a real SDK join"))
             elif target is None or to_test is None:
