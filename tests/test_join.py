@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 
 import pytest
 from websockets.asyncio.client import connect
@@ -17,6 +18,7 @@ from lkdebug.core.token import mint, probe_claims
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, run_in_thread
+from tests.resolver import resolve_to_loopback
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -51,13 +53,7 @@ def codes(report):
 @pytest.fixture
 def public_name(monkeypatch):
     """A fake resolver: `livekit.example.com` is 127.0.0.1 for this test's event loop (DNS probe, HTTP, WebSocket)."""
-    real = asyncio.base_events.BaseEventLoop.getaddrinfo
-
-    async def getaddrinfo(self, host, *args, **kwargs):
-        return await real(self, "127.0.0.1" if host == PUBLIC_NAME else host, *args, **kwargs)
-
-    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", getaddrinfo)
-    return PUBLIC_NAME
+    return resolve_to_loopback(monkeypatch, PUBLIC_NAME)
 
 
 async def test_the_stand_in_sends_a_realistic_join_response_then_an_offer_with_candidates():
@@ -65,9 +61,8 @@ async def test_the_stand_in_sends_a_realistic_join_response_then_an_offer_with_c
     async with StandInServer(config) as server:
         token = mint(probe_claims(DEMO_API_KEY, server.config.now()), DEMO_API_SECRET)
         async with connect(f"{server.ws_url}/rtc?access_token={token}") as ws:
-            first = await ws.recv()
-            info, why = join.decode_join(first)
-            frames = await join.read_after_join(first, ws, asyncio.get_running_loop().time() + 3)
+            signal = await join.read_after_join(await ws.recv(), ws, time.monotonic() + 3)
+            info, why, frames = signal.info, signal.why, signal.frames
         udp_port, tcp_port = server.media.udp_port, server.media.tcp_port
     assert why == ""
     assert (info.edition, info.protocol, info.region, info.node_id) == ("Standard", 16, "lkdebug-stand-in", "ND_lkdebug-stand-in")

@@ -15,6 +15,7 @@ from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer
 from tests.coturn import PASSWORD, TURN_NAME, USER, Coturn
+from tests.resolver import resolve_to_loopback
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -28,13 +29,7 @@ def coturn(tmp_path_factory):
 
 @pytest.fixture
 def turn_name(monkeypatch):
-    real = asyncio.base_events.BaseEventLoop.getaddrinfo
-
-    async def getaddrinfo(self, host, *args, **kwargs):
-        return await real(self, "127.0.0.1" if host == TURN_NAME else host, *args, **kwargs)
-
-    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", getaddrinfo)
-    return TURN_NAME
+    return resolve_to_loopback(monkeypatch, TURN_NAME)
 
 
 def server(url: str, user: str = USER, password: str = PASSWORD) -> ice.IceServer:

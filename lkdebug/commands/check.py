@@ -68,7 +68,7 @@ def _ice_servers(args: argparse.Namespace) -> list:
 
 
 def _add_media(report: Report, document: dict) -> None:
-    """The join response and the TURN allocations as structured JSON beside their one-line details."""
+    """The join response, TURN allocations, media join and host config as structured JSON beside their details."""
     by_name = {c.name: c for c in report.checks}
     for entry in document["checks"]:
         data = by_name[entry["name"]].data
@@ -76,6 +76,10 @@ def _add_media(report: Report, document: dict) -> None:
             entry["join"] = data["join"].to_dict()
         elif entry["name"] == "turn" and "allocations" in data:
             entry["allocations"] = data["allocations"]
+        elif entry["name"] == "media_join" and "steps" in data:
+            entry["media"] = {"steps_ms": data["steps"], "pair": data.get("pair")}
+        elif entry["name"] == "host" and "config" in data:
+            entry["config"] = data["config"]
 
 
 def table(report: Report, colour: bool) -> str:

@@ -9,6 +9,7 @@ livekit.yaml's own words.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,11 @@ def _turn(servers: Sequence[IceServer]) -> list[Finding]:
 
 
 def _is_name(host: str) -> bool:
-    return not host.replace(".", "").isdigit() and ":" not in host
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
 
 
 def _tcp(info: JoinInfo, servers: Sequence[IceServer], reached: Mapping[Candidate, str]) -> list[Finding]:

@@ -114,7 +114,7 @@ async def diagnose(
 ) -> Report:
     """Offline findings (settings, token) and, unless `network` is False, every probe concurrently.
 
-    `ssl_context` replaces the system's trust store (tests pass the stand-in's throwaway CA);
+    `ssl_context` replaces the system's trust store for the URL and TURN/TLS (tests pass a throwaway CA);
     `in_container` overrides the container detection behind the `localhost` hint. `media` False
     skips the join, TURN and media probes; `ice_servers` replaces the join response's for the TURN
     probe; `media_join` runs a real SDK join in a child process (`relay_only`: through TURN only).

@@ -119,16 +119,26 @@ def _subscriber_frame(frame: bytes) -> tuple[str | None, object]:
     return None, None
 
 
-async def read_after_join(first: bytes, ws, deadline: float) -> list[bytes]:
-    """The frames after the join response that carry the subscriber offer and its candidates.
+@dataclass
+class Signal:
+    """What the websocket probe read: the join response decoded once (or why not) and the frames after it."""
+
+    info: JoinInfo | None
+    why: str
+    frames: list[bytes] = field(default_factory=list)
+
+
+async def read_after_join(first: bytes, ws, deadline: float) -> Signal:
+    """The join response, and the frames after it that carry the subscriber offer and its candidates.
 
     Stops at the trickle marked `final`, a lull after the offer, the connection's end or `deadline`
     (time.monotonic()); with a publisher-primary join no offer comes unasked, so nothing is awaited.
     """
-    info, _ = decode_join(first)
+    info, why = decode_join(first)
+    signal = Signal(info, why)
     if info is None or not info.subscriber_primary:
-        return []
-    frames: list[bytes] = []
+        return signal
+    frames = signal.frames
     offer_by = min(deadline, time.monotonic() + OFFER_WAIT_S)
     offered = False
     while True:
@@ -136,9 +146,9 @@ async def read_after_join(first: bytes, ws, deadline: float) -> list[bytes]:
         try:
             frame = await asyncio.wait_for(ws.recv(), max(0.0, until - time.monotonic()))
         except (asyncio.TimeoutError, TimeoutError):
-            return frames
+            return signal
         except Exception:  # the connection ended (websockets' ConnectionClosed): keep what came
-            return frames
+            return signal
         if not isinstance(frame, bytes):
             continue
         kind, body = _subscriber_frame(frame)
@@ -147,7 +157,7 @@ async def read_after_join(first: bytes, ws, deadline: float) -> list[bytes]:
         frames.append(frame)
         offered = offered or kind == "offer"
         if kind == "trickle" and body.final:
-            return frames
+            return signal
 
 
 def add_offer(info: JoinInfo, frames: Sequence[bytes]) -> None:
@@ -188,17 +198,17 @@ async def probe_join(websocket_data: dict, target: Target, signal_addresses: Seq
                      flag_servers: Sequence[ice.IceServer] = ()) -> CheckResult:
     """Decode the join response and offer the websocket probe received, and judge what they advertise."""
     started = time.monotonic()
-    first = websocket_data.get("first_message")
-    if not isinstance(first, bytes):
+    signal = websocket_data.get("signal")
+    if signal is None:
         return CheckResult("join", CheckStatus.SKIP, None, "the server's first message was not binary: no join response to read")
-    info, why = decode_join(first)
+    info, why = signal.info, signal.why
     if info is None:
         finding = Finding("media.no_join", Severity.ERROR, "media", "The server's first message is not a join response",
                           f"{target.signal_url}/rtc: {why}.",
                           "Something other than livekit-server answers the WebSocket, or a client/server protocol mismatch: "
                           "check the URL points at livekit-server itself.")
         return CheckResult("join", CheckStatus.FAIL, monotonic_ms(started), one_line(why), [finding])
-    add_offer(info, websocket_data.get("signal", []))
+    add_offer(info, signal.frames)
     reached = await _reach_tcp(info.candidates, signal_addresses, timeout)
     findings = advertised.judge(info, target, reached, flag_servers)
     details = [info.summary(), "ICE servers: " + ("; ".join(s.describe() for s in info.ice_servers) or "none")]

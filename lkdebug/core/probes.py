@@ -662,8 +662,8 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
                           secrets: Sequence[str] = (), after_first: Callable | None = None) -> CheckResult:
     """The `/rtc` upgrade a client SDK makes: 101 and a first binary frame, or why not (G5, G8).
 
-    `after_first(first, ws, deadline)` reads on while the connection is open (the join probe's offer);
-    its frames and the first message are handed over in `data`.
+    `after_first(first, ws, deadline)` reads on while the connection is open (the join response and
+    the offer after it); what it returns is handed over as `data["signal"]`.
     """
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus, WebSocketException
@@ -685,7 +685,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
                                   "(clients report `signal connection timed out while waiting for the first message`).",
                                   "The server cannot start the session: check its log (Redis, node limits).")
                 return CheckResult("websocket", CheckStatus.WARN, monotonic_ms(started), "101 Switching Protocols, no first message", [finding])
-            handed = {"first_message": first}
+            handed = {}
             if after_first is not None and isinstance(first, bytes):
                 handed["signal"] = await after_first(first, ws, deadline)
     except InvalidStatus as error:

@@ -11,13 +11,9 @@ a client fails at ICE, which is what a server with no reachable media port looks
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import logging
 import time
-
-log = logging.getLogger("lkdebug.demo.media")
 
 
 def aiortc_available() -> bool:
