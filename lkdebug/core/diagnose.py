@@ -141,7 +141,8 @@ async def diagnose(
         return Report(target_url=url, findings=order_findings(findings), checks=checks)
     publish(url_result)
 
-    async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]]) -> CheckResult:
+    async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]],
+                  bound: float | None = None) -> CheckResult:
         """Wait for the probes this one needs; skip with their reason, or run it bounded and unbreakable."""
         for need in needs:
             before = await tasks[need] if need in tasks else results[need]
@@ -149,11 +150,12 @@ async def diagnose(
                 return publish(_skip(name, f"needs {need}, which {'failed' if before.status is CheckStatus.FAIL else 'was skipped'}"))
         publish(CheckResult(name, CheckStatus.RUNNING))
         started = time.monotonic()
+        bound = bound or timeout * 2 + 1
         try:
             # Each probe bounds its own steps; this outer bound is for what they cannot (a slow import).
-            result = await asyncio.wait_for(probe(), timeout * 2 + 1)
+            result = await asyncio.wait_for(probe(), bound)
         except (asyncio.TimeoutError, TimeoutError):
-            result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {timeout * 2 + 1:g} s")
+            result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {bound:g} s")
         except Exception as error:  # one failed probe must never end the run
             result = CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {type(error).__name__}: {error}")
         result.name = name
@@ -223,7 +225,8 @@ async def diagnose(
 
                     media_token = tokens.mint(sdk_join.media_claims(settings.api_key.value, now()), settings.api_secret.value)
                 start("media_join", run("media_join", ("websocket",), lambda: sdk_join.probe_media_join(
-                    target.signal_url, media_token, timeout, relay_only, ice_servers, secrets)))
+                    target.signal_url, media_token, timeout, relay_only, ice_servers, secrets),
+                    sdk_join.child_bound(timeout) + 2))
 
     checks = [results[name] for name in CHECK_NAMES]
     for check in checks:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import secrets
 import signal
@@ -33,6 +34,9 @@ from lkdebug.core.redact import scrub
 STEPS = ("signal", "ice", "dtls", "publish")
 LAST_WORDS_LINES = 6
 STDERR_LIMIT = 64 * 1024
+# LiveKit's Rust SDK gives each connect attempt 15 s for the peer connection, then logs
+# `failed to connect: Connection("wait_pc_connection timed out"), retrying... (1/3)` and tries twice more.
+SDK_ATTEMPT_S = 15
 SILENCE_FRAMES = 10  # 10 ms each at 48 kHz mono: a tenth of a second of silence goes out over the track
 
 
@@ -51,9 +55,14 @@ class MediaJoin:
     last_words: str = ""
 
 
+def connect_bound(timeout: float) -> float:
+    """How long the child lets the SDK connect: at least one whole attempt, so a failure comes in its own words."""
+    return max(timeout, SDK_ATTEMPT_S + 1)
+
+
 def child_bound(timeout: float) -> float:
-    """The whole child's time: connect gets `timeout`, publishing and the stats what is left of twice that."""
-    return timeout * 2
+    """The whole child's time: the connect, then `timeout` for publishing, the stats and leaving."""
+    return connect_bound(timeout) + timeout
 
 
 def media_claims(api_key: str, now: float) -> dict:
@@ -74,7 +83,7 @@ def sdk_available() -> bool:
 
 def _step_of(error: str) -> str:
     """The step a ConnectError's text names: the SDK says `signal`, `pc connection`/ICE or DTLS in its own words."""
-    lowered = error.lower()
+    lowered = error.lower().replace("_", " ")
     if "dtls" in lowered:
         return "dtls"
     if "ice" in lowered or "pc connection" in lowered or "peer connection" in lowered or "pc not connected" in lowered:
@@ -123,13 +132,15 @@ async def run_child(url: str, token: str, timeout: float, relay_only: bool, ice_
         process.stdin.write(json.dumps(request).encode() + b"\n")
         await process.stdin.drain()
         process.stdin.close()
+        # The child bounds its own steps; this bound, one second more for its start (Python, the SDK's
+        # import), catches a child that hangs anyway.
+        limit = child_bound(timeout) + 1
         try:
-            # The child bounds connect and publish by `timeout` each; this bound catches a child that hangs anyway.
-            await asyncio.wait_for(asyncio.gather(_read_child(process, report), drain_stderr()), child_bound(timeout))
+            await asyncio.wait_for(asyncio.gather(_read_child(process, report), drain_stderr()), limit)
             code = await process.wait()
         except (asyncio.TimeoutError, TimeoutError):
             report.failed_step = report.failed_step or _next_step(report)
-            report.error = report.error or f"the SDK gave no answer within {child_bound(timeout):g} s"
+            report.error = report.error or f"the SDK gave no answer within {limit:g} s"
             return report
         if code != 0 and report.failed_step is None:
             report.crashed = (f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}")
@@ -249,6 +260,21 @@ def _selected_pair(stats) -> dict | None:
     return {"local": candidate(pair.candidate_pair.local_candidate_id), "remote": candidate(pair.candidate_pair.remote_candidate_id)}
 
 
+class _FirstFailure(logging.Handler):
+    """The SDK's first `failed to connect: …` log line (it retries after it), in its own words."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        super().__init__(logging.WARNING)
+        self.loop = loop
+        self.said: asyncio.Future[str] = loop.create_future()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if "failed to connect" in text:
+            words = text.split(" - ", 1)[-1]  # after the Rust module path the SDK puts first
+            self.loop.call_soon_threadsafe(lambda: self.said.done() or self.said.set_result(words))
+
+
 async def _child(request: dict) -> None:
     from livekit import rtc
     from livekit.rtc._proto import room_pb2
@@ -263,14 +289,26 @@ async def _child(request: dict) -> None:
         ice_servers=[room_pb2.IceServer(urls=s["urls"], username=s["username"], password=s["password"]) for s in request["ice_servers"]],
     )
     room = rtc.Room()
+    first_failure = _FirstFailure(asyncio.get_running_loop())
+    logging.getLogger("livekit").addHandler(first_failure)
+    connecting = asyncio.ensure_future(room.connect(request["url"], request["token"], rtc.RoomOptions(
+        auto_subscribe=False, rtc_config=config, connect_timeout=timeout)))
+    # The SDK retries a failed attempt silently: its first failure, logged, is the answer.
+    done, _ = await asyncio.wait({connecting, first_failure.said}, timeout=connect_bound(timeout),
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if connecting not in done:
+        connecting.cancel()
+        with contextlib.suppress(BaseException):
+            await connecting
+        if first_failure.said in done:
+            _emit(event="error", error=first_failure.said.result())
+        else:
+            _emit(event="error", step="ice", error=f"room.connect did not finish within {connect_bound(timeout):g} s")
+        return
     try:
-        await asyncio.wait_for(room.connect(request["url"], request["token"], rtc.RoomOptions(
-            auto_subscribe=False, rtc_config=config, connect_timeout=timeout)), timeout)
+        connecting.result()
     except rtc.ConnectError as error:
         _emit(event="error", error=error.message)
-        return
-    except (asyncio.TimeoutError, TimeoutError):
-        _emit(event="error", step="ice", error=f"room.connect did not finish within {timeout:g} s")
         return
     # connect() returns once the signal is up and the primary peer connection is connected (ICE and DTLS).
     _emit(event="connected", ms=ms())
