@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -205,14 +206,15 @@ def test_stand_in_command_line_keys_and_ice_servers(capsys):
     assert "unreadable ICE server URL" in capsys.readouterr().err
 
 
-def test_free_socket_count_returns_after_a_join_probe(ntp):
-    """No socket of the join probe outlives the run (the TCP connects to candidates included)."""
+def test_no_socket_or_thread_outlives_a_run(ntp):
+    """No socket (the TCP connects to candidates, the TURN allocations) or thread (the host probe's) outlives a run."""
     def sockets() -> int:
         return sum(1 for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}").startswith("socket:"))
 
     with run_in_thread(StandInConfig(ice_servers=(TURN_URL,))) as server:
         asyncio.run(run(server.url, ntp))  # warm up imports and the thread pool
-        before = sockets()
+        before, threads = sockets(), set(threading.enumerate())
         asyncio.run(run(server.url, ntp))
         after = sockets()
+        assert set(threading.enumerate()) <= threads
     assert after <= before

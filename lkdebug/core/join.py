@@ -218,6 +218,9 @@ async def probe_join(websocket_data: dict, target: Target, signal_addresses: Seq
             reach = f" (TCP connect: {reached[c]})" if c in reached else ""
             shown.append(c.describe() + (" (not public)" if c.is_private else "") + reach)
         details.append("offer candidates: " + ("; ".join(shown) or "none"))
+        if any(c.protocol == "udp" for c in info.candidates):
+            # A UDP candidate answers only ICE checks carrying the session's credentials: nothing to try without one.
+            details.append("UDP candidates answer only inside an ICE session: --media tries them")
     elif info.subscriber_primary:
         details.append(f"no subscriber offer within {min(timeout, OFFER_WAIT_S):g} s")
     if info.alternative_url:
