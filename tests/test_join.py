@@ -9,6 +9,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from lkdebug import cli
@@ -218,3 +220,11 @@ def test_no_socket_or_thread_outlives_a_run(ntp):
         after = sockets()
         assert set(threading.enumerate()) <= threads
     assert after <= before
+
+
+@given(st.binary(max_size=512), st.lists(st.binary(max_size=256), max_size=4))
+def test_arbitrary_frames_never_raise(first, frames):
+    info, why = join.decode_join(first)
+    assert (info is None) == bool(why)
+    if info is not None:
+        join.add_offer(info, frames)

@@ -186,6 +186,8 @@ async def probe_media_join(signal_url: str, token: str, timeout: float, relay_on
                           "usually points at a server or proxy that answers unlike livekit-server.")
         return CheckResult("media_join", CheckStatus.FAIL, monotonic_ms(started),
                            f"SDK crashed ({report.crashed}): {one_line(words)}", [finding])
+    if report.failed_step is None and "connected" not in report.steps:
+        report.failed_step, report.error = "signal", report.error or "the SDK's process ended without a word"
     if report.failed_step is not None:
         words = scrub(report.error, hidden)
         finding = _failure(report.failed_step, words, relay_only)
