@@ -37,6 +37,7 @@ STDERR_LIMIT = 64 * 1024
 # LiveKit's Rust SDK gives each connect attempt 15 s for the peer connection, then logs
 # `failed to connect: Connection("wait_pc_connection timed out"), retrying... (1/3)` and tries twice more.
 SDK_ATTEMPT_S = 15
+LEAVE_S = 2.0  # room.disconnect(): the server sees the participant leave instead of timing it out
 SILENCE_FRAMES = 10  # 10 ms each at 48 kHz mono: a tenth of a second of silence goes out over the track
 
 
@@ -53,6 +54,7 @@ class MediaJoin:
     error: str = ""
     crashed: str = ""  # how the child ended when it ended without saying why
     last_words: str = ""
+    done: bool = False  # the child said all it had to say before leaving the room
 
 
 def connect_bound(timeout: float) -> float:
@@ -61,8 +63,8 @@ def connect_bound(timeout: float) -> float:
 
 
 def child_bound(timeout: float) -> float:
-    """The whole child's time: the connect, then `timeout` for publishing, the stats and leaving."""
-    return connect_bound(timeout) + timeout
+    """The whole child's time: the connect, then `timeout` for publishing and the stats, then leaving."""
+    return connect_bound(timeout) + timeout + LEAVE_S
 
 
 def media_claims(api_key: str, now: float) -> dict:
@@ -105,6 +107,8 @@ async def _read_child(process: asyncio.subprocess.Process, report: MediaJoin) ->
             report.steps[kind] = float(event.get("ms", 0.0))
         elif kind == "pair" and isinstance(event.get("pair"), dict):
             report.pair = event["pair"]
+        elif kind == "done":
+            report.done = True
         elif kind == "error":
             report.failed_step = event.get("step") if event.get("step") in STEPS else _step_of(str(event.get("error", "")))
             report.error = str(event.get("error", ""))
@@ -142,7 +146,7 @@ async def run_child(url: str, token: str, timeout: float, relay_only: bool, ice_
             report.failed_step = report.failed_step or _next_step(report)
             report.error = report.error or f"the SDK gave no answer within {limit:g} s"
             return report
-        if code != 0 and report.failed_step is None:
+        if code != 0 and report.failed_step is None and not report.done:
             report.crashed = (f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}")
             report.failed_step = _next_step(report)
         report.last_words = "\n".join(stderr.decode("utf-8", "replace").strip().splitlines()[-LAST_WORDS_LINES:])
@@ -285,7 +289,7 @@ async def _child(request: dict) -> None:
     started = time.monotonic()
     ms = lambda: (time.monotonic() - started) * 1000  # noqa: E731
     # What is left of the parent's bound, less a moment to leave the room and say so.
-    left = lambda: max(0.1, started + child_bound(timeout) - 0.5 - time.monotonic())  # noqa: E731
+    left = lambda: max(0.1, started + child_bound(timeout) - LEAVE_S - time.monotonic())  # noqa: E731
     config = rtc.RtcConfiguration(
         ice_transport_type=rtc.IceTransportType.TRANSPORT_RELAY if request["relay_only"] else rtc.IceTransportType.TRANSPORT_ALL,
         ice_servers=[room_pb2.IceServer(urls=s["urls"], username=s["username"], password=s["password"]) for s in request["ice_servers"]],
@@ -323,7 +327,7 @@ async def _child(request: dict) -> None:
             await source.capture_frame(rtc.AudioFrame.create(48000, 1, 480))
         _emit(event="published", ms=ms())
     except (asyncio.TimeoutError, TimeoutError):
-        _emit(event="error", step="publish", error=f"publish_track did not finish within {child_bound(timeout) - 0.5:g} s of the start")
+        _emit(event="error", step="publish", error=f"publish_track did not finish within {child_bound(timeout) - LEAVE_S:g} s of the start")
     except Exception as error:  # the SDK raises its own types for a refused publication
         _emit(event="error", step="publish", error=f"{type(error).__name__}: {error}")
     try:
@@ -333,15 +337,19 @@ async def _child(request: dict) -> None:
             _emit(event="pair", pair=pair)
     except (asyncio.TimeoutError, TimeoutError, RuntimeError):
         pass  # the pair is a detail; the steps above already tell the story
+    _emit(event="done")
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(room.disconnect(), 0.5)
+        await asyncio.wait_for(room.disconnect(), LEAVE_S)
 
 
-def main() -> int:
+def main() -> None:
     request = json.loads(sys.stdin.readline())
     asyncio.run(_child(request))
-    return 0
+    sys.stdout.flush()
+    # Straight out: tearing down the interpreter under the SDK's Rust threads can abort the process
+    # ("panic in a function that cannot unwind") after everything worth saying was said.
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

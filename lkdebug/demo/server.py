@@ -12,8 +12,12 @@ and hangs up ("close"), a reverse proxy that answers 200 HTML instead of upgradi
 node whose stats are stale ("not_ready"), a slow answer (`delay`), TLS with a self-signed
 certificate (`tls`) and a skewed clock (`clock_offset`).
 
+After an upgrade it sends a join response with livekit-server's ping interval and timeout and the
+ICE servers it was given; on `/rtc` the subscriber offer and candidates follow (`demo/media.py`),
+on `/rtc/v1` an aiortc peer answers the client's single peer connection (`demo/media_peer.py`).
+
 Everything it shows says it is a stand-in: the `Server` header, `X-Lkdebug-Stand-In: 1`, the
-join response it sends after an upgrade, and the banner of `python -m lkdebug.demo.server`.
+join response, the offer's session name, and the banner of `python -m lkdebug.demo.server`.
 """
 
 from __future__ import annotations
@@ -629,7 +633,8 @@ def run_in_thread(config: StandInConfig | None = None, host: str = "127.0.0.1", 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m lkdebug.demo.server",
-        description="A loopback stand-in for livekit-server (not a LiveKit server: no rooms, no media).",
+        description="A loopback stand-in for livekit-server (not a LiveKit server: no rooms, nothing forwarded; "
+                    "/rtc/v1 answers a client's peer connection with aiortc when it is installed).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
