@@ -31,7 +31,9 @@ PROBE_TOKEN_TTL_S = 600
 _ROOT_CAUSE_ORDER = (
     "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
     "env.", "token.", "net.no_url", "net.url", "net.dns", "net.localhost_in_container", "net.refused", "net.timeout",
-    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.", "clock.",
+    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.",
+    # Media: what the server advertises and the relays, before the media join that fails because of them.
+    "media.client_crashed", "media.private_address", "media.host", "media.turn", "media.", "server.", "clock.",
 )
 
 
