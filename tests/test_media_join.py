@@ -71,13 +71,16 @@ async def test_media_join_connects_and_publishes_on_loopback():
     assert children() <= before
 
 
-async def test_relay_only_goes_through_coturn(coturn):
-    turn_url = f"turn:{USER}:{PASSWORD}@127.0.0.1:{coturn.port}?transport=udp"
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+async def test_relay_only_goes_through_coturn(coturn, transport):
+    turn_url = f"turn:{USER}:{PASSWORD}@127.0.0.1:{coturn.port}?transport={transport}"
     async with StandInServer(StandInConfig(ice_servers=(turn_url,))) as server:
         checks, _ = await media_check(server.url, relay_only=True)
     result = checks["media_join"]
     assert result.status is CheckStatus.PASS, result.detail
-    assert result.data["pair"]["local"]["type"] == "relay"
+    local = result.data["pair"]["local"]
+    assert local["type"] == "relay" and local["relay_protocol"] == transport.upper()
+    assert f"via TURN/{transport.upper()}" in result.detail
     assert "(relay only)" in result.detail and PASSWORD not in result.detail
 
 
