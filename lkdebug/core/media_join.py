@@ -115,7 +115,7 @@ async def _read_child(process: asyncio.subprocess.Process, report: MediaJoin) ->
 
 
 async def run_child(url: str, token: str, timeout: float, relay_only: bool, ice_servers: Sequence[IceServer]) -> MediaJoin:
-    """The child's report; it is killed (its whole process group) at `timeout` or on cancellation."""
+    """The child's report; it is killed (its whole process group) past `child_bound(timeout)` or on cancellation."""
     request = {"url": url, "token": token, "timeout": timeout, "relay_only": relay_only,
                "ice_servers": [{"urls": [u.text for u in s.urls], "username": s.username, "password": s.credential}
                                for s in ice_servers]}
@@ -133,9 +133,10 @@ async def run_child(url: str, token: str, timeout: float, relay_only: bool, ice_
 
     try:
         assert process.stdin is not None
-        process.stdin.write(json.dumps(request).encode() + b"\n")
-        await process.stdin.drain()
-        process.stdin.close()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a child that died at once says why on stderr
+            process.stdin.write(json.dumps(request).encode() + b"\n")
+            await process.stdin.drain()
+            process.stdin.close()
         # The child bounds its own steps; this bound, one second more for its start (Python, the SDK's
         # import), catches a child that hangs anyway.
         limit = child_bound(timeout) + 1
@@ -147,7 +148,7 @@ async def run_child(url: str, token: str, timeout: float, relay_only: bool, ice_
             report.error = report.error or f"the SDK gave no answer within {limit:g} s"
             return report
         if code != 0 and report.failed_step is None and not report.done:
-            report.crashed = (f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}")
+            report.crashed = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
             report.failed_step = _next_step(report)
         report.last_words = "\n".join(stderr.decode("utf-8", "replace").strip().splitlines()[-LAST_WORDS_LINES:])
         return report
