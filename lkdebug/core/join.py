@@ -12,6 +12,7 @@ them with livekit-protocol and judges what they advertise (`lkdebug.core.adverti
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,10 @@ async def read_after_join(first: bytes, ws, deadline: float) -> Signal:
     Stops at the trickle marked `final`, a lull after the offer, the connection's end or `deadline`
     (time.monotonic()); with a publisher-primary join no offer comes unasked, so nothing is awaited.
     """
+    # livekit-protocol costs ~200 ms to import: off the event loop, and as the same `import livekit.api`
+    # the server-API probe makes in its thread, so the two wait on one import lock instead of building
+    # protobuf's descriptor pool from two threads at once (which leaves it half-built).
+    await asyncio.to_thread(importlib.import_module, "livekit.api")
     info, why = decode_join(first)
     signal = Signal(info, why)
     if info is None or not info.subscriber_primary:
