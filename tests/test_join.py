@@ -189,6 +189,8 @@ def test_check_json_carries_the_join_response(tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--relay-only"], "--relay-only goes with --media"),
+    (["--media", "--no-network"], "drop --no-network"),
+    (["--ice-server", "turn:127.0.0.1", "--no-media"], "which --no-media skips"),
     (["--ice-server", "http://nope"], "is not a stun:, turn: or turns: URL"),
     (["--ice-server", "turn:127.0.0.1", "--ice-password-file", "/nonexistent/pw"], "--ice-password-file"),
 ])

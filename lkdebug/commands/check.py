@@ -100,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--relay-only goes with --media")
     if args.media and args.no_media:
         raise UsageError("--media and --no-media contradict each other")
+    if args.media and args.no_network:
+        raise UsageError("--media joins over the network: drop --no-network")
+    if args.ice_server and args.no_media:
+        raise UsageError("--ice-server is for the TURN and media probes, which --no-media skips")
     ice_servers = _ice_servers(args)
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
