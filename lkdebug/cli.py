@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="bound for every probe (default 5)")
     p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]", help="NTP server (repeatable; replaces the defaults)")
     p.add_argument("--no-network", action="store_true", help="offline checks only")
+    p.add_argument("--no-media", action="store_true", help="skip the join response, TURN and media probes")
+    p.add_argument("--media", action="store_true", help="also join the room with LiveKit's Python SDK in a child process (lkdebug[media])")
+    p.add_argument("--relay-only", action="store_true", help="with --media: ICE through TURN relays only")
+    p.add_argument("--ice-server", action="append", default=[], metavar="URL",
+                   help="a STUN/TURN server to test instead of the join response's: turn:[USER:PASS@]host:port?transport=udp (repeatable)")
+    p.add_argument("--ice-user", default="", metavar="USER", help="username for --ice-server URLs without one")
+    p.add_argument("--ice-password-file", default=None, metavar="FILE", help="read the --ice-server credential from FILE")
     p.add_argument("--json", action="store_true")
     _now_argument(p)
 

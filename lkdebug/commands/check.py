@@ -49,6 +49,41 @@ def _ntp_servers(values: list[str]) -> list[tuple[str, int]] | None:
         raise UsageError(f"--ntp-server {error}") from None
 
 
+def _ice_servers(args: argparse.Namespace) -> list:
+    """`--ice-server` URLs with their credentials: from the URL, or `--ice-user` and `--ice-password-file`."""
+    from lkdebug.core.ice import server_from_flag
+
+    credential = ""
+    if args.ice_password_file:
+        try:
+            with open(args.ice_password_file, encoding="utf-8") as handle:
+                credential = handle.read().strip("\r\n")
+        except OSError as error:
+            raise UsageError(f"--ice-password-file {args.ice_password_file}: {error.strerror or error}") from None
+    servers = []
+    for text in args.ice_server:
+        server = server_from_flag(text, args.ice_user, credential)
+        if server is None:
+            raise UsageError(f"--ice-server {text!r} is not a stun:, turn: or turns: URL (turn:[USER:PASS@]host[:port][?transport=udp|tcp])")
+        servers.append(server)
+    return servers
+
+
+def _add_media(report: Report, document: dict) -> None:
+    """The join response, TURN allocations, media join and host config as structured JSON beside their details."""
+    by_name = {c.name: c for c in report.checks}
+    for entry in document["checks"]:
+        data = by_name[entry["name"]].data
+        if entry["name"] == "join" and "join" in data:
+            entry["join"] = data["join"].to_dict()
+        elif entry["name"] == "turn" and "allocations" in data:
+            entry["allocations"] = data["allocations"]
+        elif entry["name"] == "media_join" and "steps" in data:
+            entry["media"] = {"steps_ms": data["steps"], "pair": data.get("pair")}
+        elif entry["name"] == "host" and "config" in data:
+            entry["config"] = data["config"]
+
+
 def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:
     """One line per check; a detail quotes the peer (its body, its headers), so it is scrubbed and made visible."""
     width = max(len(c.name) for c in report.checks) if report.checks else 0
@@ -67,6 +102,15 @@ def run(args: argparse.Namespace) -> int:
     if args.now is not None and not args.no_network:
         raise UsageError("--now needs --no-network: the probes ask real servers, which answer for the real time")
     moment = now_from_args(args)
+    if args.relay_only and not args.media:
+        raise UsageError("--relay-only goes with --media")
+    if args.media and args.no_media:
+        raise UsageError("--media and --no-media contradict each other")
+    if args.media and args.no_network:
+        raise UsageError("--media joins over the network: drop --no-network")
+    if args.ice_server and args.no_media:
+        raise UsageError("--ice-server is for the TURN and media probes, which --no-media skips")
+    ice_servers = _ice_servers(args)
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
 
@@ -76,13 +120,16 @@ def run(args: argparse.Namespace) -> int:
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,
             ntp_servers=servers, now=(lambda: moment) if args.now is not None else time.time,
             on_update=progress.update if progress else None,
+            media=not args.no_media, ice_servers=ice_servers, media_join=args.media, relay_only=args.relay_only,
         ))
     finally:
         if progress:
             progress.clear()
     secrets = settings.secrets()
     if args.json:
-        dump_json(redact.scrub_all({"schema": "lkdebug/check/1", **report.to_dict()}, secrets, args.reveal))
+        document = {"schema": "lkdebug/check/1", **report.to_dict()}
+        _add_media(report, document)
+        dump_json(redact.scrub_all(document, secrets, args.reveal))
         return exit_code(report.findings)
     colour = use_colour(sys.stdout)
     print(f"lkdebug check: {redact.shown(report.target_url or '(no LiveKit URL)', secrets)}")

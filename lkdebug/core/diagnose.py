@@ -15,10 +15,16 @@ import time
 from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
 
-from lkdebug.core import clock, probes, server_rules
+from lkdebug.core import clock, hostside, probes, server_rules
+from lkdebug.core import join as joins
+from lkdebug.core import media_join as sdk_join
+from lkdebug.core import turn as turns
+from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 
-CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "server_api", "ntp", "server_clock")
+CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "host", "server_api",
+               "ntp", "server_clock")
+MEDIA_CHECKS = ("join", "turn", "media_join", "host")
 PROBE_TOKEN_TTL_S = 600
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
@@ -27,7 +33,9 @@ PROBE_TOKEN_TTL_S = 600
 _ROOT_CAUSE_ORDER = (
     "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
     "env.", "token.", "net.no_url", "net.url", "net.dns", "net.refused", "net.timeout", "net.localhost_in_container",
-    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.", "clock.",
+    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.",
+    # Media: what the server advertises and the relays, before the media join that fails because of them.
+    "media.client_crashed", "media.private_address", "media.host", "media.turn", "media.", "server.", "clock.",
 )
 
 
@@ -199,11 +207,17 @@ async def diagnose(
     on_update: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     in_container: bool | None = None,
+    media: bool = True,
+    ice_servers: Sequence[IceServer] = (),
+    media_join: bool = False,
+    relay_only: bool = False,
 ) -> Report:
     """Offline findings (settings, token) and, unless `network` is False, every probe concurrently.
 
-    `ssl_context` replaces the system's trust store (tests pass the stand-in's throwaway CA);
-    `in_container` overrides the container detection behind the `localhost` hint.
+    `ssl_context` replaces the system's trust store for the URL and TURN/TLS (tests pass a throwaway CA);
+    `in_container` overrides the container detection behind the `localhost` hint. `media` False
+    skips the join, TURN and media probes; `ice_servers` replaces the join response's for the TURN
+    probe; `media_join` runs a real SDK join in a child process (`relay_only`: through TURN only).
     """
     url = url or (settings.url.value if settings.url else None)
     findings: list[Finding] = list(settings.findings)
@@ -230,7 +244,8 @@ async def diagnose(
         return Report(target_url=url, findings=order_findings(findings), checks=checks)
     publish(url_result)
 
-    async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]]) -> CheckResult:
+    async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]],
+                  bound: float | None = None) -> CheckResult:
         """Wait for the probes this one needs; skip with their reason, or run it bounded and unbreakable."""
         for need in needs:
             before = await tasks[need] if need in tasks else results[need]
@@ -238,11 +253,12 @@ async def diagnose(
                 return publish(_skip(name, f"needs {need}, which {'failed' if before.status is CheckStatus.FAIL else 'was skipped'}"))
         publish(CheckResult(name, CheckStatus.RUNNING))
         started = time.monotonic()
+        bound = bound or timeout * 2 + 1
         try:
             # Each probe bounds its own steps; this outer bound is for what they cannot (a slow import).
-            result = await asyncio.wait_for(probe(), timeout * 2 + 1)
+            result = await asyncio.wait_for(probe(), bound)
         except (asyncio.TimeoutError, TimeoutError):
-            result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {timeout * 2 + 1:g} s")
+            result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {bound:g} s")
         except Exception as error:  # one failed probe must never end the run
             result = CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {type(error).__name__}: {error}")
         result.name = name
@@ -263,7 +279,7 @@ async def diagnose(
 
         start("ntp", run("ntp", (), lambda: clock.probe_ntp(servers, timeout, now)))
         if target is None:
-            for name in CHECK_NAMES[1:8]:
+            for name in ("dns", "tcp", "tls", "http", "validate", "websocket", "join", "server_api"):
                 start(name, skipped(name, "no usable URL"))
         else:
             start("dns", run("dns", ("url",), lambda: probes.probe_dns(target, timeout)))
@@ -283,7 +299,10 @@ async def diagnose(
                 start("validate", run("validate", gate, lambda: probes.probe_validate(
                     target, to_test, timeout, now, ssl_context, secrets)))
                 start("websocket", run("websocket", gate, lambda: probes.probe_websocket(
-                    target, to_test, timeout, ssl_context, secrets)))
+                    target, to_test, timeout, ssl_context, secrets, joins.read_after_join if media else None)))
+            if media:
+                start("join", run("join", ("websocket",), lambda: joins.probe_join(
+                    results["websocket"].data, target, results["dns"].data["addresses"], timeout, ice_servers)))
             api_token = _api_token(settings, now())
             if api_token is None:
                 start("server_api", skipped("server_api", "needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET to mint a roomList token"))
@@ -291,6 +310,26 @@ async def diagnose(
                 start("server_api", run("server_api", gate, lambda: probes.probe_server_api(
                     target, api_token, timeout, now, ssl_context, secrets)))
         start("server_clock", _server_clock(tasks, publish, to_test, now))
+        if not media:
+            for name in MEDIA_CHECKS:
+                if name not in tasks:
+                    start(name, skipped(name, "--no-media"))
+        else:
+            start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
+            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings)))
+            if not media_join:
+                start("media_join", skipped("media_join", "run with --media for a real SDK join"))
+            elif target is None or to_test is None:
+                start("media_join", skipped("media_join", "no usable URL" if target is None else no_token or "no token"))
+            else:
+                media_token = to_test.raw
+                if to_test.minted:  # the probe token may do nothing; the media join must publish
+                    from lkdebug.core import token as tokens
+
+                    media_token = tokens.mint(sdk_join.media_claims(settings.api_key.value, now()), settings.api_secret.value)
+                start("media_join", run("media_join", ("websocket",), lambda: sdk_join.probe_media_join(
+                    target.signal_url, media_token, timeout, relay_only, ice_servers, secrets),
+                    sdk_join.child_bound(timeout) + 2))
 
     checks = [results[name] for name in CHECK_NAMES]
     if target is not None and to_test is not None and to_test.minted and settings.api_key is not None:
@@ -342,6 +381,22 @@ async def _try_other_secrets(validate: CheckResult, target: probes.Target, setti
         sentence = f" {tried} ({', '.join(k.origin for k in others)}): the server accepts none of them."
         fix = mismatch.fix
     validate.findings[validate.findings.index(mismatch)] = replace(mismatch, detail=mismatch.detail + sentence, fix=fix)
+
+
+async def _turn(tasks: dict[str, asyncio.Task[CheckResult]], run: Callable, skipped: Callable,
+                flag_servers: Sequence[IceServer], timeout: float, ssl_context: ssl.SSLContext | None) -> CheckResult:
+    """A relay per TURN server and transport: `--ice-server`'s, else the join response's (once it is read)."""
+    servers = list(flag_servers)
+    if not servers:
+        joined = await tasks["join"]
+        info = joined.data.get("join")
+        if info is None:
+            return await skipped("turn", f"no join response to take TURN servers from ({joined.detail or joined.status.value}); "
+                                         "--ice-server gives one")
+        servers = info.ice_servers
+    if not any(u.is_turn for s in servers for u in s.urls):
+        return await skipped("turn", "no TURN server to try (see media.no_turn)")
+    return await run("turn", (), lambda: turns.probe_turn(servers, timeout, ssl_context))
 
 
 def _drop_echoes(findings: list[Finding]) -> list[Finding]:

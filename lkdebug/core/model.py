@@ -23,7 +23,7 @@ class Severity(str, enum.Enum):
 
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2, Severity.OK: 3}
 
-AREAS = ("env", "token", "clock", "network", "server")
+AREAS = ("env", "token", "clock", "network", "server", "media")
 
 
 @dataclass(frozen=True)

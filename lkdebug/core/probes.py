@@ -624,8 +624,12 @@ async def probe_validate(target: Target, token: TokenToTest, timeout: float, now
 
 
 async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ssl_context: ssl.SSLContext | None = None,
-                          secrets: Sequence[str] = ()) -> CheckResult:
-    """The `/rtc` upgrade a client SDK makes: 101 and a first binary frame, or why not (G5, G8)."""
+                          secrets: Sequence[str] = (), after_first: Callable | None = None) -> CheckResult:
+    """The `/rtc` upgrade a client SDK makes: 101 and a first binary frame, or why not (G5, G8).
+
+    `after_first(first, ws, deadline)` reads on while the connection is open (the join response and
+    the offer after it); what it returns is handed over as `data["signal"]`.
+    """
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus, WebSocketException
 
@@ -646,6 +650,9 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
                                   "(clients report `signal connection timed out while waiting for the first message`).",
                                   "The server cannot start the session: check its log (Redis, node limits).")
                 return CheckResult("websocket", CheckStatus.WARN, monotonic_ms(started), "101 Switching Protocols, no first message", [finding])
+            handed = {}
+            if after_first is not None and isinstance(first, bytes):
+                handed["signal"] = await after_first(first, ws, deadline)
     except InvalidStatus as error:
         return _refused_upgrade(target, token, error.response.status_code, bytes(error.response.body or b""),
                                 dict(error.response.headers), secrets, started)
@@ -661,7 +668,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), text, [finding])
     kind = "binary" if isinstance(first, bytes) else "text"
     detail = f"101 Switching Protocols in {upgraded_ms:.0f} ms; first message: {len(first)} bytes ({kind})"
-    return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail, data={"first_message_bytes": len(first)})
+    return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail, data={"first_message_bytes": len(first), **handed})
 
 
 def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes: bytes, headers: dict, secrets: Sequence[str],

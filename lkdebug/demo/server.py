@@ -12,8 +12,12 @@ and hangs up ("close"), a reverse proxy that answers 200 HTML instead of upgradi
 node whose stats are stale ("not_ready"), a slow answer (`delay`), TLS with a self-signed
 certificate (`tls`) and a skewed clock (`clock_offset`).
 
+After an upgrade it sends a join response with livekit-server's ping interval and timeout and the
+ICE servers it was given; on `/rtc` the subscriber offer and candidates follow (`demo/media.py`),
+on `/rtc/v1` an aiortc peer answers the client's single peer connection (`demo/media_peer.py`).
+
 Everything it shows says it is a stand-in: the `Server` header, `X-Lkdebug-Stand-In: 1`, the
-join response it sends after an upgrade, and the banner of `python -m lkdebug.demo.server`.
+join response, the offer's session name, and the banner of `python -m lkdebug.demo.server`.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from lkdebug.core import server_rules
-from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from lkdebug.core import ice, server_rules
+from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET, media_peer
+from lkdebug.demo.media import MediaSockets
 
 FAULTS = ("silent", "close", "proxy", "not_ready")
 
@@ -64,6 +69,7 @@ NOT_FOUND = "404 page not found\n"  # Go's http.NotFound writes with Fprintln: a
 JOIN_REQUEST_REQUIRED = "join_request is required"
 BAD_ATTRIBUTES = "cannot decode attributes"
 NOT_READY_STALE_S = 30  # how old the stand-in pretends its node stats are in "not_ready"
+PROTOCOL = 16  # the signal protocol version current servers report
 
 _TWIRP_ROOM_SERVICE = "/twirp/livekit.RoomService/"
 _URL_BASE64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
@@ -92,12 +98,25 @@ class StandInConfig:
     fault: str | None = None  # None | "silent" | "close" | "proxy" | "not_ready"
     tls: bool = False  # serve TLS with a self-signed certificate (trustme, imported lazily)
     clock: Callable[[], float] = time.time  # the unskewed clock, injectable for tests
+    # The join response's ICE servers, as `--ice-server` takes them: `turn:USER:PASS@host:port?transport=udp`.
+    ice_servers: tuple[str, ...] = ()
+    # The addresses its candidates advertise (default: where it listens), e.g. a private one to
+    # reproduce `rtc.use_external_ip: false` on a cloud VM; the ports are its real media sockets.
+    advertise: tuple[str, ...] = ()
+    tcp_candidates: bool = True  # False: as with `rtc.tcp_port: 0`, no ICE/TCP
+    # livekit-server's defaults (PingIntervalSeconds, PingTimeoutSeconds); 0 reproduces the join response of
+    # a server or proxy that leaves them out, on which LiveKit's Rust SDK panics (`period must be non-zero`).
+    ping_interval: int = 5
+    ping_timeout: int = 15
 
     def __post_init__(self) -> None:
         if self.era not in server_rules.ERAS:
             raise ValueError(f"unknown era {self.era!r}; one of {', '.join(server_rules.ERAS)}")
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; one of {', '.join(FAULTS)}")
+        for url in self.ice_servers:
+            if ice.parse_url(url)[0] is None:
+                raise ValueError(f"unreadable ICE server URL {url!r}; e.g. turn:user:pass@127.0.0.1:3478?transport=udp")
 
     def now(self) -> float:
         """The stand-in's own clock: what its Date header says and what its token checks use."""
@@ -219,6 +238,7 @@ class StandInServer:
         self._raw_connections: set[asyncio.StreamWriter] = set()
         self._websockets: set[web.WebSocketResponse] = set()
         self._rooms: dict[str, float] = {}  # name -> creation time, for the RoomService methods
+        self.media = MediaSockets(host, self.config.advertise, self.config.tcp_candidates)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -247,6 +267,7 @@ class StandInServer:
         # the stand-in's thread racing the server-API probe's `import livekit.api` in another
         # thread leaves protobuf's descriptor pool half-built ("Couldn't build proto file").
         _proto()
+        await self.media.start()
         app = web.Application(middlewares=[self._stand_in_middleware], client_max_size=10 * 1024 * 1024)
         app.on_response_prepare.append(self._stamp_headers)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
@@ -270,6 +291,7 @@ class StandInServer:
                 writer.close()
             await self._raw_server.wait_closed()
             self._raw_server = None
+        await self.media.stop()
 
     def _server_ssl_context(self) -> ssl.SSLContext:
         import trustme  # test/demo extra: only TLS mode needs it
@@ -421,23 +443,41 @@ class StandInServer:
         await ws.prepare(request)
         self._websockets.add(ws)
         try:
-            await ws.send_bytes(self._join_response(claims))
-            async for _ in ws:  # the stand-in has no media: it listens until the client leaves
-                pass
+            if v1:
+                # One peer connection, offered by the client inside its join request: answered by the media endpoint.
+                join, _ = _decode_join_request(request.query["join_request"])
+                await ws.send_bytes(self._join_response(claims, subscriber_primary=False))
+                await media_peer.serve(ws, join, self.host)
+            else:
+                await ws.send_bytes(self._join_response(claims, subscriber_primary=True))
+                # As livekit-server with a primary subscriber: the subscriber offer, then its candidates.
+                for frame in self.media.offer_frames():
+                    await ws.send_bytes(frame)
+                async for _ in ws:  # no subscriber peer behind that offer: it listens until the client leaves
+                    pass
         finally:
             self._websockets.discard(ws)
         return ws
 
-    def _join_response(self, claims: dict) -> bytes:
+    def _join_response(self, claims: dict, subscriber_primary: bool) -> bytes:
         """A protobuf SignalResponse{join}, labelled as the stand-in's in every field it can."""
         models, _, rtc = _proto()
         version = ERA_VERSIONS[self.config.era]
+        servers = []
+        for text in self.config.ice_servers:
+            url, username, credential = ice.parse_url(text)
+            servers.append(rtc.ICEServer(urls=[url.text], username=username, credential=credential))
         join = rtc.JoinResponse(
             room=models.Room(name=claims["video"]["room"], sid="RM_standin"),
             participant=models.ParticipantInfo(identity=claims.get("sub") or claims.get("jti", ""), sid="PA_standin"),
             server_version=version,
             server_region="lkdebug-stand-in",
-            server_info=models.ServerInfo(version=version, region="lkdebug-stand-in", node_id="lkdebug-stand-in"),
+            server_info=models.ServerInfo(edition=models.ServerInfo.Standard, version=version, protocol=PROTOCOL,
+                                          region="lkdebug-stand-in", node_id="ND_lkdebug-stand-in"),
+            ice_servers=servers,
+            subscriber_primary=subscriber_primary,
+            ping_interval=self.config.ping_interval,
+            ping_timeout=self.config.ping_timeout,
         )
         return rtc.SignalResponse(join=join).SerializeToString()
 
@@ -607,7 +647,8 @@ def run_in_thread(config: StandInConfig | None = None, host: str = "127.0.0.1", 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m lkdebug.demo.server",
-        description="A loopback stand-in for livekit-server (not a LiveKit server: no rooms, no media).",
+        description="A loopback stand-in for livekit-server (not a LiveKit server: no rooms, nothing forwarded; "
+                    "/rtc/v1 answers a client's peer connection with aiortc when it is installed).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -617,7 +658,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds every answer waits first")
     parser.add_argument("--fault", choices=FAULTS, default=None)
     parser.add_argument("--tls", action="store_true", help="TLS with a throwaway self-signed certificate")
+    parser.add_argument("--keys", type=_keys, default=None, metavar="KEY:SECRET[,KEY:SECRET]",
+                        help="the API keys it accepts (default: the demo key)")
+    parser.add_argument("--ice-server", action="append", default=[], metavar="URL",
+                        help="an ICE server for its join response, e.g. turn:user:pass@127.0.0.1:3478?transport=udp (repeatable)")
+    parser.add_argument("--advertise", action="append", default=[], metavar="ADDRESS",
+                        help="an address its candidates advertise instead of --host (repeatable)")
+    parser.add_argument("--no-tcp", action="store_true", help="no ICE/TCP candidate (as rtc.tcp_port: 0)")
     return parser.parse_args(argv)
+
+
+def _keys(text: str) -> dict[str, str]:
+    pairs = {}
+    for item in text.split(","):
+        key, sep, secret = item.partition(":")
+        if not sep or not key.strip() or not secret:
+            raise argparse.ArgumentTypeError(f"{item!r} is not KEY:SECRET")
+        pairs[key.strip()] = secret
+    return pairs
 
 
 async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
@@ -630,7 +688,8 @@ async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
         print(
             f"lkdebug stand-in for livekit-server ({server_rules.ERAS[config.era]} wording"
             f", clock offset {config.clock_offset:+g} s, delay {config.delay:g} s, fault {config.fault or 'none'})"
-            f"; keys: {', '.join(config.keys)}. Not a real LiveKit server. Ctrl-C stops it.",
+            f"; keys: {', '.join(config.keys)}; ICE servers: {len(config.ice_servers)}"
+            f"; candidates at {', '.join(server.media.advertise)}. Not a real LiveKit server. Ctrl-C stops it.",
             file=sys.stderr, flush=True,
         )
         await stop.wait()
@@ -639,7 +698,13 @@ async def _serve_forever(config: StandInConfig, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="lkdebug stand-in: %(message)s")
-    config = StandInConfig(era=args.era, clock_offset=args.offset, delay=args.delay, fault=args.fault, tls=args.tls)
+    try:
+        config = StandInConfig(era=args.era, clock_offset=args.offset, delay=args.delay, fault=args.fault, tls=args.tls,
+                               ice_servers=tuple(args.ice_server), advertise=tuple(args.advertise), tcp_candidates=not args.no_tcp,
+                               **({"keys": args.keys} if args.keys else {}))
+    except ValueError as error:
+        print(f"lkdebug stand-in: {error}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(_serve_forever(config, args.host, args.port))
     except OSError as error:
