@@ -134,7 +134,7 @@ SCENARIOS = [
              server=None, in_container=True),
     Scenario("a server that accepts and never answers", "net.timeout", files={".env": _env()}, server={"fault": "silent"}),
     Scenario("only livekit.yaml, with one key (on the LiveKit host)", "env.key_from_server_config",
-             files={"livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}),
+             files={"livekit.yaml": f"keys:\n  {KEY}: {SECRET}\nrtc:\n  udp_port: 7882\n  tcp_port: 7881\n"}),
     Scenario("dev keys against the stand-in holding other keys", "server.key_unknown",
              files={".env": _env(key="devkey", secret="secret")}),
     Scenario("the URL ends in /rtc", "env.url_path", files={".env": _env()}, url_path="/rtc"),

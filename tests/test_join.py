@@ -94,12 +94,15 @@ async def test_join_check_shows_the_server_and_never_the_turn_credentials(ntp):
     assert "media.no_turn" not in codes(report)
 
 
-async def test_no_turn_offered(ntp):
+async def test_no_turn_offered(ntp, public_name):
+    """A warning for a server reached by a public name; none for one on this machine (a dev server)."""
     async with StandInServer() as server:
-        report = await run(server.url, ntp)
-    no_turn = next(f for f in report.findings if f.code == "media.no_turn")
+        local = await run(server.url, ntp)
+        public = await run(f"ws://{public_name}:{server.port}", ntp)
+    no_turn = next(f for f in public.findings if f.code == "media.no_turn")
     assert no_turn.severity is Severity.WARNING and "turn.enabled: true" in no_turn.fix
-    assert checks(report)["turn"].status is CheckStatus.SKIP
+    assert checks(public)["turn"].status is CheckStatus.SKIP
+    assert "media.no_turn" not in codes(local)
 
 
 async def test_private_candidates_to_a_client_on_a_public_name(ntp, public_name):

@@ -58,10 +58,12 @@ def _addresses(info: JoinInfo, target: Target) -> list[Finding]:
     return []
 
 
-def _turn(servers: Sequence[IceServer]) -> list[Finding]:
+def _turn(servers: Sequence[IceServer], target: Target) -> list[Finding]:
     urls = [u for s in servers for u in s.urls]
     turn = [u for u in urls if u.is_turn]
-    if not turn:
+    # A server on this machine or this network (a dev server) needs no relay for the clients that reach
+    # it; one reached by a public name does, for clients behind UDP-blocking networks.
+    if not turn and not is_local_host(target.host):
         offered = ", ".join(u.text for u in urls) or "no ICE servers at all"
         return [_media("media.no_turn", Severity.WARNING, "The server offers no TURN server",
                        f"The join response lists {offered}. Clients on networks that block UDP (corporate, some mobile "
@@ -113,7 +115,7 @@ def judge(info: JoinInfo, target: Target, reached: Mapping[Candidate, str], flag
                                "always sends both (5 s and 15 s); the Rust SDK aborts on 0 (`period must be non-zero`).",
                                "Something other than livekit-server sent this join response: check what answers the URL."))
     findings += _addresses(info, target)
-    findings += _turn(info.ice_servers)
+    findings += _turn(info.ice_servers, target)
     if info.offer:
         findings += _tcp(info, list(info.ice_servers) + list(flag_servers), reached)
     elif info.subscriber_primary:

@@ -33,9 +33,10 @@ PROBE_TOKEN_TTL_S = 600
 _ROOT_CAUSE_ORDER = (
     "server.key_unknown", "server.signature_mismatch", "clock.skew_server", "clock.skew_ntp", "server.token_rejected",
     "env.", "token.", "net.no_url", "net.url", "net.dns", "net.refused", "net.timeout", "net.localhost_in_container",
-    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.",
-    # Media: what the server advertises and the relays, before the media join that fails because of them.
-    "media.client_crashed", "media.private_address", "media.host", "media.turn", "media.", "server.", "clock.",
+    "net.unreachable", "net.tls", "net.closed", "net.not_livekit", "net.proxy_no_upgrade", "net.", "server.",
+    # Media comes after the signal connection it depends on: what the server advertises and the relays,
+    # before the media join that fails because of them.
+    "media.client_crashed", "media.private_address", "media.host", "media.turn", "media.", "clock.",
 )
 
 
