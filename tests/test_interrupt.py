@@ -1,0 +1,41 @@
+"""Ctrl+C ends `lkdebug check` at once, whatever probe is waiting (issue 8: it waited 19.9 s for NTP)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from lkdebug.demo.ntp import NtpResponder
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_sigint_during_a_silent_ntp_query_exits_130_at_once(tmp_path):
+    with NtpResponder(silent=True) as silent:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lkdebug", "check", "--dir", str(tmp_path), "--timeout", "20",
+             "--ntp-server", f"127.0.0.1:{silent.address[1]}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp_path)},
+        )
+        try:
+            # Started means the NTP question has reached the (silent) server.
+            assert wait_for(lambda: silent.requests > 0 or process.poll() is not None, 60), "the NTP query never left"
+            assert process.poll() is None, process.stderr.read().decode()
+            process.send_signal(signal.SIGINT)
+            # Generous: the bound that matters is far below --timeout 20.
+            process.wait(timeout=5)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 130, process.stderr.read().decode()
