@@ -70,6 +70,13 @@ def _token_create_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print {token, header, claims} as JSON")
 
 
+def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
+    if timeout:
+        p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="bound for every probe (default 5)")
+    p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
+                   help="NTP server (repeatable; replaces the defaults and $LKDEBUG_NTP_SERVERS, a comma-separated list)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lkdebug",
@@ -88,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("tui", "open the TUI (the default)")
     p.add_argument("--tab", choices=TABS, default="env")
     p.add_argument("--token", help="a token to open the Decoder with")
+    _probe_arguments(p, timeout=False)
     # Set by `lkdebug serve` for each browser session; not for people to type.
     p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
@@ -109,8 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", "run the offline checks and the network probes")
     p.add_argument("--token", help="the token to test (default: one minted from the settings)")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="bound for every probe (default 5)")
-    p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]", help="NTP server (repeatable; replaces the defaults)")
+    _probe_arguments(p)
     p.add_argument("--no-network", action="store_true", help="offline checks only")
     p.add_argument("--json", action="store_true")
 
@@ -119,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--token", help="a token to include (its signature is never shown)")
     p.add_argument("--network", action="store_true", help="also run the network probes")
+    _probe_arguments(p)
 
     p = command("serve", "serve the TUI in a web browser for paired debugging")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):
-        args.tab, args.token, args.served, args.allow_reveal = "env", None, False, False
+        args.tab, args.token, args.served, args.allow_reveal, args.ntp_server = "env", None, False, False, []
     try:
         module = importlib.import_module(f"lkdebug.commands.{_MODULES[command]}")
         return int(module.run(args))

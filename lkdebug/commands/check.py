@@ -9,7 +9,7 @@ import time
 from typing import TextIO
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.commands.common import exit_code, ntp_servers, settings_from_args
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 
@@ -36,17 +36,6 @@ class Progress:
         self.stream.flush()
 
 
-def _ntp_servers(values: list[str]) -> list[tuple[str, int]] | None:
-    from lkdebug.core.clock import parse_ntp_server
-
-    if not values:
-        return None
-    try:
-        return [parse_ntp_server(value) for value in values]
-    except ValueError as error:
-        raise UsageError(f"--ntp-server {error}") from None
-
-
 def table(report: Report, colour: bool) -> str:
     width = max(len(c.name) for c in report.checks) if report.checks else 0
     lines = []
@@ -60,7 +49,7 @@ def table(report: Report, colour: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    servers = _ntp_servers(args.ntp_server)
+    servers = ntp_servers(args)
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
 

@@ -70,5 +70,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
+def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
+    """--ntp-server (repeatable), else $LKDEBUG_NTP_SERVERS (comma-separated), else None: the public defaults.
+
+    An air-gapped host names its own NTP server once in the environment, for every command and the TUI.
+    """
+    from lkdebug.core.clock import parse_ntp_server
+
+    values, origin = args.ntp_server, "--ntp-server"
+    if not values:
+        values = [v for v in os.environ.get("LKDEBUG_NTP_SERVERS", "").split(",") if v.strip()]
+        origin = "LKDEBUG_NTP_SERVERS"
+    try:
+        return [parse_ntp_server(value) for value in values] or None
+    except ValueError as error:
+        raise UsageError(f"{origin} {error}") from None
+
+
 def exit_code(findings: list[Finding]) -> int:
     return ExitCode.FINDINGS if has_error(findings) else ExitCode.OK

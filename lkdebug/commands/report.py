@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.commands.common import exit_code, ntp_servers, settings_from_args
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,6 +18,9 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and output.exists():
         # lkdebug never writes over a user's file.
         raise UsageError(f"--output {output}: already exists; choose a new file name")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    servers = ntp_servers(args)
     settings = settings_from_args(args)
     now = time.time()
     decoded = None
@@ -31,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
         from lkdebug.core.diagnose import diagnose
 
-        diagnosis = asyncio.run(diagnose(settings, url=args.url, token=args.token, network=True, now=time.time))
+        diagnosis = asyncio.run(diagnose(settings, url=args.url, token=args.token, network=True, timeout=args.timeout,
+                                         ntp_servers=servers, now=time.time))
     doc = report_doc.build_report(settings, decoded=decoded, diagnosis=diagnosis, now=now)
     text = report_doc.to_json(doc) if args.format == "json" else report_doc.to_markdown(doc)
     if output is None:
