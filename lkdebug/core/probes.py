@@ -526,7 +526,26 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
     return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
 
 
+# What a proxy or load balancer answers when the server behind it does not (nginx, Caddy, cloud balancers).
+_GATEWAY_STATUS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def _upstream_failed(target: Target, request: str, status: int, server: str | None) -> Finding:
+    """A 502/503/504 page: the proxy is there, livekit-server behind it is not. Not the key, secret or token."""
+    by = f" (Server: {one_line(server, 60)})" if server else ""
+    return Finding(
+        "net.upstream_failed", Severity.ERROR, "network",
+        f"The proxy in front of LiveKit cannot reach livekit-server ({status} {_GATEWAY_STATUS[status]})",
+        f"{request} at {target.host}:{target.port} answered {status} {_GATEWAY_STATUS[status]}{by}: the proxy answered "
+        "because the server behind it did not. This says nothing about the key, the secret or the token.",
+        "Check that livekit-server is running and that the proxy's upstream (nginx `proxy_pass`, Caddy `reverse_proxy`) "
+        "names the host and port it listens on (7880 by default); the proxy's error log says why it failed.",
+    )
+
+
 def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str) -> Finding:
+    if answer.status in _GATEWAY_STATUS:
+        return _upstream_failed(target, request, answer.status, answer.headers.get("Server"))
     evidence = f"{request} answered {shown}"
     if answer.headers.get("Content-Type", "").startswith("text/html"):
         evidence += " (an HTML page)"
@@ -766,6 +785,10 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
                           f"{where} answered 404 ({error.code}{': ' + error.message if error.message else ''}).",
                           "A proxy in front of LiveKit must forward /twirp/ too, not only /rtc.")
         return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], {"status": 404})
+    if error.status in _GATEWAY_STATUS and not error.message:  # livekit-server's own errors are Twirp JSON
+        finding = _upstream_failed(target, where, error.status, None)
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {_GATEWAY_STATUS[error.status]}",
+                           [finding], {"status": error.status})
     words = error.message
     how = "the server said"
     if not words:
