@@ -9,14 +9,15 @@ Two things made reading a `.env` quadratic, one in lkdebug and one in python-dot
   the same cut trying each run once.
 
 So `parse_stream` is python-dotenv's `parse_binding` loop over its own Reader, regexes and quoted-value
-parser, with that one step replaced; tests/test_dotenv_parse.py checks it against python-dotenv's
-`parse_stream` on generated files. Line numbers are python-dotenv's (`binding.original.line`).
+parser, with that one step replaced (and lines counted with `str.count`); tests/test_dotenv_parse.py checks it
+against python-dotenv's `parse_stream` on generated files, line numbers (`binding.original.line`) included.
 
 Expansion is capped: nested `B=${A}${A}` lines double in length each, so 442 bytes reach gigabytes.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
@@ -32,6 +33,19 @@ FILE_EXPANSION_LIMIT = 4 << 20  # characters produced by expansion in one file
 # The first blank that starts a run of blanks followed by '#': where re.sub(r"\s+#.*") cuts. The look-behind
 # lets a match start only where a run starts, so each run is scanned once.
 _comment_start = re.compile(r"(?<!\s)\s+#")
+
+
+class _Reader(Reader):
+    """python-dotenv's Reader, counting lines with `str.count`: its `advance` runs a regex over every piece it
+    consumes, a third of the parse. Exact once newlines are universal (only \\n), as `parse_stream` makes them."""
+
+    def read_regex(self, regex: re.Pattern[str]) -> tuple[str, ...]:
+        match = regex.match(self.string, self.position.chars)
+        if match is None:
+            raise dotenv_parser.Error("read_regex: Pattern not found")
+        self.position.line += self.string.count("\n", self.position.chars, match.end())
+        self.position.chars = match.end()
+        return match.groups()
 
 
 def _unquoted_value(reader: Reader) -> str:
@@ -67,9 +81,10 @@ def _binding(reader: Reader) -> Binding:
         return Binding(key=None, value=None, original=reader.get_marked(), error=True)
 
 
-def parse_stream(stream) -> Iterator[Binding]:
-    """The bindings of a dotenv text, as python-dotenv's `parse_stream` gives them."""
-    reader = Reader(stream)
+def parse_stream(text: str) -> Iterator[Binding]:
+    """The bindings of a dotenv text, as python-dotenv's `parse_stream` gives them for a file opened as text
+    (universal newlines: CRLF and CR read as LF)."""
+    reader = _Reader(io.StringIO(text, newline=None))
     while reader.has_next():
         yield _binding(reader)
 

@@ -21,7 +21,6 @@ Nothing here touches the network, imports livekit, or writes a file. It runs on 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import stat
@@ -173,8 +172,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
     values = expander.values
     lines: dict[str, list[int]] = {}
     bad_lines: list[int] = []
-    # newline=None: universal newlines, as open() gives python-dotenv (and Node strips CR too).
-    for binding in dotenv_parse.parse_stream(io.StringIO(text, newline=None)):
+    for binding in dotenv_parse.parse_stream(text):
         line = binding.original.line
         if binding.error:
             bad_lines.append(line)
