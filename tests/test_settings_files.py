@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lkdebug.core.settings_files import Skipped, read_secret_file, read_settings_file
+from lkdebug.core.settings_files import Skipped, read_secret_file
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "pipe-secret-0123456789-abcdefghijklmnop"
@@ -148,7 +148,7 @@ def test_secret_file_from_a_fifo_written_after_lkdebug_starts(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "lkdebug", "env", "--json", "--reveal", "--dir", str(tmp_path),
                                 "--api-secret-file", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                cwd=REPO, env={**os.environ, "HOME": str(tmp_path)})
-    writer = threading.Thread(target=lambda: fifo.write_text(SECRET + "\n"))  # blocks until lkdebug opens it
+    writer = threading.Thread(target=lambda: fifo.write_text(SECRET + "\n"), daemon=True)  # blocks until lkdebug opens it
     writer.start()
     out, err = process.communicate(timeout=HANG)
     writer.join(timeout=HANG)

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import dotenv_parse, envlint, host, redact, settings_files
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
-from lkdebug.core.settings_files import SETTINGS_LIMIT, FileBytes, Skipped, read_settings_file, size_text
+from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_file, size_text
 
 PROCESS = "process environment"
 DOTENV_NAMES = (".env", ".env.local", ".env.development", ".env.development.local", ".env.production",

@@ -80,6 +80,7 @@ class NtpResponder:
         self.silent = silent
         self.kiss = kiss
         self.requests = 0  # datagrams received, answered or not: lets a test see a silent server was asked
+        self.asked = threading.Event()  # set at the first datagram: a test waits on it instead of polling
         self._clock = clock
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((host, port))
@@ -118,6 +119,7 @@ class NtpResponder:
             except OSError:
                 continue  # e.g. ICMP port unreachable from an earlier reply's client
             self.requests += 1
+            self.asked.set()
             received = self._now()
             if self.silent:
                 continue
