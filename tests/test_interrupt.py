@@ -29,3 +29,26 @@ def test_sigint_during_a_silent_ntp_query_exits_130_at_once(tmp_path):
                 process.kill()
                 process.wait()
     assert process.returncode == 130, process.stderr.read().decode()
+
+
+def test_sigint_while_a_blocking_helper_hangs_exits_at_once():
+    # A name lookup stuck on an unreachable resolver is such a helper; time.sleep stands in for it.
+    script = ("import asyncio, time\n"
+              "from lkdebug.commands.common import run_probes\n"
+              "async def main():\n"
+              "    print('waiting', flush=True)\n"
+              "    await asyncio.get_running_loop().run_in_executor(None, time.sleep, 60)\n"
+              "try:\n"
+              "    run_probes(main())\n"
+              "except KeyboardInterrupt:\n"
+              "    raise SystemExit(130)\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"waiting\n"
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, process.stderr.read().decode()

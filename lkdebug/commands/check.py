@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from typing import TextIO
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import exit_code, ntp_servers, settings_from_args
+from lkdebug.commands.common import exit_code, ntp_servers, run_probes, settings_from_args
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
     try:
-        report = asyncio.run(diagnose(
+        report = run_probes(diagnose(
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,
             ntp_servers=servers, now=time.time, on_update=progress.update if progress else None,
         ))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lkdebug.cli import ExitCode, UsageError
 from lkdebug.core.model import Finding, Settings, has_error
+
+T = TypeVar("T")
 
 
 def _check_file(flag: str, name: str) -> None:
@@ -85,6 +90,16 @@ def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
         return [parse_ntp_server(value) for value in values] or None
     except ValueError as error:
         raise UsageError(f"{origin} {error}") from None
+
+
+def run_probes(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with blocking helpers (name lookups, the livekit-api import) in daemon threads, so
+    Ctrl+C ends the run at once (exit 130) even when one of them hangs."""
+    from lkdebug.core.threads import DAEMON_THREADS
+
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_default_executor(DAEMON_THREADS)
+        return runner.run(main)
 
 
 def exit_code(findings: list[Finding]) -> int:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from lkdebug.cli import UsageError
-from lkdebug.commands.common import exit_code, ntp_servers, settings_from_args
+from lkdebug.commands.common import exit_code, ntp_servers, run_probes, settings_from_args
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,11 +30,9 @@ def run(args: argparse.Namespace) -> int:
         decoded = decode(args.token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
     diagnosis = None
     if args.network:
-        import asyncio
-
         from lkdebug.core.diagnose import diagnose
 
-        diagnosis = asyncio.run(diagnose(settings, url=args.url, token=args.token, network=True, timeout=args.timeout,
+        diagnosis = run_probes(diagnose(settings, url=args.url, token=args.token, network=True, timeout=args.timeout,
                                          ntp_servers=servers, now=time.time))
     doc = report_doc.build_report(settings, decoded=decoded, diagnosis=diagnosis, now=now)
     text = report_doc.to_json(doc) if args.format == "json" else report_doc.to_markdown(doc)

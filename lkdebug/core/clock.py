@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import platform
 import socket
 import statistics
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from lkdebug.core import host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.server_rules import LEEWAY_S
+from lkdebug.core.threads import DAEMON_THREADS
 
 DEFAULT_NTP_SERVERS: tuple[tuple[str, int], ...] = (
     ("pool.ntp.org", 123),
@@ -89,39 +90,14 @@ class _NtpReply(asyncio.DatagramProtocol):
 
 
 async def _lookup(host: str, port: int) -> tuple[int, tuple]:
-    """(family, address) for UDP. A name is resolved in a daemon thread: a hung resolver must not keep
-    Ctrl+C waiting, and asyncio's own executor threads are joined when the loop and the interpreter end."""
+    """(family, address) for UDP. A name is resolved in a daemon thread (core/threads.py): a hung resolver
+    must not keep Ctrl+C or the TUI's exit waiting."""
     try:
         ipaddress.ip_address(host)
-        literal = True
-    except ValueError:
-        literal = False
-    if literal:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICHOST)
-    else:
-        loop = asyncio.get_running_loop()
-        found: asyncio.Future[list] = loop.create_future()
-
-        def settle(result: list | None, error: BaseException | None) -> None:
-            if found.done():
-                return
-            if error is not None:
-                found.set_exception(error)
-            else:
-                found.set_result(result)
-
-        def work() -> None:
-            try:
-                result, error = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM), None
-            except OSError as failure:
-                result, error = None, failure
-            try:
-                loop.call_soon_threadsafe(settle, result, error)
-            except RuntimeError:  # the loop is gone: nobody waits for this answer any more
-                pass
-
-        threading.Thread(target=work, name="lkdebug-ntp-lookup", daemon=True).start()
-        infos = await found
+    except ValueError:
+        lookup = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_DGRAM)
+        infos = await asyncio.get_running_loop().run_in_executor(DAEMON_THREADS, lookup)
     family, _, _, _, address = infos[0]
     return family, address
 
