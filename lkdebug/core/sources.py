@@ -342,14 +342,6 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _present(path: Path) -> bool:
-    """Something is there to read or to report (a FIFO, a folder, an unreadable file), unlike `Path.is_file()`."""
-    try:
-        return os.path.lexists(path)
-    except (OSError, ValueError):
-        return True
-
-
 @dataclass
 class _ServerConfig:
     keys: dict[str, str] | None = None
@@ -421,7 +413,7 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
             else:
                 scan.sources.append(Source("server-config", str(path), False))
             continue
-        if not _present(path):
+        if not os.path.exists(path):  # not is_file(): a FIFO or a folder there is reported, not passed over
             scan.sources.append(Source("server-config", str(path), False))
             continue
         text = _read_text(path, str(path), scan.findings)
@@ -462,7 +454,7 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path) -> LkProject | None:
     """lk's projects; the one lk would use: livekit.toml's subdomain, else default_project."""
     path = home / LK_CONFIG
     label = f"~/{LK_CONFIG.as_posix()}"
-    if not _present(path):
+    if not os.path.exists(path):
         scan.sources.append(Source("lk-config", str(path), False))
         projects, default = [], None
     else:
@@ -481,7 +473,7 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path) -> LkProject | None:
             pass
     chosen = next((p for p in projects if p.name == default), None)
     toml_path = project_dir / "livekit.toml"
-    if _present(toml_path):
+    if os.path.exists(toml_path):
         subdomain = _toml_subdomain(toml_path, scan)
         scan.sources.append(Source("lk-config", str(toml_path), subdomain is not None))
         match = next((p for p in projects if subdomain and f"//{subdomain}." in p.url), None)
