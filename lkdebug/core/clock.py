@@ -77,12 +77,12 @@ class NtpAnswer:
 class _NtpReply(asyncio.DatagramProtocol):
     """The first datagram from the server (the socket is connected to it), or the ICMP error it caused."""
 
-    def __init__(self, reply: asyncio.Future[tuple[bytes, float]], now: Callable[[], float]):
-        self.reply, self.now = reply, now
+    def __init__(self, reply: asyncio.Future[tuple[bytes, float]]):
+        self.reply = reply
 
     def datagram_received(self, data: bytes, addr) -> None:
         if not self.reply.done():
-            self.reply.set_result((data, self.now()))
+            self.reply.set_result((data, time.time()))  # ntplib's arithmetic is in time.time()
 
     def error_received(self, exc: Exception) -> None:
         if not self.reply.done():
@@ -109,7 +109,7 @@ async def _ntp_request(host: str, port: int):
     family, address = await _lookup(host, port)
     loop = asyncio.get_running_loop()
     reply: asyncio.Future[tuple[bytes, float]] = loop.create_future()
-    transport, _ = await loop.create_datagram_endpoint(lambda: _NtpReply(reply, time.time), remote_addr=address,
+    transport, _ = await loop.create_datagram_endpoint(lambda: _NtpReply(reply), remote_addr=address,
                                                        family=family)
     try:
         query = ntplib.NTPPacket(mode=3, version=3, tx_timestamp=ntplib.system_to_ntp_time(time.time()))
@@ -126,7 +126,8 @@ async def _ntp_request(host: str, port: int):
 def _unusable(stats) -> str | None:
     """Why a reply carries no time: a Kiss-o'-Death (stratum 0, RFC 5905 §7.4), an unsynchronised server."""
     if stats.stratum == 0:
-        code = stats.ref_id.to_bytes(4, "big").decode("ascii", "replace").strip("\x00 ")
+        # Four ASCII letters by the RFC; a hostile server's bytes are shown as '?', never sent to a terminal.
+        code = "".join(c if c.isprintable() else "?" for c in stats.ref_id.to_bytes(4, "big").decode("latin-1").strip("\x00 "))
         meaning = KISS_CODES.get(code, "the server refuses to give the time")
         return f"refused with a Kiss-o'-Death ({code or 'no code'}: {meaning}); no time in that reply"
     if stats.leap == 3:
