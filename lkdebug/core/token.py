@@ -499,7 +499,7 @@ def decode(
     now: float,
 ) -> Decoded:
     """Explain whatever was pasted as a token. Never raises; every input gets at least one finding."""
-    if len(text) > MAX_INPUT:
+    if isinstance(text, (str, bytes)) and len(text) > MAX_INPUT:
         return _too_long()
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
