@@ -96,6 +96,13 @@ def _now_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", metavar="TIME", help="judge as if it were TIME: unix seconds or ISO 8601 (e.g. 2026-01-15T14:00:00Z)")
 
 
+def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
+    if timeout:
+        p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="bound for every probe (default 5)")
+    p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]",
+                   help="NTP server (repeatable; replaces the defaults and $LKDEBUG_NTP_SERVERS, a comma-separated list)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lkdebug",
@@ -115,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("tui", "open the TUI (the default)")
     p.add_argument("--tab", choices=TABS, default="env")
     p.add_argument("--token", help="a token to open the Decoder with")
+    _probe_arguments(p, timeout=False)
     # Set by `lkdebug serve` for each browser session; not for people to type.
     p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
@@ -138,8 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", "run the offline checks and the network probes")
     p.add_argument("--token", help="the token to test (default: one minted from the settings)")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="bound for every probe (default 5)")
-    p.add_argument("--ntp-server", action="append", default=[], metavar="HOST[:PORT]", help="NTP server (repeatable; replaces the defaults)")
+    _probe_arguments(p)
     p.add_argument("--no-network", action="store_true", help="offline checks only")
     p.add_argument("--no-media", action="store_true", help="skip the join response, TURN and media probes")
     p.add_argument("--media", action="store_true", help="also join the room with LiveKit's Python SDK in a child process (lkdebug[media])")
@@ -156,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--token", help="a token to include (its signature is never shown)")
     p.add_argument("--network", action="store_true", help="also run the network probes")
+    _probe_arguments(p)
 
     p = command("webhook", "check webhook requests LiveKit sends")
     webhook_sub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True)
@@ -215,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if command == "tui" and not hasattr(args, "tab"):
-        args.tab, args.token, args.served, args.allow_reveal = "env", None, False, False
+        args.tab, args.token, args.served, args.allow_reveal, args.ntp_server = "env", None, False, False, []
     # The headless commands' product is stdout; `serve` may run detached (`>&-`) and only logs to stderr.
     if sys.stdout is None and command in ("env", "token", "check", "report") and not getattr(args, "output", None):
         print("lkdebug: stdout is closed, so there is nowhere to show the result (was it run with `>&-`?)", file=sys.stderr)

@@ -135,3 +135,27 @@ async def test_silent_ntp_is_unreachable_not_a_hang():
     assert result.status is CheckStatus.WARN
     assert [f.code for f in result.findings] == ["clock.ntp_unreachable"]
     assert "UDP port" in result.findings[0].detail
+
+
+@pytest.mark.parametrize("kiss", ["RATE", "DENY"])
+async def test_a_kiss_of_death_is_a_refusing_server_not_an_offset(kiss):
+    # Read as a time, its zero timestamps made "your clock is 2002573993 s ahead".
+    with NtpResponder(kiss=kiss) as responder:
+        result = await clock.probe_ntp([responder.address], timeout=2)
+    assert result.status is CheckStatus.WARN and "offset" not in result.data
+    assert [f.code for f in result.findings] == ["clock.ntp_unreachable"]
+    assert f"Kiss-o'-Death ({kiss}:" in result.findings[0].detail
+    assert clock.KISS_CODES[kiss] in result.findings[0].detail
+
+
+async def test_a_kiss_of_death_does_not_outvote_servers_that_answer():
+    with NtpResponder(offset=-5.0) as good, NtpResponder(kiss="RATE") as kod:
+        result = await clock.probe_ntp([good.address, kod.address], timeout=2)
+    assert result.status is CheckStatus.PASS and result.data["offset"] == pytest.approx(5.0, abs=0.5)
+
+
+async def test_a_closed_ntp_port_is_named_at_once():
+    with NtpResponder() as responder:
+        port = responder.address[1]
+    result = await clock.probe_ntp([("127.0.0.1", port)], timeout=5)
+    assert "nothing listens on UDP port" in result.findings[0].detail

@@ -154,10 +154,10 @@ def test_unparsable_lines_and_names_without_value(load):
     assert "env.dotenv_syntax" in codes(s)
 
 
-def test_a_directory_named_env_is_unreadable_not_a_crash(load):
+def test_a_directory_named_env_is_skipped_not_a_crash(load):
     (load.project / ".env").mkdir()
     s = load()
-    assert "env.unreadable" in codes(s)
+    assert "env.file_skipped" in codes(s)
 
 
 def test_server_config_keys_match_by_fingerprint(load):

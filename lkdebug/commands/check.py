@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from lkdebug.commands.common import exit_code, now_from_args, settings_from_args
+from lkdebug.commands.common import exit_code, now_from_args, ntp_servers, run_probes, settings_from_args
 from lkdebug.core import redact
 from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import CheckResult, CheckStatus, Report
@@ -36,17 +35,6 @@ class Progress:
     def clear(self) -> None:
         self.stream.write("\r\x1b[K")
         self.stream.flush()
-
-
-def _ntp_servers(values: list[str]) -> list[tuple[str, int]] | None:
-    from lkdebug.core.clock import parse_ntp_server
-
-    if not values:
-        return None
-    try:
-        return [parse_ntp_server(value) for value in values]
-    except ValueError as error:
-        raise UsageError(f"--ntp-server {error}") from None
 
 
 def _ice_servers(args: argparse.Namespace) -> list:
@@ -98,7 +86,7 @@ def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    servers = _ntp_servers(args.ntp_server)
+    servers = ntp_servers(args)
     if args.now is not None and not args.no_network:
         raise UsageError("--now needs --no-network: the probes ask real servers, which answer for the real time")
     moment = now_from_args(args)
@@ -116,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
     try:
-        report = asyncio.run(diagnose(
+        report = run_probes(diagnose(
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,
             ntp_servers=servers, now=(lambda: moment) if args.now is not None else time.time,
             on_update=progress.update if progress else None,

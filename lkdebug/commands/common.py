@@ -3,10 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.core.model import Finding, Settings, has_error
+
+T = TypeVar("T")
+
+
+def _check_file(flag: str, name: str) -> None:
+    """A file given by flag must be a regular file lkdebug will read: refuse anything else in one line."""
+    from lkdebug.core.settings_files import Skipped, read_settings_file
+
+    try:
+        read_settings_file(Path(name))
+    except Skipped as reason:
+        raise UsageError(f"{flag} {name}: {reason}") from None
+    except OSError as error:
+        raise UsageError(f"{flag} {name}: {_why(error)}") from None
+
+
+def _why(error: OSError) -> str:
+    return "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error)).lower()
+
+
+def _secret_text(args: argparse.Namespace) -> str:
+    """--api-secret-file, read once per run: a pipe can be read only once, and the TUI reloads settings."""
+    from lkdebug.core.settings_files import Skipped
+    from lkdebug.core.sources import read_secret_file
+
+    name = args.api_secret_file
+    cache = vars(args).setdefault("_api_secret_text", {})
+    if name not in cache:
+        try:
+            cache[name] = read_secret_file(Path(name))
+        except Skipped as reason:
+            raise UsageError(f"--api-secret-file {name}: {reason}") from None
+        except OSError as error:
+            raise UsageError(f"--api-secret-file {name}: {_why(error)}") from None
+    return cache[name]
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -14,11 +53,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     from lkdebug.core.sources import load_settings
 
     project_dir = Path(args.dir)
-    if not project_dir.is_dir():
-        raise UsageError(f"--dir {args.dir}: not a folder")
-    for name in [*args.env_file, args.config, args.api_secret_file]:
-        if name is not None and not Path(name).is_file():
-            raise UsageError(f"{name}: no such file")
+    try:
+        if not project_dir.is_dir():
+            raise UsageError(f"--dir {args.dir}: not a folder")
+        readable = os.access(project_dir, os.R_OK | os.X_OK)
+    except OSError as error:  # a name too long, a loop of symlinks
+        raise UsageError(f"--dir {args.dir}: {_why(error)}") from None
+    if not readable:
+        raise UsageError(f"--dir {args.dir}: permission denied (lkdebug lists it and reads its .env files)")
+    for flag, names in (("--env-file", args.env_file), ("--config", [args.config] if args.config else [])):
+        for name in names:
+            _check_file(flag, name)
     return load_settings(
         project_dir,
         env_files=[Path(p) for p in args.env_file],
@@ -26,8 +71,36 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         url=args.url,
         api_key=args.api_key,
         api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
+        api_secret_text=_secret_text(args) if args.api_secret_file else None,
         now=now_from_args(args),
     )
+
+
+def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
+    """--ntp-server (repeatable), else $LKDEBUG_NTP_SERVERS (comma-separated), else None: the public defaults.
+
+    An air-gapped host names its own NTP server once in the environment, for every command and the TUI.
+    """
+    from lkdebug.core.clock import parse_ntp_server
+
+    values, origin = args.ntp_server, "--ntp-server"
+    if not values:
+        values = [v for v in os.environ.get("LKDEBUG_NTP_SERVERS", "").split(",") if v.strip()]
+        origin = "LKDEBUG_NTP_SERVERS"
+    try:
+        return [parse_ntp_server(value) for value in values] or None
+    except ValueError as error:
+        raise UsageError(f"{origin} {error}") from None
+
+
+def run_probes(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with blocking helpers (name lookups, the livekit-api import) in daemon threads, so
+    Ctrl+C ends the run at once (exit 130) even when one of them hangs."""
+    from lkdebug.core.threads import DAEMON_THREADS
+
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_default_executor(DAEMON_THREADS)
+        return runner.run(main)
 
 
 def now_from_args(args: argparse.Namespace) -> float:

@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from lkdebug.exitcodes import UsageError
-from lkdebug.commands.common import exit_code, settings_from_args
+from lkdebug.commands.common import exit_code, ntp_servers, run_probes, settings_from_args
 from lkdebug.core.redact import visible
+from lkdebug.exitcodes import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,6 +19,9 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and output.exists():
         # lkdebug never writes over a user's file.
         raise UsageError(f"--output {output}: already exists; choose a new file name")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    servers = ntp_servers(args)
     settings = settings_from_args(args)
     now = time.time()
     decoded = None
@@ -28,11 +31,10 @@ def run(args: argparse.Namespace) -> int:
         decoded = decode(args.token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
     diagnosis = None
     if args.network:
-        import asyncio
-
         from lkdebug.core.diagnose import diagnose
 
-        diagnosis = asyncio.run(diagnose(settings, url=args.url, token=args.token, network=True, now=time.time))
+        diagnosis = run_probes(diagnose(settings, url=args.url, token=args.token, network=True, timeout=args.timeout,
+                                         ntp_servers=servers, now=time.time))
     doc = report_doc.build_report(settings, decoded=decoded, diagnosis=diagnosis, now=now)
     text = report_doc.to_json(doc) if args.format == "json" else report_doc.to_markdown(doc)
     if output is None:

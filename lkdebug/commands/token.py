@@ -188,7 +188,12 @@ def _read_token(argument: str | None) -> str:
     stdin = sys.stdin
     if stdin is None or (argument is None and stdin.isatty()):
         raise UsageError("no token: pass it as an argument, or pipe it in (e.g. `pbpaste | lkdebug token decode`)")
-    data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8", "surrogateescape")
+    from lkdebug.core.token import MAX_INPUT
+
+    # Enough for one character past decode()'s cap (UTF-8 takes up to 4 bytes a character), and no more:
+    # `< /dev/zero` must not fill memory.
+    limit = 4 * (MAX_INPUT + 1)
+    data = stdin.buffer.read(limit) if hasattr(stdin, "buffer") else stdin.read(limit).encode("utf-8", "surrogateescape")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -11,6 +11,9 @@ Offsets are "this machine minus the other clock": positive means this machine is
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from lkdebug.core import host, server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.server_rules import LEEWAY_S
+from lkdebug.core.threads import DAEMON_THREADS
 
 DEFAULT_NTP_SERVERS: tuple[tuple[str, int], ...] = (
     ("pool.ntp.org", 123),
@@ -26,6 +30,17 @@ DEFAULT_NTP_SERVERS: tuple[tuple[str, int], ...] = (
 )
 # Node's TokenVerifier allows only this much (reference §5): worth a warning well inside 60 s.
 NODE_VERIFIER_LEEWAY_S = 10
+# RFC 5905 §7.4 kiss codes a server sends instead of the time.
+KISS_CODES = {
+    "RATE": "you asked too often; it rate-limits this address",
+    "DENY": "access denied by the server's policy",
+    "RSTR": "access denied by the server's policy",
+    "NKEY": "no key, or the key is not trusted",
+    "AUTH": "authentication failed",
+    "CRYP": "cryptographic authentication failed",
+    "STEP": "the server's clock just stepped",
+    "INIT": "the server has not synchronised yet",
+}
 # The TTL `lk token create` gives by default: the token that suffers first when clocks drift.
 LK_DEFAULT_TTL_S = 300
 
@@ -56,31 +71,86 @@ class NtpAnswer:
     error: str | None = None
 
 
-def _ntp_request(host: str, port: int, timeout: float):
-    import ntplib  # only `check` and the Connectivity tab pay for it
+class _NtpReply(asyncio.DatagramProtocol):
+    """The first datagram from the server (the socket is connected to it), or the ICMP error it caused."""
 
-    return ntplib.NTPClient().request(host, version=3, port=port, timeout=timeout)
+    def __init__(self, reply: asyncio.Future[tuple[bytes, float]]):
+        self.reply = reply
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        if not self.reply.done():
+            self.reply.set_result((data, time.time()))  # ntplib's arithmetic is in time.time()
+
+    def error_received(self, exc: Exception) -> None:
+        if not self.reply.done():
+            self.reply.set_exception(exc)
+
+
+async def _lookup(host: str, port: int) -> tuple[int, tuple]:
+    """(family, address) for UDP. A name is resolved in a daemon thread (core/threads.py): a hung resolver
+    must not keep Ctrl+C or the TUI's exit waiting."""
+    try:
+        ipaddress.ip_address(host)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICHOST)
+    except ValueError:
+        lookup = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_DGRAM)
+        infos = await asyncio.get_running_loop().run_in_executor(DAEMON_THREADS, lookup)
+    family, _, _, _, address = infos[0]
+    return family, address
+
+
+async def _ntp_request(host: str, port: int):
+    """One SNTP exchange (RFC 4330) on an asyncio UDP socket: cancelling it abandons nothing that blocks."""
+    import ntplib  # only `check` and the Connectivity tab pay for it (packet format and the offset arithmetic)
+
+    family, address = await _lookup(host, port)
+    loop = asyncio.get_running_loop()
+    reply: asyncio.Future[tuple[bytes, float]] = loop.create_future()
+    transport, _ = await loop.create_datagram_endpoint(lambda: _NtpReply(reply), remote_addr=address,
+                                                       family=family)
+    try:
+        query = ntplib.NTPPacket(mode=3, version=3, tx_timestamp=ntplib.system_to_ntp_time(time.time()))
+        transport.sendto(query.to_data())
+        data, received = await reply
+    finally:
+        transport.close()
+    stats = ntplib.NTPStats()
+    stats.from_data(data)
+    stats.dest_timestamp = ntplib.system_to_ntp_time(received)
+    return stats
+
+
+def _unusable(stats) -> str | None:
+    """Why a reply carries no time: a Kiss-o'-Death (stratum 0, RFC 5905 §7.4), an unsynchronised server."""
+    if stats.stratum == 0:
+        # Four ASCII letters by the RFC; a hostile server's bytes are shown as '?', never sent to a terminal.
+        code = "".join(c if c.isprintable() else "?" for c in stats.ref_id.to_bytes(4, "big").decode("latin-1").strip("\x00 "))
+        meaning = KISS_CODES.get(code, "the server refuses to give the time")
+        return f"refused with a Kiss-o'-Death ({code or 'no code'}: {meaning}); no time in that reply"
+    if stats.leap == 3:
+        return "answered, but says its own clock is not synchronised (leap indicator 3)"
+    if stats.mode not in (4, 5) or stats.tx_timestamp == 0:
+        return f"answered with something that is not an NTP server reply (mode {stats.mode})"
+    return None
 
 
 async def ask_ntp(host: str, port: int, timeout: float, now: Callable[[], float] = time.time) -> NtpAnswer:
-    """One SNTP query in a thread (ntplib blocks), bounded by `timeout` even if name lookup hangs."""
+    """One SNTP query, bounded by `timeout` including the name lookup."""
     name = f"{host}:{port}"
     try:
-        stats = await asyncio.wait_for(asyncio.to_thread(_ntp_request, host, port, timeout), timeout)
+        stats = await asyncio.wait_for(_ntp_request(host, port), timeout)
     except (asyncio.TimeoutError, TimeoutError):
         return NtpAnswer(name, error=f"no answer within {timeout:g} s (UDP port {port} blocked, or no NTP server there)")
-    except Exception as error:  # ntplib raises NTPException, socket.gaierror, OSError: all mean "no offset"
-        return NtpAnswer(name, error=_ntp_error_text(error, timeout, port))
+    except ConnectionRefusedError:
+        return NtpAnswer(name, error=f"nothing listens on UDP port {port} there (port unreachable)")
+    except Exception as error:  # NTPException (a short packet), socket.gaierror, OSError: all mean "no offset"
+        return NtpAnswer(name, error=str(error) or type(error).__name__)
+    why = _unusable(stats)
+    if why is not None:
+        return NtpAnswer(name, error=why)
     # ntplib measures against time.time(); re-base on the clock lkdebug judges with (injectable).
     offset = -stats.offset + (now() - time.time())
     return NtpAnswer(name, offset=offset, delay=stats.delay)
-
-
-def _ntp_error_text(error: Exception, timeout: float, port: int) -> str:
-    text = str(error) or type(error).__name__
-    if "No response received" in text:
-        return f"no answer within {timeout:g} s (UDP port {port} blocked, or no NTP server there)"
-    return text
 
 
 async def probe_ntp(

@@ -17,7 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -452,6 +452,9 @@ def _http_failure(name: str, error: BaseException, target: Target, timeout: floa
                           "Something holds the connection without answering: a stuck proxy, or a TLS port spoken to "
                           "in plain HTTP. Check what listens on the port.")
         return CheckResult(name, CheckStatus.FAIL, None, f"no answer within {timeout:g} s", [finding])
+    if isinstance(error, aiohttp.ClientResponseError) and isinstance(error.__cause__, aiohttp.http_exceptions.HttpProcessingError):
+        # aiohttp could not parse the answer. Its message may quote the URL, and so the token: not shown.
+        return _bad_response(name, target, what, _unparsable(error.message))
     if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
         hint = " If that port serves TLS, use wss:// / https://." if not target.secure else ""
         finding = Finding("net.closed", Severity.ERROR, "network", f"{where} hung up without answering {what}",
@@ -460,6 +463,29 @@ def _http_failure(name: str, error: BaseException, target: Target, timeout: floa
         return CheckResult(name, CheckStatus.FAIL, None, f"closed without an answer ({type(error).__name__})", [finding])
     finding = Finding("net.http_failed", Severity.ERROR, "network", f"{where}: {what} failed", one_line(str(error)) or type(error).__name__, None)
     return CheckResult(name, CheckStatus.FAIL, None, one_line(str(error)) or type(error).__name__, [finding])
+
+
+_TOO_MANY_HEADERS = "more than 128 response headers (a LiveKit node sends about ten)"
+_LINE_TOO_LONG = "a response line longer than 8 KB"
+
+
+def _unparsable(parser_says: str) -> str:
+    """What aiohttp's parser refused, in words; its own message may quote the request line or the bytes."""
+    if "many headers" in parser_says:
+        return _TOO_MANY_HEADERS
+    if parser_says.startswith("Got more than") or "too long" in parser_says.lower():
+        return _LINE_TOO_LONG
+    return f"an answer that is not valid HTTP ({one_line(parser_says.split(':')[0], 80)})"
+
+
+def _bad_response(name: str, target: Target, what: str, why: str) -> CheckResult:
+    """An answer that is not HTTP a client can read: too many headers, a line too long, not HTTP at all."""
+    where = f"{target.host}:{target.port}"
+    finding = Finding("net.bad_response", Severity.ERROR, "network", f"{where} answers {what} with a response no HTTP client can read",
+                      f"It sent {why}, so HTTP clients (browsers, the SDKs, lkdebug) give up on it before its status.",
+                      "Something other than livekit-server answers on that port, or a proxy adds headers without end: "
+                      "look at its answer with `curl -sI` and at the proxy's configuration.")
+    return CheckResult(name, CheckStatus.FAIL, None, f"unreadable answer: {why}", [finding])
 
 
 def _answer_text(answer: HttpAnswer, secrets: Sequence[str]) -> str:
@@ -492,7 +518,26 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
     return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
 
 
+# What a proxy or load balancer answers when the server behind it does not (nginx, Caddy, cloud balancers).
+_GATEWAY_STATUS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def _upstream_failed(target: Target, request: str, status: int, server: str | None) -> Finding:
+    """A 502/503/504 page: the proxy is there, livekit-server behind it is not. Not the key, secret or token."""
+    by = f" (Server: {one_line(server, 60)})" if server else ""
+    return Finding(
+        "net.upstream_failed", Severity.ERROR, "network",
+        f"The proxy in front of LiveKit cannot reach livekit-server ({status} {_GATEWAY_STATUS[status]})",
+        f"{request} at {target.host}:{target.port} answered {status} {_GATEWAY_STATUS[status]}{by}: the proxy answered "
+        "because the server behind it did not. This says nothing about the key, the secret or the token.",
+        "Check that livekit-server is running and that the proxy's upstream (nginx `proxy_pass`, Caddy `reverse_proxy`) "
+        "names the host and port it listens on (7880 by default); the proxy's error log says why it failed.",
+    )
+
+
 def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str, secrets: Sequence[str]) -> Finding:
+    if answer.status in _GATEWAY_STATUS:
+        return _upstream_failed(target, request, answer.status, answer.headers.get("Server"))
     evidence = f"{request} answered {shown}"
     if answer.headers.get("Content-Type", "").startswith("text/html"):
         evidence += " (an HTML page)"
@@ -631,7 +676,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
     the offer after it); what it returns is handed over as `data["signal"]`.
     """
     from websockets.asyncio.client import connect
-    from websockets.exceptions import InvalidStatus, WebSocketException
+    from websockets.exceptions import InvalidMessage, InvalidStatus, SecurityError, TooManyHeaders, WebSocketException
 
     started = time.monotonic()
     deadline = started + timeout
@@ -662,6 +707,11 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
                           "A proxy holds the upgrade request: check it forwards WebSockets to LiveKit.")
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), f"no handshake within {timeout:g} s", [finding])
     except (WebSocketException, OSError, EOFError) as error:
+        if isinstance(error, InvalidMessage) and isinstance(error.__cause__, SecurityError):  # too many headers, a line too long
+            why = _TOO_MANY_HEADERS if isinstance(error.__cause__, TooManyHeaders) else _LINE_TOO_LONG
+            result = _bad_response("websocket", target, "the /rtc upgrade", why)
+            result.duration_ms = monotonic_ms(started)
+            return result
         text = one_line(str(error)) or type(error).__name__
         finding = Finding("net.closed", Severity.ERROR, "network", "The WebSocket handshake failed", f"{where}: {text}",
                           "A proxy or firewall drops the upgrade; check it forwards WebSockets to LiveKit.")
@@ -738,6 +788,10 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
                           f"{where} answered 404 ({error.code}{': ' + error.message if error.message else ''}).",
                           "A proxy in front of LiveKit must forward /twirp/ too, not only /rtc.")
         return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], {"status": 404})
+    if error.status in _GATEWAY_STATUS and not error.message:  # livekit-server's own errors are Twirp JSON
+        finding = _upstream_failed(target, where, error.status, None)
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {_GATEWAY_STATUS[error.status]}",
+                           [finding], {"status": error.status})
     words = error.message
     how = "the server said"
     if not words:

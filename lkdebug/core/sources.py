@@ -10,16 +10,17 @@ The precedence is what the tools people use actually do:
 3. the project's dotenv files in Next.js order: `.env.$MODE.local` > `.env.local` > `.env.$MODE` > `.env`.
 
 Within one file the last assignment wins (python-dotenv and Node's dotenv agree). Files are parsed with
-python-dotenv's own parser (`parse_stream`, which `dotenv_values()` is built on) and `${VAR}` is expanded
-with its own `parse_variables`: `dotenv_values()` itself would expand from `os.environ` rather than the
-`environ` given here, and would log unparsable lines to stderr instead of letting us report their line.
+python-dotenv's parser (`parse_stream`, which `dotenv_values()` is built on; core/dotenv_parse.py makes it
+linear) and `${VAR}` is expanded with its own `parse_variables`: `dotenv_values()` itself would expand from
+`os.environ` rather than the `environ` given here, and would log unparsable lines to stderr instead of
+letting us report their line. Every file is read by core/settings_files.py: never a FIFO or a device, never
+more than 1 MiB.
 
 Nothing here touches the network, imports livekit, or writes a file. It runs on the TUI's first frame.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import stat
@@ -30,11 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dotenv.parser import parse_stream
-from dotenv.variables import parse_variables
-
-from lkdebug.core import envlint, host, lk_config, redact
+from lkdebug.core import dotenv_parse, envlint, host, lk_config, redact, settings_files
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
+from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_file, size_text
 
 PROCESS = "process environment"
 DOTENV_NAMES = (".env", ".env.local", ".env.development", ".env.development.local", ".env.production",
@@ -89,7 +88,7 @@ def decide_mode(environ: Mapping[str, str], project_dir: Path) -> tuple[str, str
         return node_env, f"NODE_ENV={node_env} in the process environment"
 
     def present(mode: str) -> bool:
-        return any((project_dir / f".env.{mode}{s}").is_file() for s in ("", ".local"))
+        return any(_is_file(project_dir / f".env.{mode}{s}") for s in ("", ".local"))
 
     if present("production") and not present("development"):
         return "production", ("NODE_ENV is not set and only .env.production* files exist, so production was "
@@ -137,28 +136,44 @@ def _decode(raw: bytes, label: str, findings: list[Finding]) -> str | None:
         return raw.decode("utf-8", errors="replace")
 
 
+def _unreadable(path: Path, label: str, error: OSError) -> Finding:
+    return _finding(
+        "env.unreadable", Severity.ERROR, f"Cannot read {label}",
+        f"{path}: {error.strerror or error}.", f"Make {label} a readable file (check its permissions).",
+    )
+
+
+def _skipped(path: Path, label: str, reason: Skipped) -> Finding:
+    return _finding(
+        "env.file_skipped", Severity.WARNING, f"lkdebug skipped {label}",
+        f"{path} {reason}. lkdebug reads only regular files of up to {size_text(SETTINGS_LIMIT)}, so whatever "
+        f"{label} sets is not shown here.",
+        "Point the setting at a regular file. If a secret manager provides it as a pipe, copy what it holds "
+        "into a regular file (mode 600) for lkdebug, or export the variables into the environment.",
+    )
+
+
 def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Source, list[Variable], list[Finding]]:
     """One dotenv file: its LiveKit variables (last assignment wins, with its line) and problems found."""
     findings: list[Finding] = []
     kind = "dotenv"
     try:
-        raw = path.read_bytes()
+        raw = read_settings_file(path).data
     except FileNotFoundError:
         return Source(kind, str(path), False), [], []
+    except Skipped as reason:
+        return Source(kind, str(path), False, f"skipped: {reason}"), [], [_skipped(path, label, reason)]
     except OSError as error:
-        findings.append(_finding(
-            "env.unreadable", Severity.ERROR, f"Cannot read {label}",
-            f"{path}: {error.strerror or error}.", f"Make {label} a readable file (check its permissions).",
-        ))
+        findings.append(_unreadable(path, label, error))
         return Source(kind, str(path), False, error.strerror or str(error)), [], findings
     text = _decode(raw, label, findings)
     if text is None:
         return Source(kind, str(path), False, "saved as UTF-16"), [], findings
-    values: dict[str, str] = {}
+    expander = dotenv_parse.Expander(environ)
+    values = expander.values
     lines: dict[str, list[int]] = {}
     bad_lines: list[int] = []
-    # newline=None: universal newlines, as open() gives python-dotenv (and Node strips CR too).
-    for binding in parse_stream(io.StringIO(text, newline=None)):
+    for binding in dotenv_parse.parse_stream(text):
         line = binding.original.line
         if binding.error:
             bad_lines.append(line)
@@ -173,15 +188,24 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
                     f"Write `{binding.key}=value` on line {line} of {label}.",
                 ))
             continue
-        expanded = "".join(atom.resolve({**environ, **values}) for atom in parse_variables(binding.value))
-        values[binding.key] = expanded
+        values[binding.key] = expander.expand(binding.value, binding.key, line)
         lines.setdefault(binding.key, []).append(line)
     if bad_lines:
         findings.append(_finding(
             "env.dotenv_syntax", Severity.WARNING, f"{label} has lines dotenv cannot parse",
-            f"python-dotenv could not parse the statement starting at line(s) {', '.join(map(str, bad_lines))}; "
+            f"python-dotenv could not parse the statement starting at line(s) {_first_lines(bad_lines)}; "
             "whatever they set is missing.",
             "Write each setting as NAME=value (quote values that contain spaces or #).",
+        ))
+    if expander.capped:
+        longest = max(length for _, _, length in expander.capped)
+        findings.append(_finding(
+            "env.expansion_capped", Severity.WARNING, f"{label}: ${{...}} expansion too long, not expanded",
+            f"Expanding {_first_lines([f'{name} (line {line})' for name, line, _ in expander.capped])} would give "
+            f"up to {longest:,} characters. lkdebug expands a value to at most {size_text(dotenv_parse.VALUE_LIMIT)} "
+            f"and a file to {size_text(dotenv_parse.FILE_EXPANSION_LIMIT)} in all, so it shows these as written. "
+            "Each `B=${A}${A}` line doubles the length: a few hundred bytes of them reach gigabytes.",
+            f"Remove the nested ${{...}} references from {label}; no LiveKit setting needs them.",
         ))
     variables = []
     for name, value in values.items():
@@ -191,7 +215,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
         if len(at) > 1:
             findings.append(_finding(
                 "env.duplicate", Severity.INFO, f"{name} is set {len(at)} times in {label}",
-                f"Lines {', '.join(map(str, at))}; the last one (line {at[-1]}) wins.",
+                f"Lines {_first_lines(at)}; the last one (line {at[-1]}) wins.",
                 f"Delete the extra {name} lines from {label}.",
             ))
         variables.append(Variable(name, value, label, line=at[-1]))
@@ -253,6 +277,12 @@ def _resolve(found: list[_Found], mode: str) -> list[Variable]:
     return out
 
 
+def _first_lines(items: Sequence[object], shown: int = 10) -> str:
+    """'3, 7, 9' or '3, 7, 9 ... and 9,990 more': a hostile file must not make a finding megabytes long."""
+    more = f" ... and {len(items) - shown:,} more" if len(items) > shown else ""
+    return ", ".join(map(str, items[:shown])) + more
+
+
 # --- livekit-server config ----------------------------------------------------------------------
 
 
@@ -298,13 +328,19 @@ def _key_map(data: Any, label: str, findings: list[Finding], server_error: str |
 
 def _read_text(path: Path, label: str, findings: list[Finding]) -> str | None:
     try:
-        return path.read_bytes().decode("utf-8-sig", errors="replace")
+        return read_settings_file(path).data.decode("utf-8-sig", errors="replace")
+    except Skipped as reason:
+        findings.append(_skipped(path, label, reason))
     except OSError as error:
-        findings.append(_finding(
-            "env.unreadable", Severity.ERROR, f"Cannot read {label}",
-            f"{path}: {error.strerror or error}.", f"Make {path} readable by you (lkdebug only reads it).",
-        ))
-        return None
+        findings.append(_unreadable(path, label, error))
+    return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a folder we may not search, a name too long
+        return False
 
 
 @dataclass
@@ -372,13 +408,13 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
     body = winners.get("LIVEKIT_CONFIG")
     for path in candidates:
         if conf is not None or body is not None:
-            if path.is_file():
+            if _is_file(path):
                 why = "LIVEKIT_CONFIG is set and wins" if body is not None else "an earlier config was used"
                 scan.sources.append(Source("server-config", str(path), False, f"found, not used: {why}"))
             else:
                 scan.sources.append(Source("server-config", str(path), False))
             continue
-        if not path.exists():
+        if not os.path.exists(path):  # not is_file(): a FIFO or a folder there is reported, not passed over
             scan.sources.append(Source("server-config", str(path), False))
             continue
         text = _read_text(path, str(path), scan.findings)
@@ -410,7 +446,7 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, s
     """lk's projects and livekit.toml, and the project lk would use from here (core.lk_config)."""
     path = home / LK_CONFIG
     label = f"~/{LK_CONFIG.as_posix()}"
-    if not path.is_file():
+    if not os.path.exists(path):
         scan.sources.append(Source("lk-config", str(path), False))
         projects, default = [], None
     else:
@@ -429,7 +465,7 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, s
             pass
     toml_path = project_dir / "livekit.toml"
     subdomain = None
-    if toml_path.is_file():
+    if os.path.exists(toml_path):
         subdomain = _toml_subdomain(toml_path, scan)
         scan.sources.append(Source("lk-config", str(toml_path), subdomain is not None))
     return lk_config.resolve(projects, default, environ, toml_found=toml_path.is_file(), toml_subdomain=subdomain)
@@ -461,12 +497,16 @@ def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[lk_config.LkP
 def _toml_subdomain(path: Path, scan: _Scan) -> str | None:
     import tomllib
 
+    text = _read_text(path, path.name, scan.findings)
+    if text is None:
+        return None
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8", errors="replace"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        why = "nested too deeply to parse" if isinstance(error, RecursionError) else str(error)
         scan.findings.append(_finding(
             "env.config_invalid", Severity.WARNING, f"{path.name} is not valid TOML",
-            f"{path}: {error}.", "Fix it, or remove it if you do not use `lk app`/`lk agent`.",
+            f"{path}: {why}.", "Fix it, or remove it if you do not use `lk app`/`lk agent`.",
         ))
         return None
     project = data.get("project")
@@ -489,18 +529,31 @@ def _pick(winners: Mapping[str, Variable], names: Sequence[str], role: str) -> S
     return None
 
 
-def _secret_file(path: Path, scan: _Scan) -> Setting | None:
+def read_secret_file(path: Path) -> str:
+    """--api-secret-file: a file, a pipe (`<(pass show livekit)`) or /dev/stdin, capped and bounded in time.
+
+    Raises Skipped or OSError. A pipe can be read only once: callers that load settings again keep the text.
+    """
+    text = settings_files.read_secret_file(path).decode("utf-8-sig", errors="replace")
+    # A file ends with a newline by convention (and `echo` adds one); other whitespace is the user's and gets linted.
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _secret_file(path: Path, text: str | None, scan: _Scan) -> Setting | None:
     label = f"--api-secret-file {path}"
-    text = _read_text(path, label, scan.findings)
-    scan.sources.append(Source("secret-file", str(path), text is not None))
     if text is None:
-        return None
-    # A file ends with a newline by convention; any other whitespace is the user's and gets linted.
-    return Setting("LIVEKIT_API_SECRET", text[:-1] if text.endswith("\n") else text, label)
+        try:
+            text = read_secret_file(path)
+        except (Skipped, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            scan.findings.append(_finding("env.unreadable", Severity.ERROR, f"Cannot read {label}", f"{path}: {reason}.",
+                                          "Give a readable file or pipe that holds only the secret."))
+    scan.sources.append(Source("secret-file", str(path), text is not None))
+    return None if text is None else Setting("LIVEKIT_API_SECRET", text, label)
 
 
 def _looks_like_python(project_dir: Path) -> bool:
-    return any((project_dir / n).is_file() for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
+    return any(_is_file(project_dir / n) for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
                                                      "main.py"))
 
 
@@ -512,6 +565,7 @@ def load_settings(
     url: str | None = None,
     api_key: str | None = None,
     api_secret_file: Path | None = None,
+    api_secret_text: str | None = None,
     environ: Mapping[str, str] | None = None,
     home: Path | None = None,
     container: bool | None = None,
@@ -521,7 +575,8 @@ def load_settings(
     """Discover every LiveKit setting, decide which value wins, and lint the result.
 
     Never raises for anything in the user's files: a broken file becomes a finding. `now` is the
-    clock the tokens stored in variables are judged with (default: this machine's).
+    clock the tokens stored in variables are judged with (default: this machine's). `api_secret_text` is
+    the content of `api_secret_file` when the caller read it already (`read_secret_file`).
     """
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
@@ -546,7 +601,7 @@ def load_settings(
                         mode_reason=mode_reason)
     settings.url = Setting("--url", url, "--url") if url else _pick(winners, URL_NAMES, "url")
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else _pick(winners, KEY_NAMES, "api_key")
-    settings.api_secret = (_secret_file(api_secret_file, scan) if api_secret_file
+    settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
                            else _pick(winners, SECRET_NAMES, "api_secret"))
     settings.lk = lk
     project = lk.project if lk.step in ("livekit.toml", "default_project") else None

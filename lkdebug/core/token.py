@@ -252,6 +252,11 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 CORRECT_AS_SENT = " (as the server expects it)"
 
 
+# The most `decode` examines. Generous (a token with 1 MB of metadata is ~1.4 MB), and far below what made a
+# URL-shaped paste cost hundreds of MiB.
+MAX_INPUT = 2 << 20
+
+
 def _token_in_json(value: object, depth: int = 0) -> tuple[str, object] | None:
     """(field name, value) of the first token-like field, searching nested objects a little."""
     if depth > 4 or not isinstance(value, dict):
@@ -489,6 +494,8 @@ def decode(
     now: float,
 ) -> Decoded:
     """Explain whatever was pasted as a token. Never raises; every input gets at least one finding."""
+    if isinstance(text, (str, bytes)) and len(text) > MAX_INPUT:
+        return _too_long()
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     candidate, stripped, stop = _unwrap(text if isinstance(text, str) else str(text))
@@ -543,6 +550,17 @@ def decode(
     _lint_times(decoded, now)
     _lint_grants(decoded)
     _conclude(decoded)
+    return decoded
+
+
+def _too_long() -> Decoded:
+    """Input far beyond any token is not examined: unwrapping a 20 MB URL-shaped paste took 800 MiB."""
+    decoded = Decoded(raw=None, looks_like=f"over {MAX_INPUT >> 20} MiB of text")
+    decoded.findings.append(_finding(
+        "token.not_jwt", Severity.ERROR, f"Not a LiveKit token: over {MAX_INPUT >> 20} MiB of text",
+        f"LiveKit tokens are a few KB, a metadata-heavy one about a megabyte; lkdebug examines at most {MAX_INPUT >> 20} MiB "
+        "of input, so it did not look inside this.",
+        "Paste only the token (or the URL or JSON that carries it), not a whole log or file."))
     return decoded
 
 

@@ -3,7 +3,9 @@
 It answers RFC 4330 client requests (48 bytes, mode 3) with a server reply (mode 4, stratum 2)
 whose receive and transmit timestamps are its own clock plus `offset`, and echoes the client's
 transmit timestamp as the originate timestamp, as an NTP client expects. With `silent=True` it
-reads every request and answers none: an NTP server blocked by a firewall.
+reads every request and answers none: an NTP server blocked by a firewall. With `kiss="RATE"` (or
+DENY, RSTR...) it answers every request with a Kiss-o'-Death (RFC 5905 §7.4): stratum 0, the code in
+the reference id, no timestamps but the echoed originate, as public pools do to clients that ask too often.
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ def _ntp_timestamp(unix: float) -> bytes:
     return struct.pack("!II", whole & 0xFFFFFFFF, int((seconds - whole) * 2**32) & 0xFFFFFFFF)
 
 
-def reply_for(request: bytes, received: float, transmit: float) -> bytes | None:
+def reply_for(request: bytes, received: float, transmit: float, kiss: str | None = None) -> bytes | None:
     """The server's answer to one datagram, or None when it is not an SNTP client request.
 
     `received` and `transmit` are the responder's clock (offset already applied) when the request
-    arrived and when the reply leaves.
+    arrived and when the reply leaves; with `kiss`, the answer is that Kiss-o'-Death instead.
     """
     if len(request) < _PACKET.size:
         return None
@@ -43,6 +45,10 @@ def reply_for(request: bytes, received: float, transmit: float) -> bytes | None:
         return None
     poll = request[2]
     client_transmit = request[40:48]
+    if kiss is not None:
+        zero = bytes(8)
+        return _PACKET.pack((3 << 6) | (version << 3) | _MODE_SERVER, 0, poll if poll < 128 else 0, _PRECISION, 0, 0,
+                            kiss.encode("ascii")[:4].ljust(4, b"\0"), zero, client_transmit, zero, zero)
     return _PACKET.pack(
         (0 << 6) | (version << 3) | _MODE_SERVER,  # leap indicator 0: no warning
         _STRATUM,
@@ -65,13 +71,16 @@ class NtpResponder:
         self,
         offset: float = 0.0,
         silent: bool = False,
+        kiss: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
     ):
         self.offset = offset
         self.silent = silent
+        self.kiss = kiss
         self.requests = 0  # datagrams received, answered or not: lets a test see a silent server was asked
+        self.asked = threading.Event()  # set at the first datagram: a test waits on it instead of polling
         self._clock = clock
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((host, port))
@@ -110,10 +119,11 @@ class NtpResponder:
             except OSError:
                 continue  # e.g. ICMP port unreachable from an earlier reply's client
             self.requests += 1
+            self.asked.set()
             received = self._now()
             if self.silent:
                 continue
-            reply = reply_for(request, received, self._now())
+            reply = reply_for(request, received, self._now(), self.kiss)
             if reply is not None:
                 try:
                     self._sock.sendto(reply, peer)
