@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness import child_env, measure, runtime_venv  # noqa: E402
 
-from lkdebug.core.token import build_claims, mint  # noqa: E402
+from lkdebug.core.mint import build_claims, mint  # noqa: E402
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
 
 TARGET = 2.0

@@ -135,7 +135,7 @@ def test_an_api_key_stored_as_the_token_is_flagged(tmp_path: Path):
 
 
 def test_a_stored_expired_token_is_flagged_with_the_injected_clock(tmp_path: Path, now):
-    from lkdebug.core.token import build_claims, mint
+    from lkdebug.core.mint import build_claims, mint
 
     token = mint(build_claims(api_key=KEY, identity="a", video={"roomJoin": True, "room": "r"}, valid_for=600, now=now), SECRET)
     (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\nLIVEKIT_TOKEN={token}\n")
@@ -165,14 +165,14 @@ def test_which_process_reads_which_file(tmp_path: Path):
 
 
 def _token(now, secret=SECRET, **video):
-    from lkdebug.core.token import build_claims, mint
+    from lkdebug.core.mint import build_claims, mint
 
     return mint(build_claims(api_key=KEY, identity="alice", video={"roomJoin": True, "room": "demo", **video}, now=now), secret)
 
 
 def _decode(text, now, **options):
     from lkdebug.core.model import KnownKey
-    from lkdebug.core.token import decode
+    from lkdebug.core.decode import decode
 
     return decode(text, known_keys=[KnownKey(KEY, SECRET, ".env")], now=now, **options)
 
@@ -314,7 +314,7 @@ def test_mint_is_pyjwt_and_quiet_about_short_dev_secrets(now):
     import jwt
     import pytest
 
-    from lkdebug.core.token import build_claims, mint
+    from lkdebug.core.mint import build_claims, mint
 
     claims = build_claims(api_key="devkey", identity="a", video={"roomJoin": True, "room": "r"}, now=now)
     with warnings.catch_warnings():

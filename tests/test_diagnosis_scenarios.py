@@ -20,7 +20,7 @@ import pytest
 from lkdebug.core import diagnose as diagnosis
 from lkdebug.core.model import Report, Severity
 from lkdebug.core.sources import load_settings
-from lkdebug.core.token import build_claims, mint
+from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, refused_port, run_in_thread
 
@@ -185,7 +185,7 @@ def _names_the_accepted_secret(report: Report, origin: str) -> None:
 
 def test_split_secrets_are_paired_and_the_matching_one_named(tmp_path, now):
     """Key in .env, the right secret in .env.local, a stale one exported: the decoder tries them all."""
-    from lkdebug.core.token import decode
+    from lkdebug.core.decode import decode
 
     (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\n")
     (tmp_path / ".env.local").write_text(f"LIVEKIT_API_SECRET={SECRET}\n")

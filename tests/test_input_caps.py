@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 
-from lkdebug.core.token import MAX_INPUT, build_claims, decode, mint
+from lkdebug.core.decode import decode
+from lkdebug.core.mint import build_claims, mint
+from lkdebug.core.paste import MAX_INPUT
 
 SECRET = "cap-secret-0123456789-abcdefghijklmnopq"
 

@@ -17,7 +17,7 @@ from lkdebug import cli
 from lkdebug.core import advertised, ice, join, probes
 from lkdebug.core.diagnose import MEDIA_CHECKS, diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
-from lkdebug.core.token import mint, probe_claims
+from lkdebug.core.mint import mint, probe_claims
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, run_in_thread

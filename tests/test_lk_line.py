@@ -16,7 +16,7 @@ import pytest
 import lk_model
 from lkdebug.core.lk_line import LK_SOURCE_REVISION, go_duration, lk_token_create
 from lkdebug.core.model import Setting
-from lkdebug.core.token import build_claims
+from lkdebug.core.mint import build_claims
 
 KEY, SECRET = "APIfakeKey1234", "fake-secret-for-tests-0123456789abcdef"
 NOW = 1768478400.0

@@ -11,7 +11,7 @@ import pytest
 from lkdebug.core import media_join
 from lkdebug.core.diagnose import diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
-from lkdebug.core.token import mint
+from lkdebug.core.mint import mint
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer

@@ -13,7 +13,7 @@ import pytest
 from lkdebug.core import probes, server_rules
 from lkdebug.core.diagnose import CHECK_NAMES, MEDIA_CHECKS, diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
-from lkdebug.core.token import build_claims, mint
+from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, refused_port

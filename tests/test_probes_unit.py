@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from lkdebug.core import diagnose, probes, server_rules
 from lkdebug.core.model import Finding, Severity
-from lkdebug.core.token import mint, probe_claims
+from lkdebug.core.mint import mint, probe_claims
 
 FROZEN = 1768478400.0
 

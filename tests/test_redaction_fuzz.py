@@ -24,7 +24,7 @@ from lkdebug.core import redact, render
 from lkdebug.core.model import Finding, KnownKey, Severity
 from lkdebug.core.report import build_report, to_json, to_markdown
 from lkdebug.core.sources import load_settings
-from lkdebug.core.token import decode
+from lkdebug.core.decode import decode
 
 NOW = 1768478400.0
 KEY = "APIfuzzKey0001"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from lkdebug import cli
+from lkdebug.core.decode import decode
+from lkdebug.core.mint import build_claims, mint
 from lkdebug.core.model import CheckResult, CheckStatus, Report
 from lkdebug.core.report import build_report, to_json, to_markdown
 from lkdebug.core.sources import load_settings
-from lkdebug.core.token import build_claims, decode, mint
 
 KEY, SECRET = "APIreportFake1", "report-secret-FAKE-0123456789abcdefghij"
 

@@ -13,10 +13,10 @@ import json
 
 import pytest
 
+from lkdebug.core.decode import decode
+from lkdebug.core.mint import build_claims, mint, probe_claims
 from lkdebug.core.model import KnownKey, Severity
-from lkdebug.core.token import (
-    build_claims, decode, describe_time, mint, parse_duration, probe_claims, relative, span,
-)
+from lkdebug.core.times import describe_time, parse_duration, relative, span
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
 
 OTHER_KEY, OTHER_SECRET = "APIotherFAKEkey9", "other-secret-FAKE-0123456789-0123456789-abc"

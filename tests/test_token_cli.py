@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from lkdebug.cli import main
-from lkdebug.core.token import build_claims, mint
+from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
 
 

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from lkdebug.core.decode import decode
+from lkdebug.core.mint import build_claims, mint
 from lkdebug.core.model import KnownKey
-from lkdebug.core.token import build_claims, decode, mint
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
 
 api = pytest.importorskip("livekit.api")

@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lkdebug.core.model import KnownKey
-from lkdebug.core.token import decode
+from lkdebug.core.decode import decode
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 
 NOW = 1768478400.0

@@ -109,7 +109,7 @@ def now_from_args(args: argparse.Namespace) -> float:
 
     if getattr(args, "now", None) is None:
         return time.time()
-    from lkdebug.core.token import parse_time
+    from lkdebug.core.times import parse_time
 
     try:
         return parse_time(args.now)

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     now = time.time()
     decoded = None
     if args.token:
-        from lkdebug.core.token import decode
+        from lkdebug.core.decode import decode
 
         decoded = decode(args.token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
     diagnosis = None

@@ -16,7 +16,10 @@ from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
 from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
 from lkdebug.core.redact import mask_key, mask_secret, visible
-from lkdebug.core.token import HEADER, Decoded, build_claims, claim_rows, decode, iso_utc, mint, parse_duration, span
+from lkdebug.core.claim_rows import claim_rows
+from lkdebug.core.decode import Decoded, decode
+from lkdebug.core.mint import HEADER, build_claims, mint
+from lkdebug.core.times import iso_utc, parse_duration, span
 
 VALUE_WIDTH = 40
 
@@ -188,7 +191,7 @@ def _read_token(argument: str | None) -> str:
     stdin = sys.stdin
     if stdin is None or (argument is None and stdin.isatty()):
         raise UsageError("no token: pass it as an argument, or pipe it in (e.g. `pbpaste | lkdebug token decode`)")
-    from lkdebug.core.token import MAX_INPUT
+    from lkdebug.core.paste import MAX_INPUT
 
     # Enough for one character past decode()'s cap (UTF-8 takes up to 4 bytes a character), and no more:
     # `< /dev/zero` must not fill memory.

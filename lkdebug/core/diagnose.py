@@ -161,10 +161,11 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
 
 def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:
     """(the token the probes send, offline findings about it, why there is none)."""
-    from lkdebug.core import token as tokens
+    from lkdebug.core.decode import decode
+    from lkdebug.core.mint import mint, probe_claims
 
     if token is not None:
-        decoded = tokens.decode(token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
+        decoded = decode(token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
         if decoded.raw is None:
             return None, decoded.findings, "the token given is not a JWT"
         checked = decoded.signature.get("status") == "valid"
@@ -175,7 +176,7 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
     if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
         return None, [], "no token: pass --token, or set LIVEKIT_API_KEY and a non-empty LIVEKIT_API_SECRET"
     key, secret = settings.api_key.value, settings.api_secret.value
-    raw = tokens.mint(tokens.probe_claims(key, now), secret)
+    raw = mint(probe_claims(key, now), secret)
     # A token lkdebug signs itself is only worth predicting against the server's own key list.
     predicted = None if settings.server_keys is None else server_rules.judge(raw, settings.server_keys, now)
     server_config = next((s.path for s in settings.sources if s.kind == "server-config" and s.loaded), "the server config")
@@ -186,10 +187,10 @@ def _api_token(settings: Settings, now: float) -> str | None:
     """A roomList-only token from the settings' key and secret, for RoomService.ListRooms."""
     if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
         return None
-    from lkdebug.core import token as tokens
+    from lkdebug.core.mint import build_claims, mint
 
-    claims = tokens.build_claims(api_key=settings.api_key.value, video={"roomList": True}, valid_for=PROBE_TOKEN_TTL_S, now=now)
-    return tokens.mint(claims, settings.api_secret.value)
+    claims = build_claims(api_key=settings.api_key.value, video={"roomList": True}, valid_for=PROBE_TOKEN_TTL_S, now=now)
+    return mint(claims, settings.api_secret.value)
 
 
 def _skip(name: str, reason: str) -> CheckResult:
@@ -325,9 +326,9 @@ async def diagnose(
             else:
                 media_token = to_test.raw
                 if to_test.minted:  # the probe token may do nothing; the media join must publish
-                    from lkdebug.core import token as tokens
+                    from lkdebug.core.mint import mint
 
-                    media_token = tokens.mint(sdk_join.media_claims(settings.api_key.value, now()), settings.api_secret.value)
+                    media_token = mint(sdk_join.media_claims(settings.api_key.value, now()), settings.api_secret.value)
                 start("media_join", run("media_join", ("websocket",), lambda: sdk_join.probe_media_join(
                     target.signal_url, media_token, timeout, relay_only, ice_servers, secrets),
                     sdk_join.child_bound(timeout) + 2))
@@ -352,7 +353,7 @@ async def _try_other_secrets(validate: CheckResult, target: probes.Target, setti
                              secrets: Sequence[str]) -> None:
     """The server refused the winning secret: ask it about every other secret found for the key, and
     name the one it accepts (a stale export in the shell beating the right value in .env.local)."""
-    from lkdebug.core import token as tokens
+    from lkdebug.core.mint import mint, probe_claims
     from lkdebug.core.redact import mask_secret
 
     mismatch = next((f for f in validate.findings if f.code == "server.signature_mismatch"), None)
@@ -363,7 +364,7 @@ async def _try_other_secrets(validate: CheckResult, target: probes.Target, setti
         return
 
     async def accepted(secret: str) -> bool:
-        raw = tokens.mint(tokens.probe_claims(key, now()), secret)
+        raw = mint(probe_claims(key, now()), secret)
         url = f"{target.api_url}/rtc/validate?access_token={probes.quote(raw, safe='')}"
         try:
             answer = await probes.http_get(url, timeout, now, ssl_context)

@@ -223,7 +223,7 @@ _NO_LK_FLAG = ("kind", "kindDetails", "roomPreset", "sha256", "jti", "sip", "age
 
 def lk_token_create(claims: Mapping, *, api_key: Setting | None, api_secret: Setting | None,
                     reveal: bool = False) -> LkLine:
-    """The `lk token create` line for a token's claims (as `core.token.build_claims` makes them)."""
+    """The `lk token create` line for a token's claims (as `core.mint.build_claims` makes them)."""
     credentials, first = _credentials(api_key, api_secret, reveal)
     words = ["lk", "token", "create", *credentials]
     gaps: list[Gap] = []

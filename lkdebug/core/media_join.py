@@ -69,10 +69,10 @@ def child_bound(timeout: float) -> float:
 
 def media_claims(api_key: str, now: float) -> dict:
     """A token for the media join: a random room, a microphone track to publish, nothing to subscribe to."""
-    from lkdebug.core import token as tokens
+    from lkdebug.core.mint import build_claims
 
     suffix = secrets.token_hex(4)
-    return tokens.build_claims(api_key=api_key, identity=f"lkdebug-media-{suffix}", valid_for=600, now=now, video={
+    return build_claims(api_key=api_key, identity=f"lkdebug-media-{suffix}", valid_for=600, now=now, video={
         "roomJoin": True, "room": f"lkdebug-media-{suffix}", "canPublish": True, "canPublishSources": ["microphone"],
         "canSubscribe": False, "canPublishData": False})
 

@@ -15,7 +15,7 @@ from lkdebug.core import redact
 from lkdebug.core.diagnose import order_findings
 from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.core.render import json_text, summary_line
-from lkdebug.core.token import iso_utc
+from lkdebug.core.times import iso_utc
 
 
 def _platform() -> dict[str, Any]:

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lkdebug.core import redact, server_rules
+from lkdebug.core.decode import Decoded, decode
 from lkdebug.core.model import Finding, KnownKey, Severity
-from lkdebug.core.token import Decoded, decode
 
 NODE_TOLERANCE_S = 10
 # The token findings that apply to a webhook's Authorization as they do to an access token.

@@ -280,7 +280,7 @@ class LkDebugApp(App[int]):
 
     def action_export_report(self) -> None:
         from lkdebug.core.report import build_report, to_markdown
-        from lkdebug.core.token import decode
+        from lkdebug.core.decode import decode
 
         settings = self.settings or Settings()
         decoded = None

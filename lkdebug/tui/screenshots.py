@@ -17,7 +17,7 @@ SIZE = (120, 36)
 
 def expired_demo_token(now: float) -> str:
     """A token that expired an hour ago, signed with the demo key: what the Decoder is for."""
-    from lkdebug.core.token import build_claims, mint
+    from lkdebug.core.mint import build_claims, mint
     from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 
     claims = build_claims(api_key=DEMO_API_KEY, identity="alice", video={"roomJoin": True, "room": "standup"},

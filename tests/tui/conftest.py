@@ -44,7 +44,7 @@ def make_app(settings: Settings | None = None, **kwargs):
 
 
 def token(now: float = FROZEN_NOW, valid_for: float = 3600, **video) -> str:
-    from lkdebug.core.token import build_claims, mint
+    from lkdebug.core.mint import build_claims, mint
 
     grant = {"roomJoin": True, "room": "standup", **video}
     return mint(build_claims(api_key=DEMO_API_KEY, identity="alice", video=grant, valid_for=valid_for, now=now),

@@ -1,6 +1,6 @@
 """Token Builder tab: a form generated from the core's grant table, with a live preview.
 
-Every change rebuilds the claims with `core.token.build_claims`, mints them with the settings'
+Every change rebuilds the claims with `core.mint.build_claims`, mints them with the settings'
 secret and runs the core's `decode` on the result for the lint findings and the server's
 verdict; the pane only turns widgets into arguments and results into text.
 """
@@ -254,7 +254,7 @@ class BuilderPane(Horizontal):
 
     def _values(self) -> tuple[dict, dict[str, str]]:
         """build_claims' keyword arguments from the form, and an error per invalid field."""
-        from lkdebug.core.token import parse_duration
+        from lkdebug.core.times import parse_duration
 
         errors: dict[str, str] = {}
         groups: dict[str, dict] = {}
@@ -363,7 +363,8 @@ class BuilderPane(Horizontal):
         self.update_preview()
 
     def update_preview(self) -> None:
-        from lkdebug.core.token import HEADER, build_claims, decode, mint
+        from lkdebug.core.decode import decode
+        from lkdebug.core.mint import HEADER, build_claims, mint
 
         settings = self.app.settings or Settings()
         now = self.app.now()

@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
+from lkdebug.core.claim_rows import claim_rows
+from lkdebug.core.decode import decode
 from lkdebug.core.model import Settings
 from lkdebug.core.redact import mask_token
 from lkdebug.core.server_rules import ERAS
-from lkdebug.core.token import claim_rows, decode
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView, findings_text
 from lkdebug.tui.widgets.jwt import jwt_text
