@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from dotenv import dotenv_values  # noqa: E402
 
-from lkdebug.core.sources import read_dotenv  # noqa: E402
+from lkdebug.core.dotenv_sources import read_dotenv  # noqa: E402
 
 
 def best(fn, runs: int) -> float:

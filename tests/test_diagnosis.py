@@ -101,12 +101,12 @@ def test_one_url_model_one_finding_per_problem_and_one_fix(tmp_path: Path):
     """`wss://lk.acme.io/rtc?x=1` got four warnings for two problems, one fix saying keep /rtc, one drop it."""
     import asyncio
 
-    from lkdebug.core import probes
+    from lkdebug.core.target import parse_url
 
     lint = envlint.lint_url("LIVEKIT_URL", "wss://lk.acme.io/rtc?x=1", ".env")
     assert [f.code for f in lint] == ["env.url_path", "env.url_path"]
     assert {f.fix for f in lint} == {"Use wss://lk.acme.io."}
-    target, found = probes.parse_url("wss://lk.acme.io/rtc?x=1")
+    target, found = parse_url("wss://lk.acme.io/rtc?x=1")
     assert {f.fix for f in found} == {"Use wss://lk.acme.io"} and target.prefix == ""
     (tmp_path / ".env").write_text(f"LIVEKIT_URL=wss://lk.acme.io/rtc?x=1\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
     settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())

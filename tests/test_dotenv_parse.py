@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lkdebug.core import dotenv_parse
-from lkdebug.core.sources import read_dotenv
+from lkdebug.core.dotenv_sources import read_dotenv
 
 # Pieces that matter to dotenv's grammar: quotes, escapes, comments, `export`, blanks of every kind
 # (\s in a regex, str.isspace), newlines of every kind, expansions.

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lkdebug.core.model import Settings
-from lkdebug.core.sources import load_settings, settings_to_dict
+from lkdebug.core.render import settings_to_dict
+from lkdebug.core.sources import load_settings
 
 NEAR_DOTENV = st.lists(
     st.tuples(

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from lkdebug import cli
-from lkdebug.core import advertised, ice, join, probes
+from lkdebug.core import advertised, ice, join
 from lkdebug.core.diagnose import MEDIA_CHECKS, diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
 from lkdebug.core.mint import mint, probe_claims
+from lkdebug.core.target import Target, parse_url
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, run_in_thread
@@ -137,10 +138,10 @@ async def test_no_media_skips_the_media_probes(ntp):
     assert not [c for c in codes(report) if c.startswith("media.")]
 
 
-def _info(*candidates: str, servers=(), target_host="livekit.example.com") -> tuple[join.JoinInfo, probes.Target]:
+def _info(*candidates: str, servers=(), target_host="livekit.example.com") -> tuple[join.JoinInfo, Target]:
     info = join.JoinInfo(ping_interval=5, ping_timeout=15, subscriber_primary=True, offer=True,
                          ice_servers=list(servers), candidates=[ice.parse_candidate(c) for c in candidates])
-    target, _ = probes.parse_url(f"wss://{target_host}")
+    target, _ = parse_url(f"wss://{target_host}")
     return info, target
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from lkdebug.core import lk_config
-from lkdebug.core.sources import load_settings, settings_to_dict
+from lkdebug.core.render import settings_to_dict
+from lkdebug.core.sources import load_settings
 
 SECRET_A = "secret-of-project-aaa-0123456789abcdef"
 SECRET_B = "secret-of-project-bbb-0123456789abcdef"

@@ -14,6 +14,7 @@ from lkdebug.core import probes, server_rules
 from lkdebug.core.diagnose import CHECK_NAMES, MEDIA_CHECKS, diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
 from lkdebug.core.mint import build_claims, mint
+from lkdebug.core.target import parse_url
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, refused_port
@@ -209,7 +210,7 @@ async def _tls_server(**cert_options):
 async def test_certificate_faults(options, code):
     server, port, client_context = await _tls_server(**options)
     async with server:
-        target, _ = probes.parse_url(f"https://127.0.0.1:{port}")
+        target, _ = parse_url(f"https://127.0.0.1:{port}")
         result = await probes.probe_tls(target, "127.0.0.1", 2, time.time, client_context)
     assert result.status is CheckStatus.FAIL
     assert [f.code for f in result.findings] == [code]

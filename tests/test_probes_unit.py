@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from lkdebug.core import diagnose, probes, server_rules
 from lkdebug.core.model import Finding, Severity
 from lkdebug.core.mint import mint, probe_claims
+from lkdebug.core.replies import verdict_findings
+from lkdebug.core.target import TokenToTest, parse_url
 
 FROZEN = 1768478400.0
 
@@ -28,42 +30,42 @@ FROZEN = 1768478400.0
     ],
 )
 def test_one_setting_gives_both_forms(text, signal, api):
-    target, findings = probes.parse_url(text)
+    target, findings = parse_url(text)
     assert (target.signal_url, target.api_url) == (signal, api)
     assert findings == []
 
 
 def finding_codes(text):
-    return [f.code for f in probes.parse_url(text)[1]]
+    return [f.code for f in parse_url(text)[1]]
 
 
 def test_missing_scheme_is_flagged_and_guessed():
-    target, findings = probes.parse_url("livekit.example.com")
+    target, findings = parse_url("livekit.example.com")
     assert [f.code for f in findings] == ["net.url_no_scheme"]
     assert target.signal_url == "wss://livekit.example.com"
-    assert probes.parse_url("localhost:7880")[0].signal_url == "ws://localhost:7880"
+    assert parse_url("localhost:7880")[0].signal_url == "ws://localhost:7880"
     assert "wss://livekit.example.com" in findings[0].fix
 
 
 def test_app_urls_and_sdk_suffixes():
     assert finding_codes("https://myapp.example.com/api/token") == ["net.url_app"]
     assert finding_codes("http://localhost:3000/api/livekit/token") == ["net.url_app"]
-    target, findings = probes.parse_url("wss://example.com/rtc")
+    target, findings = parse_url("wss://example.com/rtc")
     assert [f.code for f in findings] == ["net.url_path"] and target.prefix == ""
     assert finding_codes("wss://example.com/?access_token=abc") == ["net.url_query"]
-    assert probes.parse_url("http://localhost:3000")[0].app_port == "Next.js/React"
+    assert parse_url("http://localhost:3000")[0].app_port == "Next.js/React"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "ftp://example.com", "wss://", "wss://host:99999", "tcp://host:7880"])
 def test_unusable_urls(text):
-    target, findings = probes.parse_url(text)
+    target, findings = parse_url(text)
     assert target is None
     assert findings[-1].code == "net.url_invalid" and findings[-1].severity is Severity.ERROR
 
 
 @given(st.text(max_size=80))
 def test_any_text_gives_a_target_or_a_finding(text):
-    target, findings = probes.parse_url(text)
+    target, findings = parse_url(text)
     assert target is not None or findings
     if target is not None:
         assert target.signal_url.startswith(("ws://", "wss://"))
@@ -87,7 +89,7 @@ def answer(raw, keys, now, era):
 
 
 def token_to_test(raw, predicted=None):
-    return probes.TokenToTest(raw, True, KEY, ".env.local", predicted, "livekit.yaml")
+    return TokenToTest(raw, True, KEY, ".env.local", predicted, "livekit.yaml")
 
 
 @pytest.mark.parametrize("era", list(server_rules.ERAS))
@@ -101,12 +103,12 @@ def test_each_era_maps_to_the_same_findings(era):
     }
     for code, (keys, now) in cases.items():
         status, body = answer(raw, keys, now, era)
-        findings = probes.verdict_findings(status, body, token_to_test(raw), [SECRET], "/rtc/validate")
+        findings = verdict_findings(status, body, token_to_test(raw), [SECRET], "/rtc/validate")
         assert findings[0].code == code, (era, body)
         # The server's words are shown, minus the echoed token's signature.
         assert raw.split(".")[2] not in findings[0].detail
     status, body = answer(raw, {KEY: "another-secret-0123456789abcdef012345"}, FROZEN, era)
-    detail = probes.verdict_findings(status, body, token_to_test(raw), [], "/rtc/validate")[0].detail
+    detail = verdict_findings(status, body, token_to_test(raw), [], "/rtc/validate")[0].detail
     assert ("signature is invalid" in detail) or ("error in cryptographic primitive" in detail)
     assert "<the token>" in detail or era == server_rules.HEAD
 
@@ -115,18 +117,18 @@ def test_a_server_that_disagrees_with_the_prediction_is_named():
     raw = mint(probe_claims(KEY, FROZEN), SECRET)
     predicted = server_rules.judge(raw, {KEY: SECRET}, FROZEN)
     status, body = answer(raw, {KEY: "another-secret-0123456789abcdef012345"}, FROZEN, server_rules.CURRENT_ERA)
-    finding = probes.verdict_findings(status, body, token_to_test(raw, predicted), [], "/rtc/validate")[0]
+    finding = verdict_findings(status, body, token_to_test(raw, predicted), [], "/rtc/validate")[0]
     assert finding.code == "server.signature_mismatch"
     assert "lkdebug expected 200 'success' from the keys in livekit.yaml" in finding.detail
     # And the other way round: predicted a rejection, the server accepts.
     wrong = server_rules.judge(raw, {"APIother": SECRET}, FROZEN)
-    findings = probes.verdict_findings(200, "success", token_to_test(raw, wrong), [], "/rtc/validate")
+    findings = verdict_findings(200, "success", token_to_test(raw, wrong), [], "/rtc/validate")
     assert [f.code for f in findings] == ["server.token_accepted", "server.disagrees"]
 
 
 def test_words_that_are_not_livekits_are_not_mapped():
     raw = mint(probe_claims(KEY, FROZEN), SECRET)
-    finding = probes.verdict_findings(401, "Unauthorized", token_to_test(raw), [], "/rtc/validate")[0]
+    finding = verdict_findings(401, "Unauthorized", token_to_test(raw), [], "/rtc/validate")[0]
     assert finding.code == "server.token_rejected" and "not livekit-server's wording" in finding.fix
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from lkdebug.core.model import Severity
+from lkdebug.core.precedence import decide_mode
 from lkdebug.core.redact import fingerprint
-from lkdebug.core.sources import decide_mode, load_settings, settings_to_dict
+from lkdebug.core.render import settings_to_dict
+from lkdebug.core.sources import load_settings
 
 KEY = "APIfakeKEY12345"
 SECRET = "fake-secret-0123456789-abcdefghijklmnop"

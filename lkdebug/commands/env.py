@@ -10,7 +10,7 @@ from pathlib import Path
 from lkdebug.commands.common import exit_code, settings_from_args
 from lkdebug.core import redact, render
 from lkdebug.core.model import Settings
-from lkdebug.core.sources import settings_to_dict
+from lkdebug.core.render import settings_to_dict
 
 VALUE_WIDTH = 44
 _VISIBLE = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\ufeff"})

@@ -19,7 +19,7 @@ from lkdebug.core.model import Finding, Severity
 if TYPE_CHECKING:
     from lkdebug.core.ice import Candidate, IceServer
     from lkdebug.core.join import JoinInfo
-    from lkdebug.core.probes import Target
+    from lkdebug.core.target import Target
 
 EXTERNAL_IP_FIX = ("In livekit.yaml set `rtc.use_external_ip: true` (the server finds its public address over STUN) or "
                    "`rtc.node_ip: <the public IP>`, and restart; in Docker use `network_mode: host` so the server "

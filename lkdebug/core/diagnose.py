@@ -15,12 +15,13 @@ import time
 from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
 
-from lkdebug.core import clock, hostside, probes, server_rules
+from lkdebug.core import clock, hostside, probes, replies, server_rules
 from lkdebug.core import join as joins
 from lkdebug.core import media_join as sdk_join
 from lkdebug.core import turn as turns
 from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
+from lkdebug.core.target import Target, TokenToTest
 
 CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "host", "server_api",
                "ntp", "server_clock")
@@ -159,7 +160,7 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
     return out + [f for f in linked if f not in out]
 
 
-def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[probes.TokenToTest | None, list[Finding], str | None]:
+def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[TokenToTest | None, list[Finding], str | None]:
     """(the token the probes send, offline findings about it, why there is none)."""
     from lkdebug.core.decode import decode
     from lkdebug.core.mint import mint, probe_claims
@@ -170,7 +171,7 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
             return None, decoded.findings, "the token given is not a JWT"
         checked = decoded.signature.get("status") == "valid"
         origin = decoded.signature.get("origin")
-        return probes.TokenToTest(
+        return TokenToTest(
             decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
         ), decoded.findings, None
     if settings.api_key is None or settings.api_secret is None or not settings.api_secret.value:
@@ -180,7 +181,7 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[p
     # A token lkdebug signs itself is only worth predicting against the server's own key list.
     predicted = None if settings.server_keys is None else server_rules.judge(raw, settings.server_keys, now)
     server_config = next((s.path for s in settings.sources if s.kind == "server-config" and s.loaded), "the server config")
-    return probes.TokenToTest(raw, True, key, settings.api_secret.source, predicted, server_config), [], None
+    return TokenToTest(raw, True, key, settings.api_secret.source, predicted, server_config), [], None
 
 
 def _api_token(settings: Settings, now: float) -> str | None:
@@ -348,7 +349,7 @@ async def diagnose(
     return Report(target_url=url, findings=order_findings(findings), checks=checks)
 
 
-async def _try_other_secrets(validate: CheckResult, target: probes.Target, settings: Settings, to_test: probes.TokenToTest,
+async def _try_other_secrets(validate: CheckResult, target: Target, settings: Settings, to_test: TokenToTest,
                              timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None,
                              secrets: Sequence[str]) -> None:
     """The server refused the winning secret: ask it about every other secret found for the key, and
@@ -367,7 +368,7 @@ async def _try_other_secrets(validate: CheckResult, target: probes.Target, setti
         raw = mint(probe_claims(key, now()), secret)
         url = f"{target.api_url}/rtc/validate?access_token={probes.quote(raw, safe='')}"
         try:
-            answer = await probes.http_get(url, timeout, now, ssl_context)
+            answer = await replies.http_get(url, timeout, now, ssl_context)
         except Exception:  # the verdict stands without this extra evidence
             return False
         return server_rules.reason_of(answer.body) == "ok"
@@ -416,7 +417,7 @@ def _drop_echoes(findings: list[Finding]) -> list[Finding]:
 
 
 async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Callable[[CheckResult], CheckResult],
-                        to_test: probes.TokenToTest | None, now: Callable[[], float]) -> CheckResult:
+                        to_test: TokenToTest | None, now: Callable[[], float]) -> CheckResult:
     """The three-way clock judgement: needs the NTP answers and the server's `Date` (from `GET /`)."""
     publish(CheckResult("server_clock", CheckStatus.RUNNING))
     ntp = await tasks["ntp"]

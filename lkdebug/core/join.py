@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 from lkdebug.core import advertised, ice
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.probes import Target, _connect, monotonic_ms, one_line
+from lkdebug.core.probes import _connect, monotonic_ms
+from lkdebug.core.replies import one_line
+from lkdebug.core.target import Target
 
 # livekit-server sends its subscriber offer within milliseconds of the join; waiting longer only
 # delays the run when it never comes. After the offer, candidates trickle in until `final` or a lull.

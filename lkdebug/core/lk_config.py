@@ -12,7 +12,7 @@ and `selectProject` in cmd/lk/app.go, pkg/config/config.go and pkg/config/liveki
    matched like --subdomain; no match is an error (lk then asks which project to use), never a fallback;
 6. `default_project` from ~/.livekit/cli-config.yaml.
 
-lk reads only the process environment, never `.env` files. The files themselves are read by core.sources.
+lk reads only the process environment, never `.env` files. The files themselves are read by core.lk_sources.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ LK_TEMPLATE = re.compile(r"%[tTYmdHMSxUhp]")
 # The flags that count as a permission for lk (`hasPerms` in createToken).
 LK_PERMISSION_FLAGS = ("--create", "--join", "--admin", "--list", "--egress", "--ingress", "--inference")
 PROCESS = "process environment"
-# An lk project's origin as core.sources writes it: "lk project 'staging' (~/.livekit/cli-config.yaml)".
+# An lk project's origin as core.lk_sources writes it: "lk project 'staging' (~/.livekit/cli-config.yaml)".
 _LK_PROJECT_ORIGIN = re.compile(r"^lk project (['\"])(.*)\1 \(")
 # A key and value lk's godotenv reads back unchanged from `KEY=VALUE` (letters, digits, _ and .).
 _DOTENV_KEY = re.compile(r"^[\w.]+$")

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.probes import monotonic_ms, one_line
+from lkdebug.core.probes import monotonic_ms
+from lkdebug.core.replies import one_line
 from lkdebug.core.redact import scrub
 
 # Where a join can fail, in order; the SDK's connect() covers the first three at once (it returns when the

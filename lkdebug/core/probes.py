@@ -2,8 +2,8 @@
 
 URL -> DNS -> TCP -> TLS -> HTTP `GET /`, `/rtc/validate`, the `/rtc` WebSocket upgrade and the
 server API (Twirp ListRooms). Every probe returns a CheckResult whose `detail` is one line of
-evidence and whose findings say what it means. The server's own words (its 401 bodies) are kept
-verbatim, after `redact.scrub`: v1.13 echoes the whole JWT back.
+evidence and whose findings say what it means. The URL and the token they aim at are core/target.py's;
+reading what the server answered (its own words, kept verbatim after `redact.scrub`) is core/replies.py's.
 
 `diagnose.py` decides the order and what runs concurrently; nothing here sleeps or retries.
 """
@@ -23,16 +23,15 @@ from urllib.parse import quote
 
 from lkdebug.core import host, server_rules
 from lkdebug.core import url as livekit_url
-from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.redact import MASKED_JWT, scrub
+from lkdebug.core.redact import scrub
+from lkdebug.core.replies import (_GATEWAY_STATUS, _LINE_TOO_LONG, _TOO_MANY_HEADERS, HttpAnswer, _answer_text, _bad_response,
+                                  _http_failure, _not_livekit, _upstream_failed, era_text, http_get, http_session, one_line,
+                                  server_words, verdict_findings)
+from lkdebug.core.target import Target, TokenToTest, _url_finding, parse_url
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
-APP_PORTS = livekit_url.APP_PORTS  # a LiveKit URL on a web app's dev port is usually the app's own URL (A3)
-# Paths that are an app's token endpoint or an SDK-added suffix, never a proxy prefix.
-APP_PATH_HINTS = ("/api/", "/token", "/get-token", "/gettoken", "/connection-details")
 CERT_EXPIRY_WARNING_DAYS = 14
-BODY_LIMIT = 64 * 1024
 
 # OpenSSL's wording when the peer answers a ClientHello with plain HTTP (A11, G8).
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
@@ -44,95 +43,7 @@ def monotonic_ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
-def one_line(text: str, limit: int = 200) -> str:
-    """Server bodies and error texts squeezed into the one-line `detail` of a check."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # ---- URL ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """One LiveKit URL, understood: the signal (`ws(s)`) and API (`http(s)`) forms share host, port, prefix."""
-
-    text: str
-    scheme: str
-    host: str
-    port: int
-    prefix: str  # a reverse-proxy path prefix, kept in both forms ("" or "/livekit")
-    secure: bool
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def netloc(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        default = 443 if self.secure else 80
-        return host if self.port == default else f"{host}:{self.port}"
-
-    @property
-    def signal_url(self) -> str:
-        return f"{'wss' if self.secure else 'ws'}://{self.netloc}{self.prefix}"
-
-    @property
-    def api_url(self) -> str:
-        return f"{'https' if self.secure else 'http'}://{self.netloc}{self.prefix}"
-
-    @property
-    def is_loopback(self) -> bool:
-        return is_loopback_host(self.host)
-
-    @property
-    def app_port(self) -> str | None:
-        return APP_PORTS.get(self.port)
-
-
-def _url_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
-    return Finding(code, severity, "network", title, detail, fix)
-
-
-def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
-    """Understand a LiveKit URL as a person typed it (`url.parse`); None when it cannot be used at all."""
-    parsed = livekit_url.parse(text)
-    raw = parsed.text
-    findings: list[Finding] = []
-    example = "Use the form wss://livekit.example.com (or ws://localhost:7880 for a local dev server)."
-    if parsed.error:
-        fix = ("Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other."
-               if parsed.error_kind == "scheme" else example)
-        findings.append(_url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {parsed.error}", fix))
-        return None, findings
-    scheme = parsed.scheme
-    if parsed.assumed_scheme:
-        findings.append(_url_finding(
-            "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
-            f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "
-            "SDKs reject such a URL or guess differently.",
-            f"Write it in full: {scheme}://{raw}",
-        ))
-    if parsed.sdk_suffix:
-        findings.append(_url_finding(
-            "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {parsed.sdk_suffix}, which the SDKs add themselves",
-            f"{raw!r}: a client would connect to {parsed.path}/rtc… twice over.",
-            f"Use {parsed.clean}",
-        ))
-    lowered = parsed.prefix.lower() + "/"
-    if any(hint in lowered for hint in APP_PATH_HINTS):
-        findings.append(_url_finding(
-            "net.url_app", Severity.WARNING, "The LiveKit URL looks like your app's token endpoint",
-            f"{raw!r}: the path {parsed.prefix} is where an app hands out tokens, not where livekit-server listens.",
-            "Set LIVEKIT_URL to the LiveKit server itself (wss://<your project>.livekit.cloud, or your "
-            "server's host, port 7880 or the proxy in front of it); keep the token endpoint in its own setting.",
-        ))
-    if parsed.query:
-        findings.append(_url_finding(
-            "net.url_query", Severity.WARNING, "The LiveKit URL carries a query string",
-            f"{scheme}://{parsed.netloc}{parsed.path}?… : the SDKs add their own parameters (access_token, …); "
-            "lkdebug ignored the query.",
-            f"Use {parsed.clean}",
-        ))
-    return Target(raw, scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure, tuple(findings)), findings
 
 
 def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
@@ -185,11 +96,13 @@ async def probe_dns(target: Target, timeout: float) -> CheckResult:
     return CheckResult("dns", CheckStatus.FAIL, monotonic_ms(started), f"{target.host}: {why}", [finding])
 
 
+
 @dataclass
 class _Connect:
     address: str
     ms: float | None = None
     error: str | None = None  # "refused" | "timeout" | other text
+
 
 
 async def _connect(address: str, port: int, timeout: float) -> _Connect:
@@ -209,6 +122,7 @@ async def _connect(address: str, port: int, timeout: float) -> _Connect:
     except OSError:
         pass
     return _Connect(address, ms)
+
 
 
 async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in_container: bool | None = None) -> CheckResult:
@@ -244,6 +158,7 @@ async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in
     return CheckResult("tcp", status, monotonic_ms(started), "; ".join(parts), findings, data)
 
 
+
 def _tcp_finding(kind: str, where: str, target: Target, timeout: float, severity: Severity) -> Finding:
     if kind == "refused":
         return Finding(
@@ -274,6 +189,7 @@ def _name(rdns: Sequence) -> str:
     return ", ".join(f"{k}={v}" for k, v in pairs if k in ("CN", "O"))
 
 
+
 def _der_summary(der: bytes) -> dict | None:
     """Subject, issuer and expiry of a certificate the verifier refused (stdlib cannot decode it then).
 
@@ -291,6 +207,7 @@ def _der_summary(der: bytes) -> dict | None:
     return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "not_after": not_after.timestamp()}
 
 
+
 async def _handshake(host: str, address: str, port: int, context: ssl.SSLContext, timeout: float):
     _, writer = await asyncio.wait_for(
         asyncio.open_connection(address, port, ssl=context, server_hostname=host, ssl_handshake_timeout=timeout), timeout
@@ -303,6 +220,7 @@ async def _handshake(host: str, address: str, port: int, context: ssl.SSLContext
     except (OSError, ssl.SSLError):
         pass
     return result
+
 
 
 async def _speaks_plain_http(address: str, port: int, timeout: float) -> str | None:
@@ -320,6 +238,7 @@ async def _speaks_plain_http(address: str, port: int, timeout: float) -> str | N
         writer.close()
     text = line.decode("latin-1").strip()
     return text if text.startswith("HTTP/") else None
+
 
 
 async def probe_tls(target: Target, address: str, timeout: float, now: Callable[[], float],
@@ -372,6 +291,7 @@ async def probe_tls(target: Target, address: str, timeout: float, now: Callable[
     return CheckResult("tls", CheckStatus.WARN if findings else CheckStatus.PASS, monotonic_ms(started), detail, findings, data)
 
 
+
 async def _tls_refused_cert(target: Target, address: str, timeout: float, now: Callable[[], float],
                             error: ssl.SSLCertVerificationError, started: float) -> CheckResult:
     where = f"{target.host}:{target.port}"
@@ -411,88 +331,6 @@ async def _tls_refused_cert(target: Target, address: str, timeout: float, now: C
 # ---- HTTP -----------------------------------------------------------------------------------
 
 
-@dataclass
-class HttpAnswer:
-    status: int
-    body: str
-    headers: dict[str, str]
-    sent: float  # this machine's clock (now()) when the request left
-    received: float  # ... and when the answer came back
-
-    @property
-    def date(self) -> str | None:
-        return self.headers.get("Date")
-
-
-def http_session(timeout: float, ssl_context: ssl.SSLContext | None):
-    """One aiohttp session per probe: its own timeout, the injected trust, no environment proxies."""
-    import aiohttp
-
-    connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True, force_close=True)
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout))
-
-
-async def http_get(url: str, timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None) -> HttpAnswer:
-    async with http_session(timeout, ssl_context) as session:
-        sent = now()
-        async with session.get(url, allow_redirects=False) as response:
-            received = now()
-            body = (await response.content.read(BODY_LIMIT)).decode("utf-8", "replace")
-            return HttpAnswer(response.status, body, dict(response.headers), sent, received)
-
-
-def _http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
-    """A request that got no HTTP answer at all (TCP and TLS already passed)."""
-    import aiohttp
-
-    where = f"{target.host}:{target.port}"
-    if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
-        finding = Finding("net.timeout", Severity.ERROR, "network", f"{where} accepts connections but does not answer {what}",
-                          f"No HTTP answer within {timeout:g} s.",
-                          "Something holds the connection without answering: a stuck proxy, or a TLS port spoken to "
-                          "in plain HTTP. Check what listens on the port.")
-        return CheckResult(name, CheckStatus.FAIL, None, f"no answer within {timeout:g} s", [finding])
-    if isinstance(error, aiohttp.ClientResponseError) and isinstance(error.__cause__, aiohttp.http_exceptions.HttpProcessingError):
-        # aiohttp could not parse the answer. Its message may quote the URL, and so the token: not shown.
-        return _bad_response(name, target, what, _unparsable(error.message))
-    if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
-        hint = " If that port serves TLS, use wss:// / https://." if not target.secure else ""
-        finding = Finding("net.closed", Severity.ERROR, "network", f"{where} hung up without answering {what}",
-                          f"The connection was accepted, then closed: {one_line(str(error)) or type(error).__name__}.{hint}",
-                          "A proxy or firewall drops the request, or the port speaks another protocol." + hint)
-        return CheckResult(name, CheckStatus.FAIL, None, f"closed without an answer ({type(error).__name__})", [finding])
-    finding = Finding("net.http_failed", Severity.ERROR, "network", f"{where}: {what} failed", one_line(str(error)) or type(error).__name__, None)
-    return CheckResult(name, CheckStatus.FAIL, None, one_line(str(error)) or type(error).__name__, [finding])
-
-
-_TOO_MANY_HEADERS = "more than 128 response headers (a LiveKit node sends about ten)"
-_LINE_TOO_LONG = "a response line longer than 8 KB"
-
-
-def _unparsable(parser_says: str) -> str:
-    """What aiohttp's parser refused, in words; its own message may quote the request line or the bytes."""
-    if "many headers" in parser_says:
-        return _TOO_MANY_HEADERS
-    if parser_says.startswith("Got more than") or "too long" in parser_says.lower():
-        return _LINE_TOO_LONG
-    return f"an answer that is not valid HTTP ({one_line(parser_says.split(':')[0], 80)})"
-
-
-def _bad_response(name: str, target: Target, what: str, why: str) -> CheckResult:
-    """An answer that is not HTTP a client can read: too many headers, a line too long, not HTTP at all."""
-    where = f"{target.host}:{target.port}"
-    finding = Finding("net.bad_response", Severity.ERROR, "network", f"{where} answers {what} with a response no HTTP client can read",
-                      f"It sent {why}, so HTTP clients (browsers, the SDKs, lkdebug) give up on it before its status.",
-                      "Something other than livekit-server answers on that port, or a proxy adds headers without end: "
-                      "look at its answer with `curl -sI` and at the proxy's configuration.")
-    return CheckResult(name, CheckStatus.FAIL, None, f"unreadable answer: {why}", [finding])
-
-
-def _answer_text(answer: HttpAnswer, secrets: Sequence[str]) -> str:
-    body = server_words(answer.body, secrets, 160)
-    return f"{answer.status} {body!r}" if body else f"{answer.status} (empty body)"
-
-
 async def probe_http(target: Target, timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None = None,
                      secrets: Sequence[str] = ()) -> CheckResult:
     """`GET /`: a LiveKit node answers `200 OK` (or `406 Not Ready`). Keeps the `Date` header for the clock check."""
@@ -508,7 +346,7 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
     body = answer.body.strip()
     shown = _answer_text(answer, secrets)
     if answer.status == 200 and body == "OK":
-        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), f"GET / -> 200 'OK': a LiveKit node", data=data)
+        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=data)
     if answer.status == 406 and body.startswith("Not Ready"):
         finding = Finding("server.not_ready", Severity.WARNING, "server", "The LiveKit node says it is not ready",
                           f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
@@ -518,123 +356,7 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
     return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
 
 
-# What a proxy or load balancer answers when the server behind it does not (nginx, Caddy, cloud balancers).
-_GATEWAY_STATUS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
-def _upstream_failed(target: Target, request: str, status: int, server: str | None) -> Finding:
-    """A 502/503/504 page: the proxy is there, livekit-server behind it is not. Not the key, secret or token."""
-    by = f" (Server: {one_line(server, 60)})" if server else ""
-    return Finding(
-        "net.upstream_failed", Severity.ERROR, "network",
-        f"The proxy in front of LiveKit cannot reach livekit-server ({status} {_GATEWAY_STATUS[status]})",
-        f"{request} at {target.host}:{target.port} answered {status} {_GATEWAY_STATUS[status]}{by}: the proxy answered "
-        "because the server behind it did not. This says nothing about the key, the secret or the token.",
-        "Check that livekit-server is running and that the proxy's upstream (nginx `proxy_pass`, Caddy `reverse_proxy`) "
-        "names the host and port it listens on (7880 by default); the proxy's error log says why it failed.",
-    )
-
-
-def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str, secrets: Sequence[str]) -> Finding:
-    if answer.status in _GATEWAY_STATUS:
-        return _upstream_failed(target, request, answer.status, answer.headers.get("Server"))
-    evidence = f"{request} answered {shown}"
-    if answer.headers.get("Content-Type", "").startswith("text/html"):
-        evidence += " (an HTML page)"
-    # A peer's headers are its words too: a redirect may carry the probe token (`?access_token=`).
-    if 300 <= answer.status < 400 and answer.headers.get("Location"):
-        evidence += f", redirecting to {server_words(answer.headers['Location'], secrets)}"
-    if answer.headers.get("Server"):
-        evidence += f"; Server: {server_words(answer.headers['Server'], secrets)}"
-    evidence += ". A LiveKit node answers `200 OK`."
-    fix = ("Point the URL at livekit-server (port 7880 by default) or at the proxy route that forwards to it.")
-    if target.app_port:
-        fix += f" Port {target.port} is where {target.app_port} dev servers listen: this is probably your app's URL."
-    if target.prefix:
-        fix += f" Check that the proxy forwards {target.prefix}/ to LiveKit."
-    return Finding("net.not_livekit", Severity.ERROR, "network", f"{target.api_url} is not a LiveKit server", evidence, fix)
-
-
 # ---- /rtc/validate --------------------------------------------------------------------------
-
-# What each server reason means, for the finding (title, fix). The reasons are server_rules'.
-_REASON_TEXT: dict[str, tuple[str, str]] = {
-    "expired": ("The server says the token is expired",
-                "Mint tokens just before connecting; check the TTL and the clocks (see the clock checks)."),
-    "not_yet_valid": ("The server says the token is not valid yet",
-                      "Its nbf is more than 60 s in the server's future: the minting host's clock is ahead of the server's, "
-                      "or the server's is behind (the clock checks say which when NTP answers)."),
-    "no_exp": ("The server requires an exp claim", "Mint the token with an expiry (every SDK does by default)."),
-    "alg": ("The server accepts only HS256 tokens", "Sign with HS256 (the SDKs do)."),
-    "malformed": ("The server cannot parse the token", "Pass the JWT itself (not a Promise, a URL or JSON): `lkdebug token decode` shows what it is."),
-    "malformed_claims": ("The server cannot read the token's claims", "A grant has the wrong type: `lkdebug token decode` shows which."),
-    "bad_header": ("The Authorization header is malformed", "Send `Authorization: Bearer <token>` (capital B, one space)."),
-    "no_video": ("The server says the token grants no access to a room", "Add a video grant with roomJoin and room."),
-    "no_join": ("The server says the token lacks roomJoin", "Grant video.roomJoin = true."),
-    "no_identity": ("The server says the token has no identity", "Set the participant identity (the sub claim)."),
-    "no_room": ("The server says the token names no room", "Set video.room (the JS field is `room`, not `roomName`)."),
-}
-
-
-@dataclass(frozen=True)
-class TokenToTest:
-    """The token the probes send, with what lkdebug expects the server to answer."""
-
-    raw: str
-    minted: bool  # minted by lkdebug from the settings (a throwaway hidden identity)
-    api_key: str | None
-    secret_origin: str | None = None  # where the secret that signed it came from, when lkdebug knows
-    predicted: server_rules.Verdict | None = None  # the answer lkdebug expects, when it can judge
-    predicted_from: str | None = None  # whose keys that prediction used ("livekit.yaml", ".env.local")
-
-
-def server_words(body: str, secrets: Sequence[str], limit: int = 300) -> str:
-    """The server's body as one line: scrubbed, and the token it echoes (v1.13) shortened so its reason shows."""
-    return one_line(MASKED_JWT.sub("<the token>", scrub(body, list(secrets))), limit)
-
-
-def era_text(body: str) -> str:
-    era = server_rules.recognise_era(body.strip())
-    return f"livekit-server {server_rules.ERAS.get(era, 'v1.13.5 or older')} wording" if era else ""
-
-
-def verdict_findings(status: int, body: str, token: TokenToTest, secrets: Sequence[str], where: str) -> list[Finding]:
-    """The server's answer to a token, in findings: its words verbatim (scrubbed), compared with the prediction."""
-    words = server_words(body, secrets)
-    reason = server_rules.reason_of(body)
-    key = token.api_key or "?"
-    shown_key = key if len(key) <= 6 else key[:6] + "…"
-    predicted = token.predicted
-    differs = predicted is not None and predicted.reason != reason
-    expected = ""
-    if differs:
-        expected = (f" lkdebug expected {predicted.status} {server_words(predicted.message, secrets, 160)!r} from the keys in "
-                    f"{token.predicted_from or 'the settings'}: the server answering here does not run with those keys or that clock.")
-    if status == 200 and reason == "ok":
-        findings = [Finding("server.token_accepted", Severity.OK, "server", "The server accepts the token",
-                            f"{where} answered 200 {words!r}.")]
-        if differs:
-            findings.append(Finding("server.disagrees", Severity.WARNING, "server", "The server accepts a token lkdebug expected it to reject",
-                                    expected.strip(), "Compare the server's livekit.yaml and clock with what lkdebug found."))
-        return findings
-    era = era_text(body)
-    evidence = f"{where} answered {status} {words!r}{f' ({era})' if era else ''}."
-    if reason == "unknown_key":
-        return [Finding("server.key_unknown", Severity.ERROR, "server", f"The server does not know API key {shown_key}",
-                        evidence + expected,
-                        "Use the key and secret of the project or server this URL points to. Self-hosted: add the "
-                        "pair under `keys:` in livekit.yaml (or LIVEKIT_KEYS) and restart; Cloud: copy both from the same project.")]
-    if reason == "signature":
-        signed = f" (from {token.secret_origin})" if token.secret_origin else ""
-        return [Finding("server.signature_mismatch", Severity.ERROR, "server", f"The server holds a different secret for API key {shown_key}",
-                        f"{evidence} The secret the token was signed with{signed} is not the one the server holds for this key.{expected}",
-                        "Copy the secret that belongs to this key from the server's config (livekit.yaml `keys:`) or the "
-                        "Cloud project, and check it has no trailing newline, space or quotes.")]
-    if reason is None:
-        return [Finding("server.token_rejected", Severity.ERROR, "server", f"The server rejects the token ({status})", evidence,
-                        "This is not livekit-server's wording: a proxy or another service may be answering.")]
-    title, fix = _REASON_TEXT.get(reason, (f"The server rejects the token ({status})", "See the server's words above."))
-    return [Finding("server.token_rejected", Severity.ERROR, "server", title, evidence + expected, fix)]
 
 
 async def probe_validate(target: Target, token: TokenToTest, timeout: float, now: Callable[[], float],
@@ -721,6 +443,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
     return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail, data={"first_message_bytes": len(first), **handed})
 
 
+
 def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes: bytes, headers: dict, secrets: Sequence[str],
                      started: float) -> CheckResult:
     body = body_bytes.decode("utf-8", "replace")
@@ -778,6 +501,7 @@ async def probe_server_api(target: Target, api_token: str, timeout: float, now: 
                        f"RoomService.ListRooms -> {rooms} room(s)",
                        [Finding("server.api_ok", Severity.OK, "server", "The server API accepts the settings' key and secret",
                                 f"RoomService.ListRooms answered with {rooms} room(s).")], {"rooms": rooms})
+
 
 
 async def _api_denied(target: Target, api_token: str, error, timeout: float, now: Callable[[], float],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from lkdebug.core import redact
-from lkdebug.core.model import Finding, Severity, sort_findings
+from lkdebug.core.model import Finding, Settings, Severity, sort_findings
 
 _SYMBOL = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i", Severity.OK: "✓"}
 _COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.OK: "32"}
@@ -81,3 +81,34 @@ def json_text(data: Any, indent: int | None = 2) -> str:
 def dump_json(data: Any, stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     stream.write(json_text(data) + "\n")
+
+
+def settings_to_dict(settings: Settings, reveal: bool = False) -> dict[str, Any]:
+    """The DESIGN `env` shape; secrets masked unless reveal."""
+    secrets = settings.secrets()
+    secret = settings.api_secret
+    return {
+        "mode": {"name": settings.mode, "reason": settings.mode_reason},
+        "sources": [s.to_dict() for s in settings.sources],
+        "variables": [
+            {"name": v.name, "source": v.source, "line": v.line, "length": len(v.value), "value": redact.display_value(v.name, v.value, secrets, reveal),
+             "wins": v.wins, "note": v.note, "issues": list(v.issues)}
+            for v in settings.variables
+        ],
+        "settings": {
+            "url": settings.url.value if settings.url else None,
+            "api_key": redact.mask_key(settings.api_key.value, reveal) if settings.api_key else None,
+            "api_secret": None if secret is None else {
+                "length": len(secret.value), "fingerprint": redact.fingerprint(secret.value),
+                **({"value": secret.value} if reveal else {}),
+            },
+            "from": {name: (s.source if s else None) for name, s in
+                     (("url", settings.url), ("api_key", settings.api_key), ("api_secret", settings.api_secret))},
+        },
+        "server_keys": None if settings.server_keys is None else [
+            {"api_key": redact.mask_key(k, reveal), "length": len(s), "fingerprint": redact.fingerprint(s)}
+            for k, s in settings.server_keys.items()
+        ],
+        "lk": settings.lk.to_dict(reveal) if settings.lk else None,
+        "findings": [f.to_dict() for f in settings.findings],
+    }

@@ -14,7 +14,7 @@ from lkdebug import __version__
 from lkdebug.core import redact
 from lkdebug.core.diagnose import order_findings
 from lkdebug.core.model import Finding, Report, Settings, Severity
-from lkdebug.core.render import json_text, summary_line
+from lkdebug.core.render import json_text, settings_to_dict, summary_line
 from lkdebug.core.times import iso_utc
 
 
@@ -39,8 +39,6 @@ def build_report(
     now: float,
 ) -> dict[str, Any]:
     """The report as data. `decoded` is a token.Decoded, `diagnosis` the last probe run, if any."""
-    from lkdebug.core.sources import settings_to_dict
-
     findings = list(settings.findings)
     token = None
     if decoded is not None:

@@ -1,6 +1,6 @@
 """One LiveKit URL, parsed once: what the env lint judges and what the probes connect to.
 
-The env lint (`envlint.lint_url`) and the probes (`probes.parse_url`) both read a `LiveKitUrl`, so they
+The env lint (`envlint.lint_url`) and the probes (`target.parse_url`) both read a `LiveKitUrl`, so they
 agree on the scheme, the port, the path the SDKs add themselves and the URL to use instead: every
 fix they print names the same `clean` URL.
 """
