@@ -15,9 +15,9 @@ from pathlib import Path
 
 from lkdebug.core import dotenv_parse, envlint
 from lkdebug.core.model import Finding, Severity, Source, Variable
-from lkdebug.core.precedence import _dotenv_order
+from lkdebug.core.precedence import dotenv_order
 from lkdebug.core.settings_files import Skipped, read_settings_file, size_text
-from lkdebug.core.settings_scan import _Found, _Scan, _finding, _skipped, _unreadable
+from lkdebug.core.settings_scan import Found, Scan, settings_finding, skipped_finding, unreadable_finding
 
 PROCESS = "process environment"
 DOTENV_NAMES = (".env", ".env.local", ".env.development", ".env.development.local", ".env.production",
@@ -27,7 +27,7 @@ DOTENV_NAMES = (".env", ".env.local", ".env.development", ".env.development.loca
 def _decode(raw: bytes, label: str, findings: list[Finding]) -> str | None:
     """File bytes to text as dotenv loaders see them; problems become findings, never exceptions."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.encoding", Severity.ERROR, f"{label} is saved as UTF-16",
             f"{label} starts with a UTF-16 byte-order mark (PowerShell's `>` and `Out-File` write this). "
             "python-dotenv and Node's dotenv read it as garbage, so none of its variables are set.",
@@ -35,7 +35,7 @@ def _decode(raw: bytes, label: str, findings: list[Finding]) -> str | None:
         ))
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.bom", Severity.WARNING, f"{label} starts with a byte-order mark",
             f"{label} begins with the UTF-8 BOM (EF BB BF). python-dotenv keeps it in the first name, "
             "so its first variable is not set under the name you wrote. lkdebug shows it without the BOM.",
@@ -45,7 +45,7 @@ def _decode(raw: bytes, label: str, findings: list[Finding]) -> str | None:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.encoding", Severity.WARNING, f"{label} is not valid UTF-8",
             f"{label}: byte {raw[error.start]:#04x} at offset {error.start} is not UTF-8. python-dotenv stops "
             "with UnicodeDecodeError; Node replaces the byte. lkdebug read it the way Node does.",
@@ -64,9 +64,9 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
     except FileNotFoundError:
         return Source(kind, str(path), False), [], []
     except Skipped as reason:
-        return Source(kind, str(path), False, f"skipped: {reason}"), [], [_skipped(path, label, reason)]
+        return Source(kind, str(path), False, f"skipped: {reason}"), [], [skipped_finding(path, label, reason)]
     except OSError as error:
-        findings.append(_unreadable(path, label, error))
+        findings.append(unreadable_finding(path, label, error))
         return Source(kind, str(path), False, error.strerror or str(error)), [], findings
     text = _decode(raw, label, findings)
     if text is None:
@@ -84,7 +84,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
             continue
         if binding.value is None:
             if envlint.is_livekit_name(binding.key):
-                findings.append(_finding(
+                findings.append(settings_finding(
                     "env.dotenv_syntax", Severity.WARNING, f"{label} line {line} names {binding.key} without '='",
                     "A name alone sets nothing (python-dotenv gives None, Node ignores the line).",
                     f"Write `{binding.key}=value` on line {line} of {label}.",
@@ -93,7 +93,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
         values[binding.key] = expander.expand(binding.value, binding.key, line)
         lines.setdefault(binding.key, []).append(line)
     if bad_lines:
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.dotenv_syntax", Severity.WARNING, f"{label} has lines dotenv cannot parse",
             f"python-dotenv could not parse the statement starting at line(s) {_first_lines(bad_lines)}; "
             "whatever they set is missing.",
@@ -101,7 +101,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
         ))
     if expander.capped:
         longest = max(length for _, _, length in expander.capped)
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.expansion_capped", Severity.WARNING, f"{label}: ${{...}} expansion too long, not expanded",
             f"Expanding {_first_lines([f'{name} (line {line})' for name, line, _ in expander.capped])} would give "
             f"up to {longest:,} characters. lkdebug expands a value to at most {size_text(dotenv_parse.VALUE_LIMIT)} "
@@ -115,7 +115,7 @@ def read_dotenv(path: Path, label: str, environ: Mapping[str, str]) -> tuple[Sou
             continue
         at = lines[name]
         if len(at) > 1:
-            findings.append(_finding(
+            findings.append(settings_finding(
                 "env.duplicate", Severity.INFO, f"{name} is set {len(at)} times in {label}",
                 f"Lines {_first_lines(at)}; the last one (line {at[-1]}) wins.",
                 f"Delete the extra {name} lines from {label}.",
@@ -132,18 +132,18 @@ def _first_lines(items: Sequence[object], shown: int = 10) -> str:
 
 
 
-def _scan_env(scan: _Scan, project_dir: Path, env_files: Sequence[Path], environ: Mapping[str, str],
+def scan_env(scan: Scan, project_dir: Path, env_files: Sequence[Path], environ: Mapping[str, str],
               mode: str) -> None:
     scan.sources.append(Source("process", PROCESS, True))
     for name, value in environ.items():
         if envlint.is_livekit_name(name):
-            scan.found.append(_Found(Variable(name, value, PROCESS), (0, 0), "process"))
+            scan.found.append(Found(Variable(name, value, PROCESS), (0, 0), "process"))
     for i, path in enumerate(env_files):
         source, variables, findings = read_dotenv(path, str(path), environ)
         scan.sources.append(replace(source, kind="env-file"))
         scan.findings += findings
-        scan.found += [_Found(v, (1, -i), "env-file") for v in variables]
-    order = _dotenv_order(mode)
+        scan.found += [Found(v, (1, -i), "env-file") for v in variables]
+    order = dotenv_order(mode)
     names = list(DOTENV_NAMES) + [n for n in order if n not in DOTENV_NAMES]
     for name in names:
         source, variables, findings = read_dotenv(project_dir / name, name, environ)
@@ -153,5 +153,5 @@ def _scan_env(scan: _Scan, project_dir: Path, env_files: Sequence[Path], environ
         skipped = "" if applies else (
             f"not read in {mode} mode ({name} is for another NODE_ENV)" if name != ".env.local"
             else "Next.js skips .env.local when NODE_ENV=test")
-        scan.found += [_Found(v, (2, order.index(name) if applies else 99), "dotenv", applies, skipped)
+        scan.found += [Found(v, (2, order.index(name) if applies else 99), "dotenv", applies, skipped)
                        for v in variables]

@@ -12,12 +12,12 @@ from typing import Any
 
 from lkdebug.core import lk_config
 from lkdebug.core.model import KnownKey, Severity, Source
-from lkdebug.core.settings_scan import _finding, _parse_yaml, _read_text, _Scan
+from lkdebug.core.settings_scan import Scan, parse_yaml, read_text, settings_finding
 
 LK_CONFIG = Path(".livekit") / "cli-config.yaml"
 
 
-def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, str]) -> lk_config.LkChoice:
+def scan_lk(scan: Scan, project_dir: Path, home: Path, environ: Mapping[str, str]) -> lk_config.LkChoice:
     """lk's projects and livekit.toml, and the project lk would use from here (core.lk_config)."""
     path = home / LK_CONFIG
     label = f"~/{LK_CONFIG.as_posix()}"
@@ -25,13 +25,13 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, s
         scan.sources.append(Source("lk-config", str(path), False))
         projects, default = [], None
     else:
-        text = _read_text(path, label, scan.findings)
+        text = read_text(path, label, scan.findings)
         scan.sources.append(Source("lk-config", str(path), text is not None))
-        data = _parse_yaml(text, label, scan.findings) if text is not None else None
+        data = parse_yaml(text, label, scan.findings) if text is not None else None
         projects, default = _lk_projects(data, label, scan)
         try:
             if path.stat().st_mode & 0o077:
-                scan.findings.append(_finding(
+                scan.findings.append(settings_finding(
                     "env.lk_config_mode", Severity.INFO, f"{label} is readable by other users",
                     f"It holds API secrets; lk itself warns `WARNING: config file {path} should have permissions 600`.",
                     f"chmod 600 {path}",
@@ -47,11 +47,11 @@ def _scan_lk(scan: _Scan, project_dir: Path, home: Path, environ: Mapping[str, s
 
 
 
-def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[lk_config.LkProject], str | None]:
+def _lk_projects(data: Any, label: str, scan: Scan) -> tuple[list[lk_config.LkProject], str | None]:
     if data is None:
         return [], None
     if not isinstance(data, dict) or not isinstance(data.get("projects", []), list):
-        scan.findings.append(_finding(
+        scan.findings.append(settings_finding(
             "env.config_invalid", Severity.WARNING, f"{label} is not an lk CLI config",
             f"{label} should be a map with `projects:` (a list) and `default_project:`.",
             "Recreate it with `lk project add` (lkdebug never edits it).",
@@ -71,17 +71,17 @@ def _lk_projects(data: Any, label: str, scan: _Scan) -> tuple[list[lk_config.LkP
 
 
 
-def _toml_subdomain(path: Path, scan: _Scan) -> str | None:
+def _toml_subdomain(path: Path, scan: Scan) -> str | None:
     import tomllib
 
-    text = _read_text(path, path.name, scan.findings)
+    text = read_text(path, path.name, scan.findings)
     if text is None:
         return None
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as error:
         why = "nested too deeply to parse" if isinstance(error, RecursionError) else str(error)
-        scan.findings.append(_finding(
+        scan.findings.append(settings_finding(
             "env.config_invalid", Severity.WARNING, f"{path.name} is not valid TOML",
             f"{path}: {why}.", "Fix it, or remove it if you do not use `lk app`/`lk agent`.",
         ))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lkdebug.core import envlint
 from lkdebug.core.model import Setting, Variable
-from lkdebug.core.settings_scan import _Found, _is_file
+from lkdebug.core.settings_scan import Found, is_file
 
 WHY_PROCESS = ("the process environment beats dotenv files: Next.js, Vite, Node's dotenv and python-dotenv's "
                "load_dotenv() never override a variable that is already set")
@@ -44,7 +44,7 @@ def decide_mode(environ: Mapping[str, str], project_dir: Path) -> tuple[str, str
         return node_env, f"NODE_ENV={node_env} in the process environment"
 
     def present(mode: str) -> bool:
-        return any(_is_file(project_dir / f".env.{mode}{s}") for s in ("", ".local"))
+        return any(is_file(project_dir / f".env.{mode}{s}") for s in ("", ".local"))
 
     if present("production") and not present("development"):
         return "production", ("NODE_ENV is not set and only .env.production* files exist, so production was "
@@ -54,7 +54,7 @@ def decide_mode(environ: Mapping[str, str], project_dir: Path) -> tuple[str, str
 
 
 
-def _dotenv_order(mode: str) -> list[str]:
+def dotenv_order(mode: str) -> list[str]:
     """Next.js order, strongest first. Next.js skips .env.local in test mode so tests are reproducible."""
     order = [f".env.{mode}.local", ".env.local", f".env.{mode}", ".env"]
     return [n for n in order if not (mode == "test" and n == ".env.local")]
@@ -63,19 +63,19 @@ def _dotenv_order(mode: str) -> list[str]:
 # --- which value wins -----------------------------------------------------------------------------
 
 
-def _why(winner: _Found, loser: _Found, mode: str) -> str:
+def _why(winner: Found, loser: Found, mode: str) -> str:
     if winner.kind == "process":
         return WHY_PROCESS
     if winner.kind == "env-file":
         return WHY_LATER_ENV_FILE if loser.kind == "env-file" else WHY_ENV_FILE
-    return f"in {mode} mode Next.js reads {' > '.join(_dotenv_order(mode))}; the first file that sets a variable wins"
+    return f"in {mode} mode Next.js reads {' > '.join(dotenv_order(mode))}; the first file that sets a variable wins"
 
 
 
-def _resolve(found: list[_Found], mode: str) -> list[Variable]:
+def resolve(found: list[Found], mode: str) -> list[Variable]:
     """Mark the winner of each name and say, on every occurrence, why it won or lost."""
     out: list[Variable] = []
-    by_name: dict[str, list[_Found]] = {}
+    by_name: dict[str, list[Found]] = {}
     for f in found:
         by_name.setdefault(f.var.name, []).append(f)
     for name in sorted(by_name, key=lambda n: (envlint.base_name(n) != n, n)):
@@ -95,7 +95,7 @@ def _resolve(found: list[_Found], mode: str) -> list[Variable]:
 
 
 
-def _pick(winners: Mapping[str, Variable], names: Sequence[str], role: str) -> Setting | None:
+def pick(winners: Mapping[str, Variable], names: Sequence[str], role: str) -> Setting | None:
     """The first canonical name that is set, then any client-prefixed twin of it."""
     for name in names:
         if name in winners:

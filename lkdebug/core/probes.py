@@ -25,10 +25,10 @@ from lkdebug.core import host, server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.redact import scrub
-from lkdebug.core.replies import (_GATEWAY_STATUS, _LINE_TOO_LONG, _TOO_MANY_HEADERS, HttpAnswer, _answer_text, _bad_response,
-                                  _http_failure, _not_livekit, _upstream_failed, era_text, http_get, http_session, one_line,
-                                  server_words, verdict_findings)
-from lkdebug.core.target import Target, TokenToTest, _url_finding, parse_url
+from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
+                                  bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,
+                                  server_words, upstream_failed, verdict_findings)
+from lkdebug.core.target import Target, TokenToTest, parse_url, url_finding
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
 CERT_EXPIRY_WARNING_DAYS = 14
@@ -49,7 +49,7 @@ def monotonic_ms(started: float) -> float:
 def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
     started = time.monotonic()
     if not text:
-        finding = _url_finding(
+        finding = url_finding(
             "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
             "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
             "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
@@ -338,13 +338,13 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
     try:
         answer = await http_get(target.api_url + "/", timeout, now, ssl_context)
     except Exception as error:  # aiohttp's errors have no common base with TimeoutError
-        result = _http_failure("http", error, target, timeout, "GET /")
+        result = http_failure("http", error, target, timeout, "GET /")
         result.duration_ms = monotonic_ms(started)
         return result
     data = {"status": answer.status, "date": answer.date, "sent": answer.sent, "received": answer.received,
             "server": answer.headers.get("Server")}
     body = answer.body.strip()
-    shown = _answer_text(answer, secrets)
+    shown = answer_text(answer, secrets)
     if answer.status == 200 and body == "OK":
         return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=data)
     if answer.status == 406 and body.startswith("Not Ready"):
@@ -352,7 +352,7 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
                           f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
                           "Check the server's log and its Redis connection (a multi-node setup needs Redis).")
         return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
-    finding = _not_livekit(target, "GET /", answer, shown, secrets)
+    finding = not_livekit(target, "GET /", answer, shown, secrets)
     return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
 
 
@@ -367,16 +367,16 @@ async def probe_validate(target: Target, token: TokenToTest, timeout: float, now
     try:
         answer = await http_get(url, timeout, now, ssl_context)
     except Exception as error:
-        result = _http_failure("validate", error, target, timeout, "/rtc/validate")
+        result = http_failure("validate", error, target, timeout, "/rtc/validate")
         result.duration_ms = monotonic_ms(started)
         return result
-    shown = _answer_text(answer, secrets)
+    shown = answer_text(answer, secrets)
     reason = server_rules.reason_of(answer.body)
     data = {"status": answer.status, "body": scrub(answer.body, list(secrets)), "era": server_rules.recognise_era(answer.body.strip()),
             "reason": reason, "date": answer.date,
             "predicted": None if token.predicted is None else {"status": token.predicted.status, "reason": token.predicted.reason}}
     if reason is None:  # not the server's wording, whatever the status: something else answers
-        finding = _not_livekit(target, "GET /rtc/validate", answer, shown, secrets)
+        finding = not_livekit(target, "GET /rtc/validate", answer, shown, secrets)
         return CheckResult("validate", CheckStatus.FAIL, monotonic_ms(started), f"-> {shown}", [finding], data)
     findings = verdict_findings(answer.status, answer.body, token, secrets, "/rtc/validate")
     status = CheckStatus.PASS if answer.status == 200 else CheckStatus.FAIL
@@ -430,8 +430,8 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), f"no handshake within {timeout:g} s", [finding])
     except (WebSocketException, OSError, EOFError) as error:
         if isinstance(error, InvalidMessage) and isinstance(error.__cause__, SecurityError):  # too many headers, a line too long
-            why = _TOO_MANY_HEADERS if isinstance(error.__cause__, TooManyHeaders) else _LINE_TOO_LONG
-            result = _bad_response("websocket", target, "the /rtc upgrade", why)
+            why = TOO_MANY_HEADERS if isinstance(error.__cause__, TooManyHeaders) else LINE_TOO_LONG
+            result = bad_response("websocket", target, "the /rtc upgrade", why)
             result.duration_ms = monotonic_ms(started)
             return result
         text = one_line(str(error)) or type(error).__name__
@@ -448,7 +448,7 @@ def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes
                      started: float) -> CheckResult:
     body = body_bytes.decode("utf-8", "replace")
     answer = HttpAnswer(status, body, headers, 0.0, 0.0)
-    shown = _answer_text(answer, secrets)
+    shown = answer_text(answer, secrets)
     reason = server_rules.reason_of(body)
     detail = f"upgrade refused: {shown}"
     if reason is not None:
@@ -466,7 +466,7 @@ def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes
             "in the location that proxies LiveKit; Caddy's reverse_proxy does it by itself.",
         )
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
-    finding = _not_livekit(target, "the /rtc upgrade", answer, shown, secrets)
+    finding = not_livekit(target, "the /rtc upgrade", answer, shown, secrets)
     return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
 
 
@@ -493,7 +493,7 @@ async def probe_server_api(target: Target, api_token: str, timeout: float, now: 
                           "Something other than livekit-server answers /twirp/: a proxy must forward /twirp/ to LiveKit.")
         return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), "200, but not a Twirp answer", [finding])
     except Exception as error:
-        result = _http_failure("server_api", error, target, timeout, "the server API")
+        result = http_failure("server_api", error, target, timeout, "the server API")
         result.duration_ms = monotonic_ms(started)
         return result
     rooms = len(response.rooms)
@@ -512,9 +512,9 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
                           f"{where} answered 404 ({error.code}{': ' + error.message if error.message else ''}).",
                           "A proxy in front of LiveKit must forward /twirp/ too, not only /rtc.")
         return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], {"status": 404})
-    if error.status in _GATEWAY_STATUS and not error.message:  # livekit-server's own errors are Twirp JSON
-        finding = _upstream_failed(target, where, error.status, None)
-        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {_GATEWAY_STATUS[error.status]}",
+    if error.status in GATEWAY_STATUS and not error.message:  # livekit-server's own errors are Twirp JSON
+        finding = upstream_failed(target, where, error.status, None)
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {GATEWAY_STATUS[error.status]}",
                            [finding], {"status": error.status})
     words = error.message
     how = "the server said"

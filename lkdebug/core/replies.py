@@ -64,7 +64,7 @@ async def http_get(url: str, timeout: float, now: Callable[[], float], ssl_conte
 
 
 
-def _http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
+def http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
     """A request that got no HTTP answer at all (TCP and TLS already passed)."""
     import aiohttp
 
@@ -77,7 +77,7 @@ def _http_failure(name: str, error: BaseException, target: Target, timeout: floa
         return CheckResult(name, CheckStatus.FAIL, None, f"no answer within {timeout:g} s", [finding])
     if isinstance(error, aiohttp.ClientResponseError) and isinstance(error.__cause__, aiohttp.http_exceptions.HttpProcessingError):
         # aiohttp could not parse the answer. Its message may quote the URL, and so the token: not shown.
-        return _bad_response(name, target, what, _unparsable(error.message))
+        return bad_response(name, target, what, _unparsable(error.message))
     if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
         hint = " If that port serves TLS, use wss:// / https://." if not target.secure else ""
         finding = Finding("net.closed", Severity.ERROR, "network", f"{where} hung up without answering {what}",
@@ -88,21 +88,21 @@ def _http_failure(name: str, error: BaseException, target: Target, timeout: floa
     return CheckResult(name, CheckStatus.FAIL, None, one_line(str(error)) or type(error).__name__, [finding])
 
 
-_TOO_MANY_HEADERS = "more than 128 response headers (a LiveKit node sends about ten)"
-_LINE_TOO_LONG = "a response line longer than 8 KB"
+TOO_MANY_HEADERS = "more than 128 response headers (a LiveKit node sends about ten)"
+LINE_TOO_LONG = "a response line longer than 8 KB"
 
 
 def _unparsable(parser_says: str) -> str:
     """What aiohttp's parser refused, in words; its own message may quote the request line or the bytes."""
     if "many headers" in parser_says:
-        return _TOO_MANY_HEADERS
+        return TOO_MANY_HEADERS
     if parser_says.startswith("Got more than") or "too long" in parser_says.lower():
-        return _LINE_TOO_LONG
+        return LINE_TOO_LONG
     return f"an answer that is not valid HTTP ({one_line(parser_says.split(':')[0], 80)})"
 
 
 
-def _bad_response(name: str, target: Target, what: str, why: str) -> CheckResult:
+def bad_response(name: str, target: Target, what: str, why: str) -> CheckResult:
     """An answer that is not HTTP a client can read: too many headers, a line too long, not HTTP at all."""
     where = f"{target.host}:{target.port}"
     finding = Finding("net.bad_response", Severity.ERROR, "network", f"{where} answers {what} with a response no HTTP client can read",
@@ -113,23 +113,23 @@ def _bad_response(name: str, target: Target, what: str, why: str) -> CheckResult
 
 
 
-def _answer_text(answer: HttpAnswer, secrets: Sequence[str]) -> str:
+def answer_text(answer: HttpAnswer, secrets: Sequence[str]) -> str:
     body = server_words(answer.body, secrets, 160)
     return f"{answer.status} {body!r}" if body else f"{answer.status} (empty body)"
 
 
 
 # What a proxy or load balancer answers when the server behind it does not (nginx, Caddy, cloud balancers).
-_GATEWAY_STATUS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+GATEWAY_STATUS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
-def _upstream_failed(target: Target, request: str, status: int, server: str | None) -> Finding:
+def upstream_failed(target: Target, request: str, status: int, server: str | None) -> Finding:
     """A 502/503/504 page: the proxy is there, livekit-server behind it is not. Not the key, secret or token."""
     by = f" (Server: {one_line(server, 60)})" if server else ""
     return Finding(
         "net.upstream_failed", Severity.ERROR, "network",
-        f"The proxy in front of LiveKit cannot reach livekit-server ({status} {_GATEWAY_STATUS[status]})",
-        f"{request} at {target.host}:{target.port} answered {status} {_GATEWAY_STATUS[status]}{by}: the proxy answered "
+        f"The proxy in front of LiveKit cannot reach livekit-server ({status} {GATEWAY_STATUS[status]})",
+        f"{request} at {target.host}:{target.port} answered {status} {GATEWAY_STATUS[status]}{by}: the proxy answered "
         "because the server behind it did not. This says nothing about the key, the secret or the token.",
         "Check that livekit-server is running and that the proxy's upstream (nginx `proxy_pass`, Caddy `reverse_proxy`) "
         "names the host and port it listens on (7880 by default); the proxy's error log says why it failed.",
@@ -137,9 +137,9 @@ def _upstream_failed(target: Target, request: str, status: int, server: str | No
 
 
 
-def _not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str, secrets: Sequence[str]) -> Finding:
-    if answer.status in _GATEWAY_STATUS:
-        return _upstream_failed(target, request, answer.status, answer.headers.get("Server"))
+def not_livekit(target: Target, request: str, answer: HttpAnswer, shown: str, secrets: Sequence[str]) -> Finding:
+    if answer.status in GATEWAY_STATUS:
+        return upstream_failed(target, request, answer.status, answer.headers.get("Server"))
     evidence = f"{request} answered {shown}"
     if answer.headers.get("Content-Type", "").startswith("text/html"):
         evidence += " (an HTML page)"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import envlint, host, redact
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
-from lkdebug.core.settings_scan import _finding, _is_file, _parse_yaml, _read_text, _Scan
+from lkdebug.core.settings_scan import Scan, is_file, parse_yaml, read_text, settings_finding
 
 SYSTEM_CONFIGS = (Path("/etc/livekit.yaml"), Path("/opt/livekit/livekit.yaml"))
 
@@ -27,7 +27,7 @@ def _key_map(data: Any, label: str, findings: list[Finding], server_error: str |
         return dict(data)
     shape = "a plain string" if isinstance(data, str) else "a list" if isinstance(data, list) else (
         "empty" if data is None else "a map with nested values")
-    findings.append(_finding(
+    findings.append(settings_finding(
         "env.config_invalid", Severity.ERROR, f"{label} is not a `key: secret` map",
         f"{label} is {shape}." + (f" livekit-server says: `{server_error}`." if server_error else "")
         + (" 'APIkey:secret' without a space after the colon is one string, not a map." if isinstance(data, str) and ":" in data else ""),
@@ -46,12 +46,12 @@ class _ServerConfig:
 
 
 
-def _server_config_from(data: Any, label: str, base_dir: Path, scan: _Scan) -> _ServerConfig:
+def _server_config_from(data: Any, label: str, base_dir: Path, scan: Scan) -> _ServerConfig:
     conf = _ServerConfig()
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        scan.findings.append(_finding(
+        scan.findings.append(settings_finding(
             "env.config_invalid", Severity.ERROR, f"{label} is not a livekit-server config",
             f"{label} is YAML, but not a map of settings (port:, keys:, rtc:...).",
             "Start from livekit-server's config-sample.yaml.",
@@ -75,9 +75,9 @@ def _server_config_from(data: Any, label: str, base_dir: Path, scan: _Scan) -> _
 
 
 
-def _key_file(path: Path, scan: _Scan) -> dict[str, str]:
+def _key_file(path: Path, scan: Scan) -> dict[str, str]:
     label = str(path)
-    text = _read_text(path, label, scan.findings)
+    text = read_text(path, label, scan.findings)
     scan.sources.append(Source("server-config", label, text is not None, None if text is not None else "unreadable"))
     if text is None:
         return {}
@@ -86,18 +86,18 @@ def _key_file(path: Path, scan: _Scan) -> dict[str, str]:
     except OSError:
         mode = 0
     if mode & stat.S_IRWXO:
-        scan.findings.append(_finding(
+        scan.findings.append(settings_finding(
             "env.key_file_mode", Severity.WARNING, f"The key file {label} is readable by other users",
             f"Mode {stat.S_IMODE(mode):o}. livekit-server refuses to start: `key file others permissions must be set to 0`.",
             f"chmod 600 {label}",
         ))
-    keys = _key_map(_parse_yaml(text, label, scan.findings), label, scan.findings) or {}
+    keys = _key_map(parse_yaml(text, label, scan.findings), label, scan.findings) or {}
     scan.known += [KnownKey(k, s, f"server key file {label}") for k, s in keys.items()]
     return keys
 
 
 
-def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_configs: Sequence[Path],
+def scan_server(scan: Scan, project_dir: Path, config: Path | None, system_configs: Sequence[Path],
                  winners: Mapping[str, Variable]) -> _ServerConfig | None:
     """The server's key map as livekit-server would build it: config (or LIVEKIT_CONFIG), LIVEKIT_KEYS, key_file."""
     candidates = [config] if config is not None else [project_dir / "livekit.yaml", *system_configs]
@@ -105,7 +105,7 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
     body = winners.get("LIVEKIT_CONFIG")
     for path in candidates:
         if conf is not None or body is not None:
-            if _is_file(path):
+            if is_file(path):
                 why = "LIVEKIT_CONFIG is set and wins" if body is not None else "an earlier config was used"
                 scan.sources.append(Source("server-config", str(path), False, f"found, not used: {why}"))
             else:
@@ -114,19 +114,19 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
         if not os.path.exists(path):  # not is_file(): a FIFO or a folder there is reported, not passed over
             scan.sources.append(Source("server-config", str(path), False))
             continue
-        text = _read_text(path, str(path), scan.findings)
+        text = read_text(path, str(path), scan.findings)
         scan.sources.append(Source("server-config", str(path), text is not None, None if text is not None else "unreadable"))
         if text is not None:
-            conf = _server_config_from(_parse_yaml(text, str(path), scan.findings), str(path), path.parent, scan)
+            conf = _server_config_from(parse_yaml(text, str(path), scan.findings), str(path), path.parent, scan)
     if body is not None:
         label = f"LIVEKIT_CONFIG ({envlint.where(body)})"
         scan.sources.append(Source("server-config", label, True))
-        conf = _server_config_from(_parse_yaml(body.value, label, scan.findings), label, project_dir, scan)
+        conf = _server_config_from(parse_yaml(body.value, label, scan.findings), label, project_dir, scan)
     keys_var = winners.get("LIVEKIT_KEYS")
     if keys_var is not None:
         label = f"LIVEKIT_KEYS ({envlint.where(keys_var)})"
         scan.sources.append(Source("server-config", label, True))
-        data = _parse_yaml(keys_var.value, label, scan.findings, envlint.SERVER_KEYS_PARSE_ERROR)
+        data = parse_yaml(keys_var.value, label, scan.findings, envlint.SERVER_KEYS_PARSE_ERROR)
         keys = _key_map(data, label, scan.findings, envlint.SERVER_KEYS_PARSE_ERROR) if data is not None else None
         if keys is not None:
             scan.known += [KnownKey(k, s, f"server {label}") for k, s in keys.items()]
@@ -137,7 +137,7 @@ def _scan_server(scan: _Scan, project_dir: Path, config: Path | None, system_con
 
 
 
-def _key_from_server(settings: Settings, keys: Mapping[str, str], origin: str) -> list[Finding]:
+def key_from_server(settings: Settings, keys: Mapping[str, str], origin: str) -> list[Finding]:
     """On a LiveKit host the server config is the only place the secret lives: use it, and say so.
 
     One key: lkdebug takes it. Several: `--api-key` (or LIVEKIT_API_KEY) picks one.
@@ -150,25 +150,25 @@ def _key_from_server(settings: Settings, keys: Mapping[str, str], origin: str) -
         name = next(iter(keys))
         settings.api_key = Setting("LIVEKIT_API_KEY", name, origin)
     else:
-        return [_finding(
+        return [settings_finding(
             "env.server_keys_choose", Severity.INFO, f"{origin} holds {len(keys)} keys; lkdebug uses none of them",
             "No LIVEKIT_API_KEY/LIVEKIT_API_SECRET is set, and the server config has several keys: "
             + ", ".join(redact.mask_key(k) for k in keys) + ".",
             "Pass --api-key KEY to pick the one lkdebug mints test tokens with.")]
     settings.api_secret = Setting("LIVEKIT_API_SECRET", keys[name], origin)
-    return [_finding(
+    return [settings_finding(
         "env.key_from_server_config", Severity.INFO, f"Using the key {redact.mask_key(name)} and its secret from {origin}",
         "No LIVEKIT_API_SECRET is set anywhere else; the server config holds the secret for this key, so lkdebug "
         "mints its test tokens with it.", None)]
 
 
 
-def _server_findings(settings: Settings, server: _ServerConfig | None) -> list[Finding]:
+def server_findings(settings: Settings, server: _ServerConfig | None) -> list[Finding]:
     if server is None:
         return []
     out = []
     if server.webhook_urls and (server.webhook_key or "") not in (server.keys or {}):
-        out.append(_finding(
+        out.append(settings_finding(
             "env.webhook_key", Severity.ERROR, "The server's webhook api_key is not one of its keys",
             f"webhook.api_key is {redact.mask_key(server.webhook_key or '')!r}; it must name a key from `keys:`. "
             f"livekit-server refuses to start: `{envlint.SERVER_WEBHOOK_KEY}`.",
@@ -181,7 +181,7 @@ def _server_findings(settings: Settings, server: _ServerConfig | None) -> list[F
         except ValueError:
             port = None
         if port and port != server.port:
-            out.append(_finding(
+            out.append(settings_finding(
                 "env.url_port", Severity.WARNING, f"The URL uses port {port}, the server config says {server.port}",
                 f"{settings.url.name} ({settings.url.source}) is {settings.url.value.strip()!r}; the local server "
                 f"config listens on port {server.port}.",

@@ -1,7 +1,7 @@
 """What the readers of LiveKit settings share: the scan they fill, and a file read into text or a finding.
 
-Each reader (core/dotenv_sources.py, core/server_config.py, core/lk_sources.py) adds to one `_Scan`: the
-sources it looked at, every occurrence of a LiveKit variable (`_Found`, before precedence), its findings
+Each reader (core/dotenv_sources.py, core/server_config.py, core/lk_sources.py) adds to one `Scan`: the
+sources it looked at, every occurrence of a LiveKit variable (`Found`, before precedence), its findings
 and the key/secret pairs it saw. Every file is read by core/settings_files.py: never a FIFO or a device,
 never more than 1 MiB. Nothing here touches the network or writes a file.
 """
@@ -17,7 +17,7 @@ from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_f
 
 
 @dataclass
-class _Found:
+class Found:
     """One occurrence before precedence is applied: rank 0 is the strongest."""
 
     var: Variable
@@ -29,28 +29,28 @@ class _Found:
 
 
 @dataclass
-class _Scan:
+class Scan:
     sources: list[Source] = field(default_factory=list)
-    found: list[_Found] = field(default_factory=list)
+    found: list[Found] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     known: list[KnownKey] = field(default_factory=list)
 
 
-def _finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
+def settings_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
     return Finding(code=code, severity=severity, area="env", title=title, detail=detail, fix=fix)
 
 
 
-def _unreadable(path: Path, label: str, error: OSError) -> Finding:
-    return _finding(
+def unreadable_finding(path: Path, label: str, error: OSError) -> Finding:
+    return settings_finding(
         "env.unreadable", Severity.ERROR, f"Cannot read {label}",
         f"{path}: {error.strerror or error}.", f"Make {label} a readable file (check its permissions).",
     )
 
 
 
-def _skipped(path: Path, label: str, reason: Skipped) -> Finding:
-    return _finding(
+def skipped_finding(path: Path, label: str, reason: Skipped) -> Finding:
+    return settings_finding(
         "env.file_skipped", Severity.WARNING, f"lkdebug skipped {label}",
         f"{path} {reason}. lkdebug reads only regular files of up to {size_text(SETTINGS_LIMIT)}, so whatever "
         f"{label} sets is not shown here.",
@@ -60,18 +60,18 @@ def _skipped(path: Path, label: str, reason: Skipped) -> Finding:
 
 
 
-def _read_text(path: Path, label: str, findings: list[Finding]) -> str | None:
+def read_text(path: Path, label: str, findings: list[Finding]) -> str | None:
     try:
         return read_settings_file(path).data.decode("utf-8-sig", errors="replace")
     except Skipped as reason:
-        findings.append(_skipped(path, label, reason))
+        findings.append(skipped_finding(path, label, reason))
     except OSError as error:
-        findings.append(_unreadable(path, label, error))
+        findings.append(unreadable_finding(path, label, error))
     return None
 
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: Path) -> bool:
     try:
         return path.is_file()
     except (OSError, ValueError):  # a folder we may not search, a name too long
@@ -90,7 +90,7 @@ def _yaml_load(text: str) -> Any:
 
 
 
-def _parse_yaml(text: str, label: str, findings: list[Finding], server_error: str | None = None) -> Any:
+def parse_yaml(text: str, label: str, findings: list[Finding], server_error: str | None = None) -> Any:
     import yaml
 
     try:
@@ -99,7 +99,7 @@ def _parse_yaml(text: str, label: str, findings: list[Finding], server_error: st
         mark = getattr(error, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or type(error).__name__
-        findings.append(_finding(
+        findings.append(settings_finding(
             "env.config_invalid", Severity.ERROR, f"{label} is not valid YAML",
             f"{label}{at}: {problem}." + (f" livekit-server refuses it: `{server_error}`." if server_error else ""),
             f"Fix the YAML in {label} (indent with spaces; `key: secret` needs the space after the colon).",

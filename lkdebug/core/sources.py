@@ -18,13 +18,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from lkdebug.core import envlint, host, lk_config, settings_files
-from lkdebug.core.dotenv_sources import _scan_env
-from lkdebug.core.lk_sources import _scan_lk
+from lkdebug.core.dotenv_sources import scan_env
+from lkdebug.core.lk_sources import scan_lk
 from lkdebug.core.model import KnownKey, Setting, Settings, Severity, Source, Variable
-from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, _pick, _resolve, decide_mode
-from lkdebug.core.server_config import SYSTEM_CONFIGS, _key_from_server, _scan_server, _server_findings
+from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, pick, resolve
+from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
 from lkdebug.core.settings_files import Skipped
-from lkdebug.core.settings_scan import _finding, _is_file, _Scan
+from lkdebug.core.settings_scan import Scan, is_file, settings_finding
 
 
 def read_secret_file(path: Path) -> str:
@@ -38,14 +38,14 @@ def read_secret_file(path: Path) -> str:
 
 
 
-def _secret_file(path: Path, text: str | None, scan: _Scan) -> Setting | None:
+def _secret_file(path: Path, text: str | None, scan: Scan) -> Setting | None:
     label = f"--api-secret-file {path}"
     if text is None:
         try:
             text = read_secret_file(path)
         except (Skipped, OSError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            scan.findings.append(_finding("env.unreadable", Severity.ERROR, f"Cannot read {label}", f"{path}: {reason}.",
+            scan.findings.append(settings_finding("env.unreadable", Severity.ERROR, f"Cannot read {label}", f"{path}: {reason}.",
                                           "Give a readable file or pipe that holds only the secret."))
     scan.sources.append(Source("secret-file", str(path), text is not None))
     return None if text is None else Setting("LIVEKIT_API_SECRET", text, label)
@@ -53,7 +53,7 @@ def _secret_file(path: Path, text: str | None, scan: _Scan) -> Setting | None:
 
 
 def _looks_like_python(project_dir: Path) -> bool:
-    return any(_is_file(project_dir / n) for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
+    return any(is_file(project_dir / n) for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
                                                      "main.py"))
 
 
@@ -85,12 +85,12 @@ def load_settings(
     project_dir = Path(project_dir)
     mode, mode_reason = decide_mode(environ, project_dir)
 
-    scan = _Scan()
-    _scan_env(scan, project_dir, env_files, environ, mode)
-    variables = _resolve(scan.found, mode)
+    scan = Scan()
+    scan_env(scan, project_dir, env_files, environ, mode)
+    variables = resolve(scan.found, mode)
     winners = {v.name: v for v in variables if v.wins}
-    server = _scan_server(scan, project_dir, config, system_configs, winners)
-    lk = _scan_lk(scan, project_dir, home, environ)
+    server = scan_server(scan, project_dir, config, system_configs, winners)
+    lk = scan_lk(scan, project_dir, home, environ)
 
     # Every key with every secret, whichever files they sit in: a key in .env and its secret in
     # .env.local is a pair (what the app reads), and so is a stale secret exported in the shell.
@@ -100,10 +100,10 @@ def load_settings(
 
     settings = Settings(sources=scan.sources, server_keys=server.keys if server else None, mode=mode,
                         mode_reason=mode_reason)
-    settings.url = Setting("--url", url, "--url") if url else _pick(winners, URL_NAMES, "url")
-    settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else _pick(winners, KEY_NAMES, "api_key")
+    settings.url = Setting("--url", url, "--url") if url else pick(winners, URL_NAMES, "url")
+    settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
-                           else _pick(winners, SECRET_NAMES, "api_secret"))
+                           else pick(winners, SECRET_NAMES, "api_secret"))
     settings.lk = lk
     project = lk.project if lk.step in ("livekit.toml", "default_project") else None
     # An lk project is used whole (URL, key and secret), and only when the app has neither key nor secret.
@@ -113,7 +113,7 @@ def load_settings(
         if settings.url is None and project.url:
             settings.url = Setting("url", project.url, project.origin)
     if settings.api_secret is None and server is not None and server.keys:
-        scan.findings += _key_from_server(settings, server.keys, next(
+        scan.findings += key_from_server(settings, server.keys, next(
             (s.path for s in scan.sources if s.kind == "server-config" and s.loaded), "the server config"))
     if settings.api_key and settings.api_secret:
         scan.known.append(KnownKey(settings.api_key.value, settings.api_secret.value, "the resolved settings"))
@@ -135,7 +135,7 @@ def load_settings(
             # Values from flags, a secret file or lk are linted too, under the name they stand for.
             stand_in = Variable(f"LIVEKIT_{name.upper()}", setting.value, setting.source)
             findings += envlint.lint_variable(stand_in, container=container)
-    findings += _server_findings(settings, server)
+    findings += server_findings(settings, server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_project=_looks_like_python(project_dir))

@@ -55,7 +55,7 @@ class Target:
 
 
 
-def _url_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
+def url_finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
     return Finding(code, severity, "network", title, detail, fix)
 
 
@@ -69,32 +69,32 @@ def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
     if parsed.error:
         fix = ("Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other."
                if parsed.error_kind == "scheme" else example)
-        findings.append(_url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {parsed.error}", fix))
+        findings.append(url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {parsed.error}", fix))
         return None, findings
     scheme = parsed.scheme
     if parsed.assumed_scheme:
-        findings.append(_url_finding(
+        findings.append(url_finding(
             "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
             f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "
             "SDKs reject such a URL or guess differently.",
             f"Write it in full: {scheme}://{raw}",
         ))
     if parsed.sdk_suffix:
-        findings.append(_url_finding(
+        findings.append(url_finding(
             "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {parsed.sdk_suffix}, which the SDKs add themselves",
             f"{raw!r}: a client would connect to {parsed.path}/rtc… twice over.",
             f"Use {parsed.clean}",
         ))
     lowered = parsed.prefix.lower() + "/"
     if any(hint in lowered for hint in APP_PATH_HINTS):
-        findings.append(_url_finding(
+        findings.append(url_finding(
             "net.url_app", Severity.WARNING, "The LiveKit URL looks like your app's token endpoint",
             f"{raw!r}: the path {parsed.prefix} is where an app hands out tokens, not where livekit-server listens.",
             "Set LIVEKIT_URL to the LiveKit server itself (wss://<your project>.livekit.cloud, or your "
             "server's host, port 7880 or the proxy in front of it); keep the token endpoint in its own setting.",
         ))
     if parsed.query:
-        findings.append(_url_finding(
+        findings.append(url_finding(
             "net.url_query", Severity.WARNING, "The LiveKit URL carries a query string",
             f"{scheme}://{parsed.netloc}{parsed.path}?… : the SDKs add their own parameters (access_token, …); "
             "lkdebug ignored the query.",
