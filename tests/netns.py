@@ -1,0 +1,44 @@
+"""Tests marked `netns` run inside a network namespace the suite makes: only `lo` and a veth pair.
+
+libwebrtc never gathers loopback addresses, so LiveKit's SDK sends its media from the machine's first
+non-loopback address. Inside a fresh namespace that address is the veth pair's (documentation range),
+both of whose ends stay in the namespace: nothing the SDK, the stand-in or coturn send can leave it, and
+the tests do not depend on the machine's own interfaces. `tests/test_netns.py` starts the namespace with
+util-linux's `unshare --net` and runs the marked tests there in one inner pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+ENV = "LKDEBUG_TEST_NETNS"
+RUNNER = "tests/test_netns.py::test_netns_tests_pass_inside_their_own_network_namespace"
+ADDRESS = "198.51.100.10"  # TEST-NET-2: no route anywhere, and not the machine's own range
+LINKS = {"lo", "v0", "v1"}
+SETUP = ("ip link set lo up && ip link add v0 type veth peer name v1 && "
+         f"ip addr add {ADDRESS}/24 dev v0 && ip link set v0 up && ip link set v1 up")
+
+
+def inside() -> bool:
+    return os.environ.get(ENV) == "1"
+
+
+def unavailable() -> str | None:
+    """Why no namespace can be made here (a skip reason), or None."""
+    for tool, package in (("unshare", "util-linux"), ("ip", "iproute2")):
+        if shutil.which(tool) is None:
+            return f"needs `{tool}` ({package}; .ci/run installs it)"
+    try:
+        probe = subprocess.run(["unshare", "--net", "sh", "-c", SETUP], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return "`unshare --net` did not finish in 30 s"
+    if probe.returncode != 0:
+        return f"cannot make a network namespace with a veth pair (needs CAP_SYS_ADMIN): {probe.stderr.strip()[-300:]}"
+    return None
+
+
+def command(*argv: str) -> list[str]:
+    """`argv` run in a new network namespace after SETUP (`sh -c` hands it over with exec)."""
+    return ["unshare", "--net", "sh", "-c", f'{SETUP} && exec "$@"', "sh", *argv]
