@@ -25,20 +25,28 @@ def inside() -> bool:
     return os.environ.get(ENV) == "1"
 
 
-def unavailable() -> str | None:
-    """Why no namespace can be made here (a skip reason), or None."""
+# As root, a network namespace; as anyone else, inside a user namespace of their own where they are root
+# (where the kernel allows unprivileged user namespaces).
+UNSHARES = (["unshare", "--net"], ["unshare", "--user", "--map-root-user", "--net"])
+
+
+def unshare() -> tuple[list[str] | None, str]:
+    """The first of UNSHARES that makes the namespace here, or None and why not (a skip reason)."""
     for tool, package in (("unshare", "util-linux"), ("ip", "iproute2")):
         if shutil.which(tool) is None:
-            return f"needs `{tool}` ({package}; .ci/run installs it)"
-    try:
-        probe = subprocess.run(["unshare", "--net", "sh", "-c", SETUP], capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        return "`unshare --net` did not finish in 30 s"
-    if probe.returncode != 0:
-        return f"cannot make a network namespace with a veth pair (needs CAP_SYS_ADMIN): {probe.stderr.strip()[-300:]}"
-    return None
+            return None, f"needs `{tool}` ({package}; .ci/run installs it)"
+    said = ""
+    for argv in UNSHARES:
+        try:
+            probe = subprocess.run([*argv, "sh", "-c", SETUP], capture_output=True, text=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            return None, f"`{' '.join(argv)}` did not finish in 30 s"
+        if probe.returncode == 0:
+            return argv, ""
+        said = probe.stderr.strip()[-300:]
+    return None, f"cannot make a network namespace with a veth pair (needs root, CAP_SYS_ADMIN or user namespaces): {said}"
 
 
-def command(*argv: str) -> list[str]:
+def command(unshare_argv: list[str], *argv: str) -> list[str]:
     """`argv` run in a new network namespace after SETUP (`sh -c` hands it over with exec)."""
-    return ["unshare", "--net", "sh", "-c", f'{SETUP} && exec "$@"', "sh", *argv]
+    return [*unshare_argv, "sh", "-c", f'{SETUP} && exec "$@"', "sh", *argv]
