@@ -15,19 +15,18 @@ import subprocess
 
 ENV = "LKDEBUG_TEST_NETNS"
 RUNNER = "tests/test_netns.py::test_netns_tests_pass_inside_their_own_network_namespace"
-ADDRESS = "198.51.100.10"  # TEST-NET-2: no route anywhere, and not the machine's own range
+ADDRESS = "198.51.100.10"  # TEST-NET-2 (documentation): no gateway, the veth's own /24 only
 LINKS = {"lo", "v0", "v1"}
 SETUP = ("ip link set lo up && ip link add v0 type veth peer name v1 && "
          f"ip addr add {ADDRESS}/24 dev v0 && ip link set v0 up && ip link set v1 up")
 
-
-def inside() -> bool:
-    return os.environ.get(ENV) == "1"
-
-
 # As root, a network namespace; as anyone else, inside a user namespace of their own where they are root
 # (where the kernel allows unprivileged user namespaces).
 UNSHARES = (["unshare", "--net"], ["unshare", "--user", "--map-root-user", "--net"])
+
+
+def inside() -> bool:
+    return os.environ.get(ENV) == "1"
 
 
 def unshare() -> tuple[list[str] | None, str]:
