@@ -6,11 +6,22 @@ import pytest
 from hypothesis import settings
 
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from tests import netns
 
 # No per-example deadline (Hypothesis's default is 200 ms): a test's result must not depend on the
 # machine's speed, and these run beside other work on shared cores.
 settings.register_profile("lkdebug", deadline=None)
 settings.load_profile("lkdebug")
+
+def pytest_collection_modifyitems(config, items):
+    """Outside their namespace the `netns` tests are collected but skipped: the runner runs them inside it."""
+    if netns.inside():
+        return
+    skip = pytest.mark.skip(reason=f"runs inside its own network namespace, by {netns.RUNNER}")
+    for item in items:
+        if item.get_closest_marker("netns"):
+            item.add_marker(skip)
+
 
 # 2026-01-15T12:00:00Z: every test that needs "now" uses this unless it says otherwise.
 FROZEN_NOW = 1768478400.0

@@ -1,4 +1,5 @@
-"""`check --media`: LiveKit's Python SDK in a child process against the stand-in's aiortc endpoint on 127.0.0.1."""
+"""`check --media`: LiveKit's Python SDK in a child process against the stand-in's aiortc endpoint on 127.0.0.1,
+all inside the network namespace tests/test_netns.py makes (run that, or `make test`)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer
 
+from tests import netns
 from tests.coturn import PASSWORD, USER, Coturn
 
-pytestmark = [pytest.mark.timeout(120),
+# libwebrtc sends from a non-loopback address: the veth pair's, inside a namespace nothing leaves (tests/netns.py).
+pytestmark = [pytest.mark.netns, pytest.mark.timeout(120),
               pytest.mark.skipif(not media_join.sdk_available(), reason="needs lkdebug[media] (in the test extras)")]
 
 
@@ -67,6 +70,7 @@ async def test_media_join_connects_and_publishes_on_loopback():
     assert result.data["steps"]["connected"] > 0 and result.data["steps"]["published"] >= result.data["steps"]["connected"]
     assert result.data["pair"]["remote"]["address"] == "127.0.0.1"
     assert result.data["pair"]["local"]["type"] in ("host", "prflx", "srflx")
+    assert result.data["pair"]["local"]["address"] == netns.ADDRESS  # the namespace's veth, never this machine's own
     assert "media.join_ok" in [f.code for f in report.findings]
     assert children() <= before
 
