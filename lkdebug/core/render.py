@@ -7,45 +7,73 @@ import os
 import sys
 from typing import Any, TextIO
 
+from lkdebug.core.marks import SEVERITY, ansi_for
 from lkdebug.core.model import Finding, Severity, sort_findings
+from lkdebug.core.redact import visible
 
-_SYMBOL = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i", Severity.OK: "✓"}
-_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.OK: "32"}
+# One line of rendered text: (text, role) spans; a role is a severity value or a marks.ROLE_* key.
+Line = list[tuple[str, str]]
 
 
 def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    """Colour only on a terminal that can show it: never with NO_COLOR (https://no-color.org) or TERM=dumb."""
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def paint(text: str, code: str, colour: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+    return f"\x1b[{code}m{text}\x1b[0m" if colour and code else text
 
 
 def bold(text: str, colour: bool) -> str:
     return paint(text, "1", colour)
 
 
-def finding_lines(finding: Finding, colour: bool = False) -> list[str]:
-    head = paint(f"{_SYMBOL[finding.severity]} {finding.severity.value:<7}", _COLOUR[finding.severity], colour)
-    lines = [f"{head} {bold(finding.title, colour)}  [{finding.code}]"]
-    for line in finding.detail.splitlines():
-        lines.append(f"          {line}")
+def folded(findings: list[Finding]) -> list[tuple[Finding, int]]:
+    """(finding, depth) in the given order, a finding whose `because` names another one shown just
+    under its cause (depth 1); one whose cause is absent stays where it was."""
+    codes = {f.code for f in findings}
+    followers: dict[str, list[Finding]] = {}
+    roots = []
+    for finding in findings:
+        cause = getattr(finding, "because", None)
+        if cause and cause in codes and cause != finding.code:
+            followers.setdefault(cause, []).append(finding)
+        else:
+            roots.append(finding)
+    out: list[tuple[Finding, int]] = []
+    for finding in roots:
+        out.append((finding, 0))
+        out.extend((follower, 1) for follower in followers.pop(finding.code, []))
+    return out
+
+
+def finding_spans(finding: Finding, depth: int = 0) -> list[Line]:
+    """What is wrong, the fix, then the evidence; outside text made visible, never obeyed."""
+    mark = SEVERITY[finding.severity]
+    lead = "  " * depth
+    head: Line = [(lead + ("↳ " if depth else ""), ""), (f"{mark.symbol} {mark.label:<7}", finding.severity.value),
+                  (" " + visible(finding.title), "title"), (f"  [{finding.code}]", "code")]
+    lines = [head]
+    indent = lead + ("    " if depth else "  ")
     if finding.fix:
         fix_lines = finding.fix.splitlines() or [""]
-        lines.append(f"          {paint('fix:', '1', colour)} {fix_lines[0]}")
-        lines.extend(f"               {line}" for line in fix_lines[1:])
+        lines.append([(indent, ""), ("fix:", "fix"), (" " + visible(fix_lines[0]), "")])
+        lines.extend([(indent + "     " + visible(line), "")] for line in fix_lines[1:])
+    lines.extend([(indent + visible(line), "detail")] for line in finding.detail.splitlines())
     return lines
 
 
+def findings_layout(findings: list[Finding]) -> list[Line]:
+    """Every finding's lines, most severe first (the given order within a severity: root cause
+    first), followers folded under their cause. The CLI paints these with ANSI, the TUI with Rich."""
+    return [line for finding, depth in folded(sort_findings(findings)) for line in finding_spans(finding, depth)]
+
+
 def findings_text(findings: list[Finding], colour: bool = False) -> str:
-    """Findings ordered by severity, the most likely root cause first within each."""
     if not findings:
         return "No findings."
-    out: list[str] = []
-    for finding in sort_findings(findings):
-        out.extend(finding_lines(finding, colour))
-    return "\n".join(out)
+    return "\n".join("".join(paint(text, ansi_for(role), colour) for text, role in line)
+                     for line in findings_layout(findings))
 
 
 def summary_line(findings: list[Finding]) -> str:
