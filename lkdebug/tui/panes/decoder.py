@@ -17,11 +17,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
 from lkdebug.core.model import Settings
-from lkdebug.core.redact import mask_token
+from lkdebug.core.redact import mask_token, visible
 from lkdebug.core.server_rules import ERAS
 from lkdebug.core.token import claim_rows, decode
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
-from lkdebug.tui.widgets.findings import FindingsView, findings_text
+from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 
 _STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
@@ -30,10 +30,29 @@ _STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bol
 class DecoderInput(TextArea):
     help = (
         "Token input",
-        "Paste a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, a "
-        "quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. Paste with your terminal's paste (ctrl+shift+v, cmd+v).",
+        "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
+        "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
+        "says what it removed. While the field is empty, 1-4 still switch tabs (no token starts "
+        "with a digit); escape leaves the field.",
     )
+    # Priority, so they come before the field types the digit; disabled once it holds text.
+    BINDINGS = [
+        Binding(str(number), f"switch_tab('{tab}')", "Tabs", id=f"decoder-tab-{tab}", key_display="1-4",
+                show=number == 1, priority=True)
+        for number, tab in enumerate(("env", "builder", "decoder", "connectivity"), start=1)
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_tab":
+            return not self.text.strip()
+        return True
+
+    def action_switch_tab(self, tab: str) -> None:
+        self.app.action_show_tab(tab)
+
+    def on_text_area_changed(self) -> None:
+        # Whether 1-4 switch tabs depends on the text: the footer follows.
+        self.refresh_bindings()
 
 
 class DecoderPane(Vertical):
@@ -56,13 +75,23 @@ class DecoderPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DecoderInput(self._initial, id="decoder-input", soft_wrap=True, show_line_numbers=False)
-        with VerticalScroll(id="decoder-result", classes="tab-focus"):
-            yield Static(id="decoder-verdict")
+        # The answer (the server's verdict, then the findings) right under the input.
+        yield Static(id="decoder-verdict")
+        yield FindingsView(id="decoder-findings")
+        with VerticalScroll(id="decoder-result", classes="evidence"):
             yield Static(id="decoder-summary")
             yield DataTable(id="decoder-claims", cursor_type="row", zebra_stripes=True)
             yield Static(id="decoder-token")
-            yield Static("Findings", classes="section-title")
-            yield FindingsView(id="decoder-findings")
+
+    def focus_first(self) -> None:
+        """The empty input, so a token typed or pasted key by key lands there (1-4 still switch
+        tabs while it is empty: no token starts with a digit); else the conclusion or the evidence."""
+        field = self.query_one(DecoderInput)
+        findings = self.query_one(FindingsView)
+        if not field.text.strip():
+            field.focus()
+        else:
+            (findings if findings.max_scroll_y else self.query_one("#decoder-result")).focus()
 
     def on_mount(self) -> None:
         self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")
@@ -127,31 +156,33 @@ class DecoderPane(Vertical):
         verdict = Text()
         summary = Text()
         if not self.query_one(DecoderInput).text.strip():
-            verdict.append("Paste a token (or anything holding one): it lands in the field above. `e` edits the field, escape leaves it.", style="dim")
+            verdict.append("Paste or type a token (or anything holding one) in the field above; escape leaves the field.", style="dim")
         elif decoded.raw is None:
             verdict.append("✗ not a token", style="bold red")
             if decoded.looks_like:
-                verdict.append(f": this looks like {decoded.looks_like}")
+                verdict.append(f": this looks like {visible(decoded.looks_like)}")
         elif decoded.verdict is not None:
             v = decoded.verdict
             if v.accepted:
-                verdict.append(f"✓ a current server accepts it: {v.status} {v.message}", style="bold green")
+                verdict.append(f"✓ a current server accepts it: {v.status} {visible(v.message or '')}", style="bold green")
             else:
                 verdict.append(f"✗ a current server answers {v.status}: ", style="bold red")
-                verdict.append(decoded.verdict_message(v.era, reveal) or "", style="bold")
+                # The v1.13 body quotes the whole token, already in the field above: not twice.
+                message = (decoded.verdict_message(v.era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<the token>")
+                verdict.append(visible(message), style="bold")
             if decoded.verdict_assumes:
-                verdict.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
+                verdict.append(f"\nassuming {visible(decoded.verdict_assumes)}", style="italic")
         if decoded.raw is not None:
             if decoded.stripped:
-                summary.append("\nstripped: " + ", ".join(decoded.stripped), style="cyan")
+                summary.append("\nstripped: " + visible(", ".join(decoded.stripped)), style="cyan")
             sig = decoded.signature
             status = sig.get("status", "unchecked")
             summary.append("\nsignature: ")
             summary.append(status, style=_STATUS_STYLE.get(status, "bold"))
             if sig.get("key"):
-                summary.append(f"  with key {sig['key']}")
+                summary.append(f" with key {visible(str(sig['key']))}")
             if sig.get("origin"):
-                summary.append(f" ({sig['origin']})", style="dim")
+                summary.append(f" ({visible(str(sig['origin']))})", style="dim")
             for name in ("nbf", "iat", "exp"):
                 time_info = decoded.times.get(name)
                 if time_info:
@@ -164,12 +195,14 @@ class DecoderPane(Vertical):
                 if era != v.era and ov.message != v.message:
                     # Older wordings echo the same token; once is enough to read.
                     message = (decoded.verdict_message(era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<token>")
-                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {message}", style="dim")
+                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {visible(message)}", style="dim")
         self._update("#decoder-verdict", verdict)
         self._update("#decoder-summary", Text("\n").join([line for line in summary.split("\n") if line.plain]))
         # An empty input is not a problem to count on the tab: the user has not pasted yet.
         findings = decoded.findings if self.query_one(DecoderInput).text.strip() else []
-        self._update("#decoder-findings", findings_text(findings))
+        view = self.query_one(FindingsView)
+        view.show(findings)
+        view.display = bool(findings)
         self.post_message(FindingsChanged("decoder", list(findings)))
 
     def _update(self, selector: str, content: Text) -> None:
@@ -184,10 +217,11 @@ class DecoderPane(Vertical):
         table.clear()
         table.display = bool(decoded.claims)
         for path, value, meaning in claim_rows(decoded.claims):
-            table.add_row(path, value, Text(meaning, style="dim"))
+            # Claims are the token author's text: cells of plain Text, never markup, controls shown.
+            table.add_row(Text(visible(path)), Text(visible(value)), Text(visible(meaning), style="dim"))
         token_view = self.query_one("#decoder-token", Static)
         if decoded.raw:
-            header = JSON(json.dumps(decoded.header))
+            header = JSON(json.dumps(decoded.header, ensure_ascii=True))
             token_view.update(Text.assemble(
                 Text("header ", style="bold"), header.text, "\n",
                 jwt_text(decoded.raw, self.app.reveal),
