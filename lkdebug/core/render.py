@@ -47,8 +47,9 @@ def folded(findings: list[Finding]) -> list[tuple[Finding, int]]:
     return out
 
 
-def finding_spans(finding: Finding, depth: int = 0) -> list[Line]:
-    """What is wrong, the fix, then the evidence; outside text made visible, never obeyed."""
+def finding_spans(finding: Finding, depth: int = 0, detail: bool = True) -> list[Line]:
+    """What is wrong, the fix, then (unless `detail` is False) the evidence; outside text made
+    visible, never obeyed."""
     mark = SEVERITY[finding.severity]
     lead = "  " * depth
     head: Line = [(lead + ("↳ " if depth else ""), ""), (f"{mark.symbol} {mark.label:<7}", finding.severity.value),
@@ -59,14 +60,17 @@ def finding_spans(finding: Finding, depth: int = 0) -> list[Line]:
         fix_lines = finding.fix.splitlines() or [""]
         lines.append([(indent, ""), ("fix:", "fix"), (" " + visible(fix_lines[0]), "")])
         lines.extend([(indent + "     " + visible(line), "")] for line in fix_lines[1:])
-    lines.extend([(indent + visible(line), "detail")] for line in finding.detail.splitlines())
+    if detail:
+        lines.extend([(indent + visible(line), "detail")] for line in finding.detail.splitlines())
     return lines
 
 
-def findings_layout(findings: list[Finding]) -> list[Line]:
+def findings_layout(findings: list[Finding], detail: bool = True) -> list[Line]:
     """Every finding's lines, most severe first (the given order within a severity: root cause
-    first), followers folded under their cause. The CLI paints these with ANSI, the TUI with Rich."""
-    return [line for finding, depth in folded(sort_findings(findings)) for line in finding_spans(finding, depth)]
+    first), followers folded under their cause. The CLI paints these with ANSI, the TUI with Rich;
+    the TUI shows the evidence (`detail`) after all the answers."""
+    return [line for finding, depth in folded(sort_findings(findings))
+            for line in finding_spans(finding, depth, detail)]
 
 
 def findings_text(findings: list[Finding], colour: bool = False) -> str:

@@ -109,6 +109,7 @@ class LkDebugApp(App[int]):
         self._counts: dict[str, tuple[int, int]] = {}
         self._findings: dict[str, list[Finding]] = {}
         self._headline = ""
+        self._active_tab: str | None = None
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
         # The header says plainly when this is not the user's own terminal session.
@@ -188,6 +189,9 @@ class LkDebugApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == self._active_tab:
+            return  # a relabelled tab (its counts changed) is announced again: not a switch
+        self._active_tab = event.pane.id
         # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
         self.reveal = False
         self._focus_pane(event.pane)
@@ -202,10 +206,15 @@ class LkDebugApp(App[int]):
     def _focus_pane(self, pane: TabPane) -> None:
         """Each pane knows where a user starts (`focus_first`): its field when that is the tab's
         first job and still empty, else its conclusion or its evidence, so its keys work at once."""
+        self.call_after_refresh(self._focus_now, pane)
+
+    def _focus_now(self, pane: TabPane) -> None:
+        if self.query_one(TabbedContent).active != pane.id:
+            return  # the user has moved on since
         for child in pane.children:
             focus_first = getattr(child, "focus_first", None)
             if focus_first is not None:
-                self.call_after_refresh(focus_first)
+                focus_first()
                 return
         for target in pane.query(".tab-focus").results():
             target.focus()

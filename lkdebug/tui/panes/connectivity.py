@@ -59,9 +59,9 @@ class ConnectivityPane(Vertical):
             yield Static(id="conn-clock")
 
     def focus_first(self) -> None:
-        """The conclusion when it scrolls, else the probe rows; Enter runs from either."""
+        """The conclusion (its keys go on into the evidence), else the probe rows; Enter runs from either."""
         findings = self.query_one(FindingsView)
-        (findings if findings.max_scroll_y else self.query_one(RowList)).focus()
+        (findings if findings.findings else self.query_one(RowList)).focus()
 
     def on_mount(self) -> None:
         self.query_one("#conn-url", Input).help = (
@@ -200,7 +200,7 @@ class ConnectivityPane(Vertical):
         for name, result in sorted(self._results.items(), key=lambda item: order.get(item[0], len(order))):
             mark = STATUS[result.status]
             symbol = SPINNER[self._frame] if result.status is CheckStatus.RUNNING else mark.symbol
-            line = Text(f"{symbol} {mark.label:<4} ", style=mark.style)
+            line = Text(f"{symbol} ", style=mark.style)
             line.append(f"{visible(name):<12}", style="bold")
             line.append("      " if result.duration_ms is None else f"{result.duration_ms:>4.0f}ms")
             # Probe details quote the server (bodies, headers): masked, and shown rather than obeyed.

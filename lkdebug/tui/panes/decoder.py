@@ -91,7 +91,7 @@ class DecoderPane(Vertical):
         if not field.text.strip():
             field.focus()
         else:
-            (findings if findings.max_scroll_y else self.query_one("#decoder-result")).focus()
+            (findings if findings.findings else self.query_one("#decoder-result")).focus()
 
     def on_mount(self) -> None:
         self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")

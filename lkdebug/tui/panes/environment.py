@@ -114,9 +114,9 @@ class EnvironmentPane(Vertical):
             yield Static(id="env-sources")
 
     def focus_first(self) -> None:
-        """The conclusion when it scrolls, else the variables."""
+        """The conclusion (its keys go on into the evidence), else the variables."""
         findings = self.query_one(FindingsView)
-        (findings if findings.max_scroll_y else self.query_one(RowList)).focus()
+        (findings if findings.findings else self.query_one(RowList)).focus()
 
     def on_mount(self) -> None:
         self._watched: dict[str, tuple[int, int] | None] = {}

@@ -12,6 +12,7 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from lkdebug.core.marks import SEVERITY, style_for
@@ -33,10 +34,10 @@ def ordered(findings: list[Finding]) -> list[Finding]:
     return sort_findings(list({(f.code, f.title): f for f in findings}.values()))
 
 
-def finding_lines(findings: list[Finding]) -> list[Text]:
+def finding_lines(findings: list[Finding], detail: bool = True) -> list[Text]:
     """Findings already in the order to show (see `ordered`): one Rich line per layout line."""
     lines = []
-    for line in findings_layout(findings):
+    for line in findings_layout(findings, detail):
         text = Text()
         for part, role in line:
             text.append(part, style=style_for(role) or ("dim" if role == "detail" else ""))
@@ -100,6 +101,41 @@ class FindingsView(VerticalScroll):
         self._shown: str | None = None
         self.findings: list[Finding] = []
 
+    def _evidence(self) -> Widget | None:
+        """The tab's evidence region (the next `.evidence` sibling), where the keys go on past the end."""
+        siblings = list(self.parent.children) if self.parent else []
+        return next((w for w in siblings[siblings.index(self) + 1:] if w.has_class("evidence")), None)
+
+    def _past_edge(self, down: bool) -> Widget | None:
+        """The evidence, when this region is at its end (or start) and the keys should go on there,
+        so one place of focus reaches everything on the tab."""
+        at_edge = self.scroll_y >= self.max_scroll_y if down else self.scroll_y <= 0
+        return self._evidence() if at_edge else None
+
+    def action_scroll_down(self) -> None:
+        if evidence := self._past_edge(True):
+            evidence.action_scroll_down()
+        else:
+            super().action_scroll_down()
+
+    def action_scroll_up(self) -> None:
+        if evidence := self._past_edge(False):
+            evidence.action_scroll_up()
+        else:
+            super().action_scroll_up()
+
+    def action_page_down(self) -> None:
+        if evidence := self._past_edge(True):
+            evidence.action_page_down()
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if evidence := self._past_edge(False):
+            evidence.action_page_up()
+        else:
+            super().action_page_up()
+
     def compose(self):
         yield Static(Text(""), id=f"{self.id}-text")
 
@@ -109,8 +145,17 @@ class FindingsView(VerticalScroll):
         key = repr([(f.code, f.severity, f.title, f.detail, f.fix) for f in self.findings]) + empty
         if key != self._shown:
             self._shown = key
-            lines = finding_lines(self.findings)
-            self.query_one(Static).update(_hanging(lines) if lines else Text(empty, style="dim"))
+            self.query_one(Static).update(self._answer_then_evidence() if self.findings else Text(empty, style="dim"))
+
+    def _answer_then_evidence(self) -> Group:
+        """Every finding's title and fix first, so several root causes fit the first lines; the
+        evidence for each follows, under its title."""
+        parts = [_hanging(finding_lines(self.findings, detail=False))]
+        for finding in self.findings:
+            if finding.detail:
+                parts.append(Text(f"\n{SEVERITY[finding.severity].symbol} {visible(finding.title)}", style="bold dim"))
+                parts.append(Padding(Text(visible(finding.detail, keep_newlines=True), style="dim"), (0, 0, 0, 2)))
+        return Group(*parts)
 
     def show_text(self, text: Text) -> None:
         """A state rather than findings (probes running, nothing pasted yet)."""
