@@ -62,8 +62,9 @@ class LkDebugApp(App[int]):
         Binding("2", "show_tab('builder')", "Builder", id="tab-builder", show=False),
         Binding("3", "show_tab('decoder')", "Decoder", id="tab-decoder", show=False),
         Binding("4", "show_tab('connectivity')", "Connect", id="tab-connectivity", show=False),
-        # Digits type into text fields; Escape leaves the field for the tab bar, then 1-4 switch.
-        Binding("escape", "focus_tabs", "Leave field", id="focus-tabs"),
+        # Digits type into text fields; Escape leaves the field for the rest of the tab, where
+        # 1-4 switch tabs and the tab's own keys work.
+        Binding("escape", "leave_field", "Leave field", id="leave-field"),
         # q is a letter in a text field; ctrl+q quits from anywhere.
         Binding("q", "quit_here", "Quit", id="quit-q"),
         Binding("f1", "help", "Help", id="help"),
@@ -175,7 +176,7 @@ class LkDebugApp(App[int]):
         in_field = typing_into(self.focused)
         if action in ("quit_here", "show_tab"):
             return not in_field
-        if action == "focus_tabs":
+        if action == "leave_field":
             return in_field
         return True
 
@@ -184,8 +185,15 @@ class LkDebugApp(App[int]):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    def action_focus_tabs(self) -> None:
-        self.query_one(TabbedContent).query_one(Tabs).focus()
+    def action_leave_field(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        if pane is not None:
+            for widget in pane.query("FindingsView, RowList, .evidence, .tab-focus").results():
+                if widget.display and widget.focusable:
+                    widget.focus()
+                    return
+        tabs.query_one(Tabs).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -205,12 +213,8 @@ class LkDebugApp(App[int]):
 
     def _focus_pane(self, pane: TabPane) -> None:
         """Each pane knows where a user starts (`focus_first`): its field when that is the tab's
-        first job and still empty, else its conclusion or its evidence, so its keys work at once."""
-        self.call_after_refresh(self._focus_now, pane)
-
-    def _focus_now(self, pane: TabPane) -> None:
-        if self.query_one(TabbedContent).active != pane.id:
-            return  # the user has moved on since
+        first job and still empty, else its conclusion or its evidence, so its keys work at once.
+        At once, too: while the focus stays in the pane just hidden, Textual may switch back to it."""
         for child in pane.children:
             focus_first = getattr(child, "focus_first", None)
             if focus_first is not None:

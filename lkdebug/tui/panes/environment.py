@@ -107,7 +107,9 @@ class EnvironmentPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="env-banner")
         yield FindingsView(id="env-findings")
-        with VerticalScroll(id="env-evidence", classes="evidence"):
+        with VerticalScroll(id="env-evidence", classes="evidence") as evidence:
+            # The rows pass the keys on to it at their ends: one stop less on Tab.
+            evidence.can_focus = False
             yield Static("Variables", classes="section-title")
             yield RowList(id="env-variables")
             yield Static("Sources", classes="section-title")
