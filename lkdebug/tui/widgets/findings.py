@@ -85,7 +85,7 @@ class FindingsView(VerticalScroll):
     and what follows from them folded underneath. Scrolls on its own when it is long."""
 
     DEFAULT_CSS = """
-    FindingsView { height: auto; max-height: 45%; }
+    FindingsView { height: auto; max-height: 60%; }
     FindingsView > Static { width: 1fr; }
     """
     help = (
