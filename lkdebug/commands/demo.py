@@ -48,7 +48,10 @@ def demo_app(server, ntp, project_dir: Path, tab: str = "env"):
 
 
 def run(args: argparse.Namespace) -> int:
+    from lkdebug.commands.tui import require_terminal
     from lkdebug.demo.ntp import NtpResponder
+
+    require_terminal()
     from lkdebug.demo.server import run_in_thread
 
     with tempfile.TemporaryDirectory(prefix="lkdebug-demo-") as folder, run_in_thread() as server, \
