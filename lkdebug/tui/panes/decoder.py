@@ -32,27 +32,8 @@ class DecoderInput(TextArea):
         "Token input",
         "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
         "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. While the field is empty, 1-4 still switch tabs (no token starts "
-        "with a digit); escape leaves the field.",
+        "says what it removed. Escape leaves the field (then 1-4 switch tabs).",
     )
-    # Priority, so they come before the field types the digit; disabled once it holds text.
-    BINDINGS = [
-        Binding(str(number), f"switch_tab('{tab}')", "Tabs", id=f"decoder-tab-{tab}", key_display="1-4",
-                show=number == 1, priority=True)
-        for number, tab in enumerate(("env", "builder", "decoder", "connectivity"), start=1)
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "switch_tab":
-            return not self.text.strip()
-        return True
-
-    def action_switch_tab(self, tab: str) -> None:
-        self.app.action_show_tab(tab)
-
-    def on_text_area_changed(self) -> None:
-        # Whether 1-4 switch tabs depends on the text: the footer follows.
-        self.refresh_bindings()
 
 
 class DecoderPane(Vertical):
@@ -84,8 +65,8 @@ class DecoderPane(Vertical):
             yield Static(id="decoder-token")
 
     def focus_first(self) -> None:
-        """The empty input, so a token typed or pasted key by key lands there (1-4 still switch
-        tabs while it is empty: no token starts with a digit); else the conclusion or the evidence."""
+        """The empty input, so a token typed or pasted key by key lands there, digits included
+        (escape, shown in the footer, leaves it); else the conclusion or the evidence."""
         field = self.query_one(DecoderInput)
         findings = self.query_one(FindingsView)
         if not field.text.strip():
