@@ -202,7 +202,8 @@ class ConnectivityPane(Vertical):
         for name, result in sorted(self._results.items(), key=lambda item: order.get(item[0], len(order))):
             mark = STATUS[result.status]
             symbol = SPINNER[self._frame] if result.status is CheckStatus.RUNNING else mark.symbol
-            line = Text(f"{symbol} ", style=mark.style)
+            line = Text()
+            line.append(f"{symbol} ", style=mark.style)
             line.append(f"{visible(name):<12}", style="bold")
             line.append("      " if result.duration_ms is None else f"{result.duration_ms:>4.0f}ms")
             # Probe details quote the server (bodies, headers): masked, and shown rather than obeyed.

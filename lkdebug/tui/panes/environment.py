@@ -64,7 +64,8 @@ def variable_rows(settings: Settings, reveal: bool) -> list[tuple[Text, Text]]:
     for variable, label in zip(settings.variables, labels):
         # The winner is bold; a value another source overrides is struck through.
         style = "bold" if variable.wins else "dim strike"
-        line = Text(visible(variable.name).ljust(names), style=style)
+        line = Text()
+        line.append(visible(variable.name).ljust(names), style=style)
         line.append(f"  {_file_name(variable.source).ljust(files)}", style="dim")
         line.append(f" {len(variable.value):>4}")
         line.append(f"  {label.ljust(width)}", style="yellow" if variable.issues else "dim")
