@@ -112,29 +112,21 @@ class FindingsView(VerticalScroll):
         at_edge = self.scroll_y >= self.max_scroll_y if down else self.scroll_y <= 0
         return self._evidence() if at_edge else None
 
+    def _scroll(self, down: bool, action: str) -> None:
+        evidence = self._past_edge(down)
+        getattr(evidence if evidence is not None else super(), action)()
+
     def action_scroll_down(self) -> None:
-        if evidence := self._past_edge(True):
-            evidence.action_scroll_down()
-        else:
-            super().action_scroll_down()
+        self._scroll(True, "action_scroll_down")
 
     def action_scroll_up(self) -> None:
-        if evidence := self._past_edge(False):
-            evidence.action_scroll_up()
-        else:
-            super().action_scroll_up()
+        self._scroll(False, "action_scroll_up")
 
     def action_page_down(self) -> None:
-        if evidence := self._past_edge(True):
-            evidence.action_page_down()
-        else:
-            super().action_page_down()
+        self._scroll(True, "action_page_down")
 
     def action_page_up(self) -> None:
-        if evidence := self._past_edge(False):
-            evidence.action_page_up()
-        else:
-            super().action_page_up()
+        self._scroll(False, "action_page_up")
 
     def compose(self):
         yield Static(Text(""), id=f"{self.id}-text")
