@@ -19,7 +19,8 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
-from lkdebug.core.model import Finding, Report, Settings
+from lkdebug.core.marks import SEVERITY
+from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.tui.messages import (
     FindingsChanged,
     OpenInDecoder,
@@ -139,9 +140,9 @@ class LkDebugApp(App[int]):
         errors, warnings = self._counts.get(tab, (0, 0))
         label = f"{number} {TABS[tab]}"
         if errors:
-            label += f" ✗{errors}"
+            label += f" {SEVERITY[Severity.ERROR].symbol}{errors}"
         if warnings:
-            label += f" !{warnings}"
+            label += f" {SEVERITY[Severity.WARNING].symbol}{warnings}"
         return label
 
     def watch_settings(self) -> None:

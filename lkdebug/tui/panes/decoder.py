@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
-from lkdebug.core.model import Settings
+from lkdebug.core.marks import STATUS
+from lkdebug.core.model import CheckStatus, Settings
 from lkdebug.core.redact import mask_token, visible
 from lkdebug.core.server_rules import ERAS
 from lkdebug.core.token import claim_rows, decode
@@ -24,7 +25,9 @@ from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 
-_STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
+PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
+# A signature's status, in the probes' colours.
+_STATUS_STYLE = {"valid": PASS.style, "invalid": FAIL.style, "unchecked": STATUS[CheckStatus.WARN].style}
 
 
 class DecoderInput(TextArea):
@@ -139,15 +142,15 @@ class DecoderPane(Vertical):
         if not self.query_one(DecoderInput).text.strip():
             verdict.append("Paste or type a token (or anything holding one) in the field above; escape leaves the field.", style="dim")
         elif decoded.raw is None:
-            verdict.append("✗ not a token", style="bold red")
+            verdict.append(f"{FAIL.symbol} not a token", style=FAIL.style)
             if decoded.looks_like:
                 verdict.append(f": this looks like {visible(decoded.looks_like)}")
         elif decoded.verdict is not None:
             v = decoded.verdict
             if v.accepted:
-                verdict.append(f"✓ a current server accepts it: {v.status} {visible(v.message or '')}", style="bold green")
+                verdict.append(f"{PASS.symbol} a current server accepts it: {v.status} {visible(v.message or '')}", style=PASS.style)
             else:
-                verdict.append(f"✗ a current server answers {v.status}: ", style="bold red")
+                verdict.append(f"{FAIL.symbol} a current server answers {v.status}: ", style=FAIL.style)
                 # The v1.13 body quotes the whole token, already in the field above: not twice.
                 message = (decoded.verdict_message(v.era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<the token>")
                 verdict.append(visible(message), style="bold")

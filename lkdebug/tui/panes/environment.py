@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from lkdebug.core.model import Settings
+from lkdebug.core.marks import STATUS
+from lkdebug.core.model import CheckStatus, Settings
 from lkdebug.core.redact import display_value, visible
 from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
@@ -142,7 +143,8 @@ class EnvironmentPane(Vertical):
                 continue
             if sources:
                 sources.append("\n")
-            sources.append("✓ " if source.loaded else "✗ ", style="green" if source.loaded else "bold red")
+            mark = STATUS[CheckStatus.PASS if source.loaded else CheckStatus.FAIL]
+            sources.append(f"{mark.symbol} ", style=mark.style)
             sources.append(f"{source.kind:<14}", style="dim")
             sources.append(visible(display_path(source.path)))
             if source.error:
