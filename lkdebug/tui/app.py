@@ -175,7 +175,9 @@ class LkDebugApp(App[int]):
         # Where q or a digit is a character of a text field, those keys type it: their bindings
         # go from the footer (escape, shown instead, leaves the field).
         in_field = typing_into(self.focused)
-        if action in ("quit_here", "show_tab"):
+        if action == "show_tab":
+            return not in_field or getattr(self.focused, "switches_tabs", False)
+        if action == "quit_here":
             return not in_field
         if action == "leave_field":
             return in_field

@@ -21,10 +21,12 @@ from lkdebug.core.model import CheckStatus, Settings
 from lkdebug.core.redact import mask_token, visible
 from lkdebug.core.server_rules import ERAS
 from lkdebug.core.token import claim_rows, decode
+from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 
+TAB_KEYS = {str(number): tab for number, tab in enumerate(TABS, start=1)}
 PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
 # A signature's status, in the probes' colours.
 _STATUS_STYLE = {"valid": PASS.style, "invalid": FAIL.style, "unchecked": STATUS[CheckStatus.WARN].style}
@@ -35,8 +37,25 @@ class DecoderInput(TextArea):
         "Token input",
         "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
         "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. Escape leaves the field (then 1-4 switch tabs).",
+        "says what it removed. While the field is empty 1-4 switch tabs (no token starts with a "
+        "digit); escape leaves the field.",
     )
+
+    @property
+    def switches_tabs(self) -> bool:
+        """Whether 1-4 switch tabs here now (the footer shows them then)."""
+        return not self.text
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before TextArea inserts the key, after every earlier key is in: so this sees the
+        # text as typed so far, with no race against a fast paste.
+        if event.character in TAB_KEYS and not self.text:
+            event.prevent_default()
+            event.stop()
+            self.app.action_show_tab(TAB_KEYS[event.character])
+
+    def on_text_area_changed(self) -> None:
+        self.refresh_bindings()  # 1-4 in the footer or not
 
 
 class DecoderPane(Vertical):
@@ -68,8 +87,8 @@ class DecoderPane(Vertical):
             yield Static(id="decoder-token")
 
     def focus_first(self) -> None:
-        """The empty input, so a token typed or pasted key by key lands there, digits included
-        (escape, shown in the footer, leaves it); else the conclusion or the evidence."""
+        """The empty input, so a token typed or pasted key by key lands there (1-4 still switch
+        tabs while it is empty; escape leaves it); else the conclusion or the evidence."""
         field = self.query_one(DecoderInput)
         findings = self.query_one(FindingsView)
         if not field.text.strip():
