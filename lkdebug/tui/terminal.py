@@ -18,15 +18,18 @@ import threading
 
 from textual.app import App
 
-# Exit status of a process ended by SIGHUP, as a shell reports it.
-HANGUP_EXIT = 128 + signal.SIGHUP
+# Exit status of a process ended by SIGHUP (signal 1), as a shell reports it.
+HANGUP_EXIT = 129
 # How long a clean exit may take (restoring a terminal that is gone can block) before a hard one.
 GRACE_S = 1.0
-_GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
 def watch_terminal(app: App, fd: int | None = None) -> None:
-    """Exit `app` within about a second of its terminal going away (hang-up or error on `fd`, stdin by default)."""
+    """Exit `app` within about a second of its terminal going away (hang-up or error on `fd`, stdin by default).
+
+    The stdin watch is for Linux, where LiveKit runs and poll() reports a pty's hang-up; macOS's
+    poll() rejects ttys outright (POLLNVAL), so there only SIGHUP is handled.
+    """
     if fd is None:
         try:
             fd = sys.__stdin__.fileno()
@@ -34,9 +37,10 @@ def watch_terminal(app: App, fd: int | None = None) -> None:
             return
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _leave, app, False)
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass  # no loop signal handling here (not the main thread): the stdin watch still works
-    threading.Thread(target=_wait_for_hangup, args=(app, fd), name="lkdebug-terminal-watch", daemon=True).start()
+    except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+        pass  # no SIGHUP or no loop signal handling here: the stdin watch still works
+    if sys.platform.startswith("linux"):
+        threading.Thread(target=_wait_for_hangup, args=(app, fd), name="lkdebug-terminal-watch", daemon=True).start()
 
 
 def _wait_for_hangup(app: App, fd: int) -> None:
@@ -48,7 +52,7 @@ def _wait_for_hangup(app: App, fd: int) -> None:
             events = poller.poll(250)
         except (InterruptedError, OSError):
             return
-        if any(mask & _GONE for _, mask in events):
+        if any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events):
             _leave(app, True)
             return
 
