@@ -52,13 +52,14 @@ def finding_spans(finding: Finding, depth: int = 0, detail: bool = True) -> list
     visible, never obeyed."""
     mark = SEVERITY[finding.severity]
     lead = "  " * depth
-    head: Line = [(lead + ("↳ " if depth else ""), ""), (f"{mark.symbol} {mark.label:<7}", finding.severity.value),
-                  (" " + visible(finding.title), "title"), (f"  [{finding.code}]", "code")]
+    # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
+    head: Line = [(lead + ("↳ " if depth else ""), ""), (f"{mark.symbol} {mark.label:<7} ", finding.severity.value),
+                  (visible(finding.title) + "  ", "title"), (f"[{finding.code}]", "code")]
     lines = [head]
     indent = lead + ("    " if depth else "  ")
     if finding.fix:
         fix_lines = finding.fix.splitlines() or [""]
-        lines.append([(indent, ""), ("fix:", "fix"), (" " + visible(fix_lines[0]), "")])
+        lines.append([(indent, ""), ("fix: ", "fix"), (visible(fix_lines[0]), "")])
         lines.extend([(indent + "     " + visible(line), "")] for line in fix_lines[1:])
     if detail:
         lines.extend([(indent + visible(line), "detail")] for line in finding.detail.splitlines())

@@ -204,11 +204,11 @@ class ConnectivityPane(Vertical):
             symbol = SPINNER[self._frame] if result.status is CheckStatus.RUNNING else mark.symbol
             line = Text()
             line.append(f"{symbol} ", style=mark.style)
-            line.append(f"{visible(name):<12}", style="bold")
-            line.append("      " if result.duration_ms is None else f"{result.duration_ms:>4.0f}ms")
+            line.append(f"{visible(name):<12} ", style="bold")
             # Probe details quote the server (bodies, headers): masked, and shown rather than obeyed.
             detail = visible(scrub(result.detail, secrets, self.app.reveal), keep_newlines=True)
-            line.append("  " + detail.replace("\n", " "))
+            ms = "      " if result.duration_ms is None else f"{result.duration_ms:>4.0f}ms"
+            line.append(f"{ms}  " + detail.replace("\n", " "))
             rows.append((line, Text(detail)))
         count = len(rows)
         # Spinner frames change no heights: repaint only, unless a row came or went.

@@ -181,11 +181,12 @@ class DecoderPane(Vertical):
             sig = decoded.signature
             status = sig.get("status", "unchecked")
             summary.append("\nsignature: ")
-            summary.append(status, style=_STATUS_STYLE.get(status, "bold"))
+            # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
+            summary.append(status + " ", style=_STATUS_STYLE.get(status, "bold"))
             if sig.get("key"):
-                summary.append(f" with key {visible(str(sig['key']))}")
+                summary.append(f"with key {visible(str(sig['key']))} ")
             if sig.get("origin"):
-                summary.append(f" ({visible(str(sig['origin']))})", style="dim")
+                summary.append(f"({visible(str(sig['origin']))})", style="dim")
             for name in ("nbf", "iat", "exp"):
                 time_info = decoded.times.get(name)
                 if time_info:

@@ -66,13 +66,14 @@ def variable_rows(settings: Settings, reveal: bool) -> list[tuple[Text, Text]]:
         # The winner is bold; a value another source overrides is struck through.
         style = "bold" if variable.wins else "dim strike"
         line = Text()
-        line.append(visible(variable.name).ljust(names), style=style)
-        line.append(f"  {_file_name(variable.source).ljust(files)}", style="dim")
-        line.append(f" {len(variable.value):>4}")
-        line.append(f"  {label.ljust(width)}", style="yellow" if variable.issues else "dim")
+        # Gaps end a column rather than start the next: SVG renderers drop a span's leading spaces.
+        line.append(visible(variable.name).ljust(names) + "  ", style=style)
+        line.append(f"{_file_name(variable.source).ljust(files)} ", style="dim")
+        line.append(f"{len(variable.value):>4}  ")
+        line.append(f"{label.ljust(width)}  ", style="yellow" if variable.issues else "dim")
         # The same masking as `lkdebug env`: by name, and no known secret in any value.
         value = visible(display_value(variable.name, variable.value, secrets, reveal))
-        line.append("  " + value, style="" if variable.wins else "dim strike")
+        line.append(value, style="" if variable.wins else "dim strike")
         detail = Text(value + "\n")
         detail.append(visible(display_path(variable.source)) + (f":{variable.line}" if variable.line else ""), style="dim")
         if variable.note:

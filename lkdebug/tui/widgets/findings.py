@@ -64,12 +64,13 @@ def headline(finding: Finding | None, where: str = "") -> Text:
     if finding is None or finding.severity not in (Severity.ERROR, Severity.WARNING):
         return Text("No problem found so far (4 Connectivity, then Enter, runs the network probes)", style="dim")
     mark = SEVERITY[finding.severity]
+    # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
     text = Text(f"{mark.symbol} ", style=mark.style)
-    text.append(visible(finding.title), style="bold")
+    text.append(visible(finding.title) + " ", style="bold")
     if where:
-        text.append(f" ({where})", style="dim")
+        text.append(f"({where}) ", style="dim")
     if finding.fix:
-        text.append(" → " + visible(finding.fix.splitlines()[0]))
+        text.append("→ " + visible(finding.fix.splitlines()[0]))
     return text
 
 
