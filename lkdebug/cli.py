@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lkdebug {__version__}")
     _common(parser, suppress=False)
+    # `lkdebug --tab decoder --token T` as well as `lkdebug tui --tab ...`: bare lkdebug is the TUI.
+    # Their own dests, so a subcommand's --token (check, report) never overwrites them.
+    parser.add_argument("--tab", dest="top_tab", choices=TABS, default=argparse.SUPPRESS, help="the TUI tab to open with")
+    parser.add_argument("--token", dest="top_token", default=argparse.SUPPRESS, help="a token to open the TUI's Decoder with")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -120,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("tui", "open the TUI (the default)")
-    p.add_argument("--tab", choices=TABS, default="env")
+    p.add_argument("--tab", choices=TABS, default=None)
     p.add_argument("--token", help="a token to open the Decoder with")
     _probe_arguments(p, timeout=False)
     # Set by `lkdebug serve` for each browser session; not for people to type.
@@ -222,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = args.command or "tui"
-    if command == "tui" and not hasattr(args, "tab"):
-        args.tab, args.token, args.served, args.allow_reveal, args.ntp_server = "env", None, False, False, []
+    if command != "tui" and (hasattr(args, "top_tab") or hasattr(args, "top_token")):
+        parser.error(f"--tab and --token before the command are the TUI's; `lkdebug {command}` takes its own options after its name")
+    if command == "tui":
+        if not hasattr(args, "tab"):
+            args.tab, args.token, args.served, args.allow_reveal, args.ntp_server = None, None, False, False, []
+        args.tab = args.tab or getattr(args, "top_tab", None) or "env"
+        args.token = args.token or getattr(args, "top_token", None)
     # The headless commands' product is stdout; `serve` may run detached (`>&-`) and only logs to stderr.
     if sys.stdout is None and command in ("env", "token", "check", "report") and not getattr(args, "output", None):
         print("lkdebug: stdout is closed, so there is nowhere to show the result (was it run with `>&-`?)", file=sys.stderr)

@@ -52,3 +52,55 @@ def test_unreadable_dir_is_usage_error_in_a_real_process(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("lkdebug: ") and "Traceback" not in result.stderr
+
+
+def test_bare_lkdebug_without_a_terminal_says_so_in_one_line(tmp_path):
+    # Started from a pipe or a cron job, the TUI would write escape codes until killed.
+    result = subprocess.run([sys.executable, "-m", "lkdebug", "--dir", str(tmp_path)], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == cli.ExitCode.USAGE
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "needs a terminal" in result.stderr and "lkdebug check" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["--tab", "decoder", "--token", "T"], ["tui", "--tab", "decoder", "--token", "T"]])
+def test_the_tui_takes_tab_and_token_with_or_without_its_name(monkeypatch, argv):
+    seen = []
+    monkeypatch.setitem(sys.modules, "lkdebug.commands.tui", types.SimpleNamespace(run=lambda args: seen.append(args) or 0))
+    assert cli.main(argv) == 0
+    assert (seen[0].tab, seen[0].token) == ("decoder", "T")
+
+
+def test_top_level_tab_with_another_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--token", "T", "check", "--no-network"])
+    assert exit_info.value.code == cli.ExitCode.USAGE
+
+
+@pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"TERM": "xterm-256color", "NO_COLOR": "1"}])
+def test_dumb_terminal_and_no_color_get_plain_text(tmp_path, env):
+    import os
+    import pty
+
+    (tmp_path / ".env").write_text("LIVEKIT_URL=ws://localhost:7880\nLIVEKIT_API_KEY=short\n")
+    leader, follower = pty.openpty()  # a real terminal on stdout and stderr: where colour would go
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "lkdebug", "check", "--no-network", "--dir", str(tmp_path)],
+            stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, timeout=60,
+            env={k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | env,
+        )
+        os.close(follower)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the writer is gone and everything was read
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(leader)
+    assert process.returncode in (0, 1)
+    assert b"lkdebug check" in output and b"\x1b" not in output

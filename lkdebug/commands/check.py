@@ -12,10 +12,8 @@ from lkdebug.commands.common import exit_code, now_from_args, ntp_servers, run_p
 from lkdebug.core import redact
 from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import CheckResult, CheckStatus, Report
+from lkdebug.core.marks import STATUS
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
-
-_MARK = {CheckStatus.PASS: ("✓", "32"), CheckStatus.WARN: ("!", "33"), CheckStatus.FAIL: ("✗", "31"),
-         CheckStatus.SKIP: ("-", "2"), CheckStatus.RUNNING: ("…", "36")}
 
 
 class Progress:
@@ -28,7 +26,7 @@ class Progress:
     def update(self, result: CheckResult) -> None:
         self.states[result.name] = result.status
         done = sum(1 for s in self.states.values() if s is not CheckStatus.RUNNING)
-        marks = " ".join(f"{name} {_MARK[status][0]}" for name, status in self.states.items())
+        marks = " ".join(f"{name} {STATUS[status].symbol}" for name, status in self.states.items())
         self.stream.write(f"\r\x1b[Kchecking ({done} done): {marks}"[: 200])
         self.stream.flush()
 
@@ -77,9 +75,9 @@ def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:
     width = max(len(c.name) for c in report.checks) if report.checks else 0
     lines = []
     for check in report.checks:
-        mark, code = _MARK[check.status]
+        mark = STATUS[check.status]
         duration = "" if check.duration_ms is None or check.status is CheckStatus.SKIP else f"{check.duration_ms:.0f} ms"
-        lines.append(f"{paint(mark, code, colour)} {check.name:<{width}}  {duration:>8}  {redact.shown(check.detail, secrets)}")
+        lines.append(f"{paint(mark.symbol, mark.ansi, colour)} {check.name:<{width}}  {duration:>8}  {redact.shown(check.detail, secrets)}")
     return "\n".join(lines)
 
 
@@ -102,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     from lkdebug.core.diagnose import diagnose
 
-    progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    # The live line rewrites itself with escape codes: only where colour would be shown too.
+    progress = Progress(sys.stderr) if use_colour(sys.stderr) and not args.json else None
     try:
         report = run_probes(diagnose(
             settings, url=args.url, token=args.token, network=not args.no_network, timeout=args.timeout,

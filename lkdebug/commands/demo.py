@@ -13,7 +13,10 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
+    from lkdebug.commands.tui import require_terminal
     from lkdebug.demo.ntp import NtpResponder
+
+    require_terminal()
     from lkdebug.demo.server import run_in_thread
     from lkdebug.tui.demo import demo_app
 

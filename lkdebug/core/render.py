@@ -9,60 +9,83 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from lkdebug.core import redact
+from lkdebug.core.marks import SEVERITY, ansi_for
 from lkdebug.core.model import Finding, Settings, Severity, sort_findings
 
-_SYMBOL = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i", Severity.OK: "✓"}
-_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.OK: "32"}
+# One line of rendered text: (text, role) spans; a role is a severity value or a marks.ROLE_* key.
+Line = list[tuple[str, str]]
 
 
 def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    """Colour only on a terminal that can show it: never with NO_COLOR (https://no-color.org) or TERM=dumb."""
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def paint(text: str, code: str, colour: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+    return f"\x1b[{code}m{text}\x1b[0m" if colour and code else text
 
 
 def bold(text: str, colour: bool) -> str:
     return paint(text, "1", colour)
 
 
-def finding_lines(finding: Finding, colour: bool = False, secrets: Sequence[str] = ()) -> list[str]:
-    """A finding as terminal lines. Its text quotes outside words (server bodies and headers, values,
-    paths), so every line is scrubbed and its control characters made visible."""
-    def shown(text: str) -> list[str]:
-        return [redact.shown(line, secrets) for line in text.splitlines()]
+def folded(findings: list[Finding]) -> list[tuple[Finding, int]]:
+    """(finding, depth) in the given order, a finding whose `because` names another one shown just
+    under its cause (depth 1); one whose cause is absent stays where it was."""
+    codes = {f.code for f in findings}
+    followers: dict[str, list[Finding]] = {}
+    roots = []
+    for finding in findings:
+        cause = getattr(finding, "because", None)
+        if cause and cause in codes and cause != finding.code:
+            followers.setdefault(cause, []).append(finding)
+        else:
+            roots.append(finding)
+    out: list[tuple[Finding, int]] = []
+    for finding in roots:
+        out.append((finding, 0))
+        out.extend((follower, 1) for follower in followers.pop(finding.code, []))
+    return out
 
-    head = paint(f"{_SYMBOL[finding.severity]} {finding.severity.value:<7}", _COLOUR[finding.severity], colour)
-    title = redact.shown(finding.title, secrets)
-    lines = [f"{head} {bold(title, colour)}  [{redact.visible(finding.code)}]"]
-    for line in shown(finding.detail):
-        lines.append(f"          {line}")
-    if finding.fix:
-        fix_lines = shown(finding.fix) or [""]
-        lines.append(f"          {paint('fix:', '1', colour)} {fix_lines[0]}")
-        lines.extend(f"               {line}" for line in fix_lines[1:])
+
+def finding_spans(finding: Finding, depth: int = 0, detail: bool = True, secrets: Sequence[str] = ()) -> list[Line]:
+    """What is wrong, the fix, then (unless `detail` is False) the evidence. A finding quotes outside
+    words (server bodies and headers, values, paths): every line is scrubbed of secrets and
+    signatures and its control characters made visible, never obeyed. A follower (depth 1) shows no
+    fix: its cause's fix is the one to apply."""
+    mark = SEVERITY[finding.severity]
+
+    def shown(text: str) -> str:
+        return redact.shown(text, secrets)
+
+    lead = "  " * depth
+    # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
+    head: Line = [(lead + ("↳ " if depth else ""), ""), (f"{mark.symbol} {mark.label:<7} ", finding.severity.value),
+                  (shown(finding.title) + "  ", "title"), (f"[{redact.visible(finding.code)}]", "code")]
+    lines = [head]
+    indent = lead + ("    " if depth else "  ")
+    if finding.fix and not depth:
+        fix_lines = finding.fix.splitlines() or [""]
+        lines.append([(indent, ""), ("fix: ", "fix"), (shown(fix_lines[0]), "")])
+        lines.extend([(indent + "     " + shown(line), "")] for line in fix_lines[1:])
+    if detail:
+        lines.extend([(indent + shown(line), "detail")] for line in finding.detail.splitlines())
     return lines
 
 
+def findings_layout(findings: list[Finding], detail: bool = True, secrets: Sequence[str] = ()) -> list[Line]:
+    """Every finding's lines, most severe first (the given order within a severity: root cause
+    first), followers folded under their cause. The CLI paints these with ANSI, the TUI with Rich;
+    the TUI shows the evidence (`detail`) after all the answers."""
+    return [line for finding, depth in folded(sort_findings(findings))
+            for line in finding_spans(finding, depth, detail, secrets)]
+
+
 def findings_text(findings: list[Finding], colour: bool = False, secrets: Sequence[str] = ()) -> str:
-    """Findings ordered by severity, the most likely root cause first within each; a finding that
-    follows from another (`because`) is folded under it, without the fix its cause already gives."""
     if not findings:
         return "No findings."
-    codes = {f.code for f in findings if f.because is None}
-    effects: dict[str, list[Finding]] = {}
-    for finding in findings:
-        if finding.because in codes:
-            effects.setdefault(finding.because, []).append(finding)
-    out: list[str] = []
-    for finding in sort_findings([f for f in findings if f.because not in codes]):
-        out.extend(finding_lines(finding, colour, secrets))
-        for effect in effects.pop(finding.code, []):
-            out.append(f"          ↳ {redact.shown(effect.title, secrets)}  [{redact.visible(effect.code)}]")
-            out.extend(f"            {redact.shown(line, secrets)}" for line in effect.detail.splitlines())
-    return "\n".join(out)
+    return "\n".join("".join(paint(text, ansi_for(role), colour) for text, role in line)
+                     for line in findings_layout(findings, secrets=secrets))
 
 
 def summary_line(findings: list[Finding]) -> str:

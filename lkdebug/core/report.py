@@ -11,7 +11,7 @@ import platform
 from typing import Any
 
 from lkdebug import __version__
-from lkdebug.core import redact
+from lkdebug.core import marks, redact
 from lkdebug.core.diagnose import order_findings
 from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.core.render import json_text, settings_to_dict, summary_line
@@ -78,8 +78,8 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
-_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️", "ok": "✅"}
-_STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "⏭️"}
+_ICON = {severity.value: mark.emoji for severity, mark in marks.SEVERITY.items()}
+_STATUS_ICON = {status.value: mark.emoji for status, mark in marks.STATUS.items()}
 
 
 def _details(summary: str, body: list[str]) -> list[str]:

@@ -6,6 +6,8 @@ import math
 import re
 from datetime import datetime, timezone
 
+from lkdebug.core.server_rules import LEEWAY_S
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|sec|min|hr|s|m|h|d)")
 _UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 
@@ -73,12 +75,16 @@ def describe_time(claim: str, seconds_from_now: float) -> str:
     if math.isnan(seconds_from_now):
         return "not a usable time"
     now_ish = abs(seconds_from_now) < 0.5
+    # A server accepts nbf and exp up to LEEWAY_S off: say so, or "not valid yet" reads as a rejection.
+    leeway = f"; a server still accepts it (its {LEEWAY_S} s leeway)"
     if claim == "exp":
         return "expires now" if now_ish else (
-            f"valid for {span(seconds_from_now)} more" if seconds_from_now > 0 else f"expired {span(seconds_from_now)} ago")
+            f"valid for {span(seconds_from_now)} more" if seconds_from_now > 0 else f"expired {span(seconds_from_now)} ago"
+            + (leeway if -seconds_from_now < LEEWAY_S else ""))
     if claim == "nbf":
         return "valid from now" if now_ish else (
-            f"not valid for another {span(seconds_from_now)}" if seconds_from_now > 0 else f"valid since {span(seconds_from_now)} ago")
+            f"not valid for another {span(seconds_from_now)}" + (leeway if seconds_from_now <= LEEWAY_S else "")
+            if seconds_from_now > 0 else f"valid since {span(seconds_from_now)} ago")
     return "issued now" if now_ish else (
         f"issued {span(seconds_from_now)} in the future" if seconds_from_now > 0 else f"issued {span(seconds_from_now)} ago")
 

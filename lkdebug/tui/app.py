@@ -19,9 +19,11 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import var
-from textual.widgets import Footer, TabbedContent, TabPane, Tabs
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
-from lkdebug.core.model import Report, Settings
+from lkdebug.core.marks import SEVERITY
+from lkdebug.core.model import Finding, Report, Settings, Severity
 from lkdebug.core.redact import visible
 from lkdebug.tui.messages import (
     FindingsChanged,
@@ -33,7 +35,8 @@ from lkdebug.tui.messages import (
 )
 from lkdebug.tui.panes.environment import EnvironmentPane
 from lkdebug.tui.widgets.deferred import Deferred
-from lkdebug.tui.widgets.findings import counts
+from lkdebug.tui.terminal import watch_terminal
+from lkdebug.tui.widgets.findings import counts, headline, ordered
 from lkdebug.tui.widgets.header import TargetHeader, target_text
 
 def save_new_file(directory: Path, name: str, text: str) -> Path:
@@ -58,6 +61,12 @@ def _lkdebug_commands():
     return LkDebugCommands
 
 
+def typing_into(widget: Widget | None) -> bool:
+    """Whether keys typed now are characters of a text field (an Input or a TextArea). By class
+    name: those widgets load with the tabs that use them, after the first frame."""
+    return widget is not None and any(cls.__name__ in ("Input", "TextArea") for cls in type(widget).__mro__)
+
+
 # Tab id (the CLI's --tab names) -> label.
 TABS = {"env": "Environment", "builder": "Builder", "decoder": "Decoder", "connectivity": "Connectivity"}
 
@@ -69,12 +78,15 @@ class LkDebugApp(App[int]):
     TITLE = "lkdebug"
     COMMANDS = App.COMMANDS | {_lkdebug_commands}
     BINDINGS = [
-        Binding("1", "show_tab('env')", "Env", id="tab-env", show=False),
+        Binding("1", "show_tab('env')", "Tabs", id="tab-env", key_display="1-4"),
         Binding("2", "show_tab('builder')", "Builder", id="tab-builder", show=False),
         Binding("3", "show_tab('decoder')", "Decoder", id="tab-decoder", show=False),
         Binding("4", "show_tab('connectivity')", "Connect", id="tab-connectivity", show=False),
-        # Digits type into text fields; Escape leaves the field for the tab bar, then 1-4 switch.
-        Binding("escape", "focus_tabs", "Tabs", id="focus-tabs", show=False),
+        # Digits type into text fields; Escape leaves the field for the rest of the tab, where
+        # 1-4 switch tabs and the tab's own keys work.
+        Binding("escape", "leave_field", "Leave field", id="leave-field"),
+        # q is a letter in a text field; ctrl+q quits from anywhere.
+        Binding("q", "quit_here", "Quit", id="quit-q"),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+r", "toggle_reveal", "Reveal", id="reveal"),
     ]
@@ -116,6 +128,9 @@ class LkDebugApp(App[int]):
         self.lk_command: str | None = None
         self.last_diagnosis: Report | None = None
         self._counts: dict[str, tuple[int, int]] = {}
+        self._findings: dict[str, list[Finding]] = {}
+        self._headline = ""
+        self._active_tab: str | None = None
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
         # The header says plainly when this is not the user's own terminal session.
@@ -125,6 +140,8 @@ class LkDebugApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield TargetHeader(id="target")
+        # The worst root cause found on any tab, so the Decoder still says that the clock is off.
+        yield Static(headline(None), id="headline")
         with TabbedContent(initial=self._initial_tab, id="tabs"):
             with TabPane(self._label("env"), id="env"):
                 yield EnvironmentPane()
@@ -142,9 +159,9 @@ class LkDebugApp(App[int]):
         errors, warnings = self._counts.get(tab, (0, 0))
         label = f"{number} {TABS[tab]}"
         if errors:
-            label += f" ✗{errors}"
+            label += f" {SEVERITY[Severity.ERROR].symbol}{errors}"
         if warnings:
-            label += f" !{warnings}"
+            label += f" {SEVERITY[Severity.WARNING].symbol}{warnings}"
         return label
 
     def watch_settings(self) -> None:
@@ -159,32 +176,99 @@ class LkDebugApp(App[int]):
 
     def on_mount(self) -> None:
         self._render_target()
+        if not self.is_headless:
+            watch_terminal(self)
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        # The core's root-cause order lives with the probes (diagnose), too heavy for the first
+        # frame; once loaded, the Environment tab re-renders in that order.
+        import lkdebug.core.diagnose  # noqa: F401
+
+        self.settings = self.settings
+
+    def action_quit_here(self) -> None:
+        self.exit(self.return_code)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Where q or a digit is a character of a text field, those keys type it: their bindings
+        # go from the footer (escape, shown instead, leaves the field).
+        in_field = typing_into(self.focused)
+        if action == "show_tab":
+            return not in_field or getattr(self.focused, "switches_tabs", False)
+        if action == "quit_here":
+            return not in_field
+        if action == "leave_field":
+            return in_field
+        return True
 
     # Tabs
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    def action_focus_tabs(self) -> None:
-        self.query_one(TabbedContent).query_one(Tabs).focus()
+    def action_leave_field(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        if pane is not None:
+            for widget in pane.query("FindingsView, RowList, .evidence, .tab-focus").results():
+                if widget.display and widget.focusable:
+                    widget.focus()
+                    return
+        tabs.query_one(Tabs).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == self._active_tab:
+            return  # a relabelled tab (its counts changed) is announced again: not a switch
+        self._active_tab = event.pane.id
         # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
         self.reveal = False
-        # Focus the pane's scrolling area (not a text field), so its keys work and 1-4 still switch.
-        for target in event.pane.query(".tab-focus").results():
+        self._focus_pane(event.pane)
+
+    @on(Deferred.Ready)
+    def _pane_ready(self, message: Deferred.Ready) -> None:
+        # A tab opened before its pane was built (`--tab decoder`, a quick 3) gets its focus now.
+        pane = message.widget.parent
+        if isinstance(pane, TabPane) and self.query_one(TabbedContent).active == pane.id:
+            self._focus_pane(pane)
+
+    def _focus_pane(self, pane: TabPane) -> None:
+        """Each pane knows where a user starts (`focus_first`): its field when that is the tab's
+        first job and still empty, else its conclusion or its evidence, so its keys work at once.
+        At once, too: while the focus stays in the pane just hidden, Textual may switch back to it."""
+        for child in pane.children:
+            focus_first = getattr(child, "focus_first", None)
+            if focus_first is not None:
+                focus_first()
+                return
+        for target in pane.query(".tab-focus").results():
             target.focus()
-            break
+            return
 
     @on(FindingsChanged)
     def _count_findings(self, message: FindingsChanged) -> None:
+        self._findings[message.tab] = message.findings
+        self._render_headline()
         if self._counts.get(message.tab) == counts(message.findings):
             return  # unchanged: relabelling would cost a layout pass on every keystroke
         self._counts[message.tab] = counts(message.findings)
         # A pane may report while the app is shutting down and the tabs are already gone.
         for tabs in self.query(TabbedContent):
             tabs.get_tab(message.tab).label = self._label(message.tab)
+
+    def _render_headline(self) -> None:
+        found = [(f, tab) for tab, findings in self._findings.items() for f in findings]
+        top = ordered([f for f, _ in found])
+        where = next((self._label_name(tab) for f, tab in found if top and f is top[0]), "")
+        text = headline(top[0] if top else None, where)
+        if text.markup != self._headline:
+            self._headline = text.markup
+            for line in self.query("#headline"):
+                line.update(text)
+
+    def _label_name(self, tab: str) -> str:
+        return f"{list(TABS).index(tab) + 1} {TABS[tab]}"
 
     # Shared actions (bindings and the command palette)
 

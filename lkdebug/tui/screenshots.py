@@ -1,7 +1,8 @@
-"""`python -m lkdebug.tui.screenshots DIR`: one SVG per tab, from the demo (stand-in server, fake keys).
+"""`python -m lkdebug.tui.screenshots DIR`: one SVG per tab and size, from the demo (stand-in server, fake keys).
 
-Generated, not drawn: the app is driven headless at 120x36 like a user would, waits for its
-workers, and saves each tab.
+Generated, not drawn: the app is driven headless like a user would, waits for its workers, and
+saves each tab: at 80x24, the terminal most users have (`environment.svg`...), and at 120x36
+(`environment-120x36.svg`...).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SIZE = (120, 36)
+SIZES = ((80, 24), (120, 36))
 
 
 def expired_demo_token(now: float) -> str:
@@ -25,7 +26,7 @@ def expired_demo_token(now: float) -> str:
     return mint(claims, DEMO_API_SECRET)
 
 
-async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
+async def capture(folder: Path, size: tuple[int, int], suffix: str = "") -> list[Path]:
     from lkdebug.tui.demo import demo_app
     from lkdebug.demo.ntp import NtpResponder
     from lkdebug.demo.server import run_in_thread
@@ -40,31 +41,28 @@ async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
             async def save(name: str) -> None:
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-                written.append(Path(app.save_screenshot(f"{name}.svg", str(folder))))
+                written.append(Path(app.save_screenshot(f"{name}{suffix}.svg", str(folder))))
 
             await pilot.pause()
             await save("environment")
 
             await pilot.press("2")
             await pilot.pause()
-            await pilot.click("#f-sub")
-            await pilot.press(*"alice")
-            await pilot.click("#f-video-room")
-            await pilot.press(*"standup")
-            await pilot.click("#f-attributes")
-            await pilot.press(*"team=web")
+            # Focused as Tab would (at 80x24 some fields are below the fold, out of a click's reach).
+            for field, text in (("#f-sub", "alice"), ("#f-video-room", "standup"), ("#f-attributes", "team=web")):
+                app.query_one(field).focus()
+                await pilot.press(*text)
+            app.query_one("#builder-form").scroll_home(animate=False)
             await save("builder")
 
             await pilot.press("escape", "3")
             await pilot.pause()
-            await pilot.click("#decoder-input")
-            await pilot.press(*"Bearer ")
+            await pilot.press(*"Bearer ")  # the empty input has the focus when the tab opens
             app.query_one("#decoder-input").insert(expired_demo_token(time.time()))
             await save("decoder")
 
             await pilot.press("escape", "4")
             await pilot.pause()
-            await pilot.click("#conn-url")
             await pilot.press("enter")
             await save("connectivity")
     return written
@@ -73,8 +71,10 @@ async def capture(folder: Path, size: tuple[int, int] = SIZE) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "screenshots")
-    for path in asyncio.run(capture(folder)):
-        print(path)
+    for size in SIZES:
+        suffix = "" if size == SIZES[0] else f"-{size[0]}x{size[1]}"
+        for path in asyncio.run(capture(folder, size, suffix)):
+            print(path)
     return 0
 
 

@@ -99,3 +99,16 @@ def plain(app, selector: str) -> str:
     console = Console(width=120, record=True, color_system=None)
     console.print(app.query_one(selector).content)
     return console.export_text()
+
+
+def screen_text(app) -> str:
+    """The terminal as the user sees it now, as plain text (what `export_screenshot` draws)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()

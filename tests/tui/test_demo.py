@@ -19,5 +19,9 @@ async def test_demo_shows_which_file_wins_and_says_it_is_a_demo(tmp_path):
             assert "DEMO" in header and server.url.replace("http://", "ws://") in header
             assert app.settings.url.source == ".env.local"
             assert "env.conflict" in [f.code for f in app.settings.findings]
+            await pilot.press("tab")  # from the conclusion to the variables: the selected one opens
+            assert app.focused is app.query_one("#env-variables")
+            winner = next(i for i, v in enumerate(app.settings.variables) if v.name == "LIVEKIT_URL" and v.wins)
+            await pilot.press(*["down"] * winner)
             assert "wins over .env" in plain(app, "#env-variables")
             assert app.ntp_servers == [ntp.address]

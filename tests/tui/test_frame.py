@@ -32,7 +32,11 @@ async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
         tabs = app.query_one(TabbedContent)
         await pilot.press("3")
         assert tabs.active == "decoder"
-        await pilot.press("2")
+        await pilot.pause()
+        assert app.focused is app.query_one("#decoder-input")  # ready for a typed token
+        await pilot.press("e", "2")  # a digit of the token
+        assert tabs.active == "decoder" and app.focused.text == "e2"
+        await pilot.press("ctrl+l", "2")  # no token starts with a digit: in the empty field it switches
         assert tabs.active == "builder"
         await pilot.pause()
         app.query_one("#f-sub").focus()
@@ -193,3 +197,27 @@ async def test_a_served_session_downloads_the_report_instead(monkeypatch):
         name, text = saved[0]
         assert name == "lkdebug-report.md" and "LIVEKIT_URL" in text
         assert DEMO_API_SECRET not in text and app.clipboard == ""
+
+
+async def test_a_tab_opened_from_the_command_line_has_its_keys_at_once():
+    from lkdebug.demo.server import refused_port
+
+    from .conftest import fake_settings
+
+    url = f"ws://127.0.0.1:{refused_port()}"  # Enter must start a run; nothing listens there
+    app = make_app(fake_settings(url=url), tab="connectivity", ntp_servers=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.focused is not None and app.query_one("ConnectivityPane") in app.focused.ancestors
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_diagnosis is not None
+
+
+async def test_the_decoder_opened_from_the_command_line_takes_typing():
+    app = make_app(tab="decoder")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"eyJ1")
+        assert app.query_one("#decoder-input").text == "eyJ1"

@@ -24,7 +24,7 @@ from lkdebug.core.lk_line import lk_token_create
 from lkdebug.core.model import Settings
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
 from lkdebug.tui.widgets.cycle import Cycle
-from lkdebug.tui.widgets.findings import FindingsView, findings_text
+from lkdebug.tui.widgets.findings import ordered, rich_findings
 from lkdebug.tui.widgets.jwt import jwt_text
 
 # Claims the minter sets (iss, times, jti) or LiveKit services set; not form fields.
@@ -172,7 +172,7 @@ class BuilderPane(Horizontal):
             yield Static(id="builder-jwt")
             yield Static(id="builder-payload")
             yield Static(id="builder-header")
-            yield FindingsView(id="builder-findings")
+            yield Static(id="builder-findings")
             yield Static(id="builder-lk-line")
 
     @on(Collapsible.Expanded)
@@ -403,7 +403,7 @@ class BuilderPane(Horizontal):
         header = Text("header  ", style="bold")
         header.append_text(JSON(json.dumps(HEADER)).text)
         self._show("builder-header", header)
-        self._show("builder-findings", findings_text(findings))
+        self._show("builder-findings", rich_findings(ordered(findings)))
         lk_line = Text("lk      ", style="bold")
         lk_line.append(self._lk_command, style="dim")
         self._show("builder-lk-line", lk_line)

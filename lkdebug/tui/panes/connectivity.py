@@ -7,7 +7,6 @@ ending the app. Nothing touches the network until the user asks (Enter or the Ru
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,19 +15,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from lkdebug.core.marks import STATUS
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
-from lkdebug.core.redact import scrub
+from lkdebug.core.redact import scrub, visible
 from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
+from lkdebug.tui.app import typing_into
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.rows import RowList
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-_STATUS = {
-    CheckStatus.PASS: ("✓ pass", "green"),
-    CheckStatus.WARN: ("! warn", "yellow"),
-    CheckStatus.FAIL: ("✗ fail", "bold red"),
-    CheckStatus.SKIP: ("- skip", "dim"),
-}
 TOKEN_CHOICES = [
     ("minted from the settings", "settings"),
     ("the Builder's token", "builder"),
@@ -56,11 +52,18 @@ class ConnectivityPane(Vertical):
             yield Input(id="conn-url", placeholder="wss://your-project.livekit.cloud", compact=True)
             yield Cycle(TOKEN_CHOICES, id="conn-token")
             yield Button("Run", id="conn-run", compact=True)
-        yield Static(id="conn-checks")
-        with VerticalScroll(id="conn-result", classes="tab-focus"):
-            yield Static(IDLE, id="conn-status")
+        yield FindingsView(id="conn-findings")
+        with VerticalScroll(id="conn-result", classes="evidence") as evidence:
+            # The rows pass the keys on to it at their ends: one stop less on Tab.
+            evidence.can_focus = False
+            yield Static(id="conn-status")
+            yield RowList(id="conn-checks")
             yield Static(id="conn-clock")
-            yield FindingsView(id="conn-findings")
+
+    def focus_first(self) -> None:
+        """The conclusion (its keys go on into the evidence), else the probe rows; Enter runs from either."""
+        findings = self.query_one(FindingsView)
+        (findings if findings.findings else self.query_one(RowList)).focus()
 
     def on_mount(self) -> None:
         self.query_one("#conn-url", Input).help = (
@@ -75,6 +78,7 @@ class ConnectivityPane(Vertical):
         )
         self._results: dict[str, CheckResult] = {}
         self._rows_shown = -1
+        self.query_one(FindingsView).show_text(Text(IDLE, style="dim"))
         self._frame = 0
         self._spinner = self.set_interval(0.1, self._spin, pause=True, name="probe-spinner")
         self.watch(self.app, "settings", self._prefill)
@@ -123,7 +127,7 @@ class ConnectivityPane(Vertical):
         self._render_rows()
         self.query_one("#conn-status", Static).update(Text(f"Running against {url or 'the settings URL'}…", style="bold"))
         self.query_one("#conn-clock", Static).update("")
-        self.query_one("#conn-findings", FindingsView).update("")
+        self.query_one(FindingsView).show_text(Text("Probing… the conclusion appears here when the probes end.", style="dim"))
         self._spinner.resume()
         self.run_probes(url, token)
 
@@ -157,8 +161,11 @@ class ConnectivityPane(Vertical):
         self._render_rows()
         self._stop("Done" + (f" ({report.target_url})" if report.target_url else ""))
         self._show_clock()
-        self.query_one("#conn-findings", FindingsView).show(report.findings)
+        self.query_one(FindingsView).show(report.findings)
         self.post_message(FindingsChanged("connectivity", list(report.findings)))
+        if self.app.focused is not None and self in self.app.focused.ancestors and not typing_into(self.app.focused):
+            # The conclusion may now need scrolling: put the keys where it is.
+            self.call_after_refresh(self.focus_first)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -175,7 +182,7 @@ class ConnectivityPane(Vertical):
                 "This is a bug in lkdebug; `lkdebug check` shows the same probes with LKDEBUG_DEBUG=1 for a traceback.",
             )
             self._stop("Stopped on an error")
-            self.query_one("#conn-findings", FindingsView).show([finding])
+            self.query_one(FindingsView).show([finding])
             self.post_message(FindingsChanged("connectivity", [finding]))
 
     def _stop(self, status: str) -> None:
@@ -198,31 +205,30 @@ class ConnectivityPane(Vertical):
         self._render_rows()
 
     def _render_rows(self) -> None:
-        """A Rich table in a Static: the details wrap at 80 columns instead of scrolling away."""
+        """One line per probe (mark, name, ms, the detail cut to the width); the selected one opens in full."""
         settings = self.app.settings or Settings()
         secrets = settings.secrets()
-        table = Table(box=None, expand=True, padding=(0, 1, 0, 0), header_style="bold underline")
-        table.add_column("Probe", no_wrap=True)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("ms", justify="right", no_wrap=True)
-        table.add_column("Detail", ratio=1, overflow="fold")
+        rows = []
         if self._results:
             from lkdebug.core.diagnose import CHECK_NAMES  # already loaded: a run is under way
 
             order = {name: index for index, name in enumerate(CHECK_NAMES)}
         # Rows in the probes' fixed order (url, dns, tcp, ...), not in the order they reported.
         for name, result in sorted(self._results.items(), key=lambda item: order.get(item[0], len(order))):
-            if result.status is CheckStatus.RUNNING:
-                status = Text(f"{SPINNER[self._frame]} run", style="bold cyan")
-            else:
-                label, style = _STATUS[result.status]
-                status = Text(label, style=style)
-            ms = "" if result.duration_ms is None else f"{result.duration_ms:.0f}"
-            table.add_row(name, status, ms, scrub(result.detail, secrets, self.app.reveal))
-        rows = len(self._results)
+            mark = STATUS[result.status]
+            symbol = SPINNER[self._frame] if result.status is CheckStatus.RUNNING else mark.symbol
+            line = Text()
+            line.append(f"{symbol} ", style=mark.style)
+            line.append(f"{visible(name):<12} ", style="bold")
+            # Probe details quote the server (bodies, headers): masked, and shown rather than obeyed.
+            detail = visible(scrub(result.detail, secrets, self.app.reveal), keep_newlines=True)
+            ms = "      " if result.duration_ms is None else f"{result.duration_ms:>4.0f}ms"
+            line.append(f"{ms}  " + detail.replace("\n", " "))
+            rows.append((line, Text(detail)))
+        count = len(rows)
         # Spinner frames change no heights: repaint only, unless a row came or went.
-        self.query_one("#conn-checks", Static).update(table if rows else "", layout=rows != self._rows_shown)
-        self._rows_shown = rows
+        self.query_one(RowList).set_rows(rows, layout=count != self._rows_shown)
+        self._rows_shown = count
 
     def _show_clock(self) -> None:
         lines = Text()
@@ -234,5 +240,5 @@ class ConnectivityPane(Vertical):
             if lines:
                 lines.append("\n")
             lines.append(f"{label}: ", style="bold")
-            lines.append(f"{offset:+.3f} s" if isinstance(offset, (int, float)) else (result.detail or "n/a"))
+            lines.append(f"{offset:+.3f} s" if isinstance(offset, (int, float)) else visible(result.detail or "n/a"))
         self.query_one("#conn-clock", Static).update(lines)

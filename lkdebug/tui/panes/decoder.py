@@ -18,23 +18,45 @@ from textual.widgets import DataTable, Static, TextArea
 
 from lkdebug.core.claim_rows import claim_rows
 from lkdebug.core.decode import decode
-from lkdebug.core.model import Settings
-from lkdebug.core.redact import mask_token
+from lkdebug.core.marks import STATUS
+from lkdebug.core.model import CheckStatus, Settings
+from lkdebug.core.redact import mask_token, visible
 from lkdebug.core.server_rules import ERAS
+from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
-from lkdebug.tui.widgets.findings import FindingsView, findings_text
+from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 
-_STATUS_STYLE = {"valid": "bold green", "invalid": "bold red", "unchecked": "bold yellow"}
+TAB_KEYS = {str(number): tab for number, tab in enumerate(TABS, start=1)}
+PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
+# A signature's status, in the probes' colours.
+_STATUS_STYLE = {"valid": PASS.style, "invalid": FAIL.style, "unchecked": STATUS[CheckStatus.WARN].style}
 
 
 class DecoderInput(TextArea):
     help = (
         "Token input",
-        "Paste a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, a "
-        "quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. Paste with your terminal's paste (ctrl+shift+v, cmd+v).",
+        "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
+        "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
+        "says what it removed. While the field is empty 1-4 switch tabs (no token starts with a "
+        "digit); escape leaves the field.",
     )
+
+    @property
+    def switches_tabs(self) -> bool:
+        """Whether 1-4 switch tabs here now (the footer shows them then)."""
+        return not self.text
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before TextArea inserts the key, after every earlier key is in: so this sees the
+        # text as typed so far, with no race against a fast paste.
+        if event.character in TAB_KEYS and not self.text:
+            event.prevent_default()
+            event.stop()
+            self.app.action_show_tab(TAB_KEYS[event.character])
+
+    def on_text_area_changed(self) -> None:
+        self.refresh_bindings()  # 1-4 in the footer or not
 
 
 class DecoderPane(Vertical):
@@ -57,13 +79,23 @@ class DecoderPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DecoderInput(self._initial, id="decoder-input", soft_wrap=True, show_line_numbers=False)
-        with VerticalScroll(id="decoder-result", classes="tab-focus"):
-            yield Static(id="decoder-verdict")
+        # The answer (the server's verdict, then the findings) right under the input.
+        yield Static(id="decoder-verdict")
+        yield FindingsView(id="decoder-findings")
+        with VerticalScroll(id="decoder-result", classes="evidence"):
             yield Static(id="decoder-summary")
             yield DataTable(id="decoder-claims", cursor_type="row", zebra_stripes=True)
             yield Static(id="decoder-token")
-            yield Static("Findings", classes="section-title")
-            yield FindingsView(id="decoder-findings")
+
+    def focus_first(self) -> None:
+        """The empty input, so a token typed or pasted key by key lands there (1-4 still switch
+        tabs while it is empty; escape leaves it); else the conclusion or the evidence."""
+        field = self.query_one(DecoderInput)
+        findings = self.query_one(FindingsView)
+        if not field.text.strip():
+            field.focus()
+        else:
+            (findings if findings.findings else self.query_one("#decoder-result")).focus()
 
     def on_mount(self) -> None:
         self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")
@@ -128,31 +160,34 @@ class DecoderPane(Vertical):
         verdict = Text()
         summary = Text()
         if not self.query_one(DecoderInput).text.strip():
-            verdict.append("Paste a token (or anything holding one): it lands in the field above. `e` edits the field, escape leaves it.", style="dim")
+            verdict.append("Paste or type a token (or anything holding one) in the field above; escape leaves the field.", style="dim")
         elif decoded.raw is None:
-            verdict.append("✗ not a token", style="bold red")
+            verdict.append(f"{FAIL.symbol} not a token", style=FAIL.style)
             if decoded.looks_like:
-                verdict.append(f": this looks like {decoded.looks_like}")
+                verdict.append(f": this looks like {visible(decoded.looks_like)}")
         elif decoded.verdict is not None:
             v = decoded.verdict
             if v.accepted:
-                verdict.append(f"✓ a current server accepts it: {v.status} {v.message}", style="bold green")
+                verdict.append(f"{PASS.symbol} a current server accepts it: {v.status} {visible(v.message or '')}", style=PASS.style)
             else:
-                verdict.append(f"✗ a current server answers {v.status}: ", style="bold red")
-                verdict.append(decoded.verdict_message(v.era, reveal) or "", style="bold")
+                verdict.append(f"{FAIL.symbol} a current server answers {v.status}: ", style=FAIL.style)
+                # The v1.13 body quotes the whole token, already in the field above: not twice.
+                message = (decoded.verdict_message(v.era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<the token>")
+                verdict.append(visible(message), style="bold")
             if decoded.verdict_assumes:
-                verdict.append(f"\nassuming {decoded.verdict_assumes}", style="italic")
+                verdict.append(f"\nassuming {visible(decoded.verdict_assumes)}", style="italic")
         if decoded.raw is not None:
             if decoded.stripped:
-                summary.append("\nstripped: " + ", ".join(decoded.stripped), style="cyan")
+                summary.append("\nstripped: " + visible(", ".join(decoded.stripped)), style="cyan")
             sig = decoded.signature
             status = sig.get("status", "unchecked")
             summary.append("\nsignature: ")
-            summary.append(status, style=_STATUS_STYLE.get(status, "bold"))
+            # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
+            summary.append(status + " ", style=_STATUS_STYLE.get(status, "bold"))
             if sig.get("key"):
-                summary.append(f"  with key {sig['key']}")
+                summary.append(f"with key {visible(str(sig['key']))} ")
             if sig.get("origin"):
-                summary.append(f" ({sig['origin']})", style="dim")
+                summary.append(f"({visible(str(sig['origin']))})", style="dim")
             for name in ("nbf", "iat", "exp"):
                 time_info = decoded.times.get(name)
                 if time_info:
@@ -165,12 +200,14 @@ class DecoderPane(Vertical):
                 if era != v.era and ov.message != v.message:
                     # Older wordings echo the same token; once is enough to read.
                     message = (decoded.verdict_message(era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<token>")
-                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {message}", style="dim")
+                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {visible(message)}", style="dim")
         self._update("#decoder-verdict", verdict)
         self._update("#decoder-summary", Text("\n").join([line for line in summary.split("\n") if line.plain]))
         # An empty input is not a problem to count on the tab: the user has not pasted yet.
         findings = decoded.findings if self.query_one(DecoderInput).text.strip() else []
-        self._update("#decoder-findings", findings_text(findings))
+        view = self.query_one(FindingsView)
+        view.show(findings)
+        view.display = bool(findings)
         self.post_message(FindingsChanged("decoder", list(findings)))
 
     def _update(self, selector: str, content: Text) -> None:
@@ -185,10 +222,11 @@ class DecoderPane(Vertical):
         table.clear()
         table.display = bool(decoded.claims)
         for path, value, meaning in claim_rows(decoded.claims):
-            table.add_row(path, value, Text(meaning, style="dim"))
+            # Claims are the token author's text: cells of plain Text, never markup, controls shown.
+            table.add_row(Text(visible(path)), Text(visible(value)), Text(visible(meaning), style="dim"))
         token_view = self.query_one("#decoder-token", Static)
         if decoded.raw:
-            header = JSON(json.dumps(decoded.header))
+            header = JSON(json.dumps(decoded.header, ensure_ascii=True))
             token_view.update(Text.assemble(
                 Text("header ", style="bold"), header.text, "\n",
                 jwt_text(decoded.raw, self.app.reveal),

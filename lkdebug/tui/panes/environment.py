@@ -1,7 +1,7 @@
 """Environment tab (first, built before the first frame): where every LiveKit setting comes from.
 
-It renders the Settings the core discovered (sources, variables, which value wins, env lint
-findings) and asks the app to rediscover them on `r` or when a watched file changes.
+It renders the Settings the core discovered (env lint findings first, then the variables and
+which value wins, then the sources) and asks the app to rediscover them on `r` or when a watched file changes.
 """
 
 from __future__ import annotations
@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from lkdebug.core.model import Settings
-from lkdebug.core.redact import display_value
+from lkdebug.core.marks import STATUS
+from lkdebug.core.model import CheckStatus, Settings
+from lkdebug.core.redact import display_value, visible
 from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.rows import RowList
 
 NO_SETTINGS = (
     "No LiveKit settings found (no LIVEKIT_URL, LIVEKIT_API_KEY or LIVEKIT_API_SECRET in the "
@@ -52,27 +53,75 @@ def _stat(path: str) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-class EnvironmentPane(VerticalScroll):
+def variable_rows(settings: Settings, reveal: bool) -> list[tuple[Text, Text]]:
+    """One line per variable (name, file, length, a short label, the masked value); its detail is
+    where it sits, why it wins or loses, and what is wrong with it: the prose the line has no room for."""
+    secrets = settings.secrets()
+    names = max((len(v.name) for v in settings.variables), default=0)
+    files = max((len(_file_name(v.source)) for v in settings.variables), default=0)
+    labels = [_label(v) for v in settings.variables]
+    width = max((len(label) for label in labels), default=0)
+    rows = []
+    for variable, label in zip(settings.variables, labels):
+        # The winner is bold; a value another source overrides is struck through.
+        style = "bold" if variable.wins else "dim strike"
+        line = Text()
+        # Gaps end a column rather than start the next: SVG renderers drop a span's leading spaces.
+        line.append(visible(variable.name).ljust(names) + "  ", style=style)
+        line.append(f"{_file_name(variable.source).ljust(files)} ", style="dim")
+        line.append(f"{len(variable.value):>4}  ")
+        line.append(f"{label.ljust(width)}  ", style="yellow" if variable.issues else "dim")
+        # The same masking as `lkdebug env`: by name, and no known secret in any value.
+        value = visible(display_value(variable.name, variable.value, secrets, reveal))
+        line.append(value, style="" if variable.wins else "dim strike")
+        detail = Text(value + "\n")
+        detail.append(visible(display_path(variable.source)) + (f":{variable.line}" if variable.line else ""), style="dim")
+        if variable.note:
+            detail.append("\n" + visible(variable.note))
+        for finding in settings.findings:
+            if finding.code in variable.issues and variable.name in finding.title + finding.detail:
+                detail.append("\n" + visible(finding.title), style="yellow")
+        rows.append((line, detail))
+    return rows
+
+
+def _file_name(source: str) -> str:
+    # The file's name: its folder is in the sources below.
+    return visible(os.path.basename(source) or source)
+
+
+def _label(variable) -> str:
+    """A word or two for the row: the issue codes without their area, or whether the value wins."""
+    if variable.issues:
+        return ",".join(code.split(".", 1)[-1] for code in variable.issues)
+    return "" if variable.wins else "overridden"
+
+
+class EnvironmentPane(Vertical):
     help = (
         "Environment",
-        "Every place lkdebug looked for LiveKit settings (found or not), every LiveKit variable "
-        "with its source, length and masked value, which value wins where sources disagree, and "
-        "what is wrong with them. Edit a `.env` file and this tab reloads within a second; `r` "
-        "reloads now.",
+        "What is wrong with the LiveKit settings first, then every LiveKit variable (one line "
+        "each: its file, length, masked value; the selected one opens with where it sits and "
+        "why it wins), then every place lkdebug looked. Edit a `.env` file and this tab reloads "
+        "within a second; `r` reloads now.",
     )
     BINDINGS = [Binding("r", "app.reload_settings", "Reload", id="env-reload")]
 
-    def __init__(self) -> None:
-        super().__init__(classes="tab-focus")
-
     def compose(self) -> ComposeResult:
         yield Static(id="env-banner")
-        yield Static("Sources", classes="section-title")
-        yield Static(id="env-sources")
-        yield Static("Variables", classes="section-title")
-        yield Static(id="env-variables")
-        yield Static("Findings", classes="section-title")
         yield FindingsView(id="env-findings")
+        with VerticalScroll(id="env-evidence", classes="evidence") as evidence:
+            # The rows pass the keys on to it at their ends: one stop less on Tab.
+            evidence.can_focus = False
+            yield Static("Variables", classes="section-title")
+            yield RowList(id="env-variables")
+            yield Static("Sources", classes="section-title")
+            yield Static(id="env-sources")
+
+    def focus_first(self) -> None:
+        """The conclusion (its keys go on into the evidence), else the variables."""
+        findings = self.query_one(FindingsView)
+        (findings if findings.findings else self.query_one(RowList)).focus()
 
     def on_mount(self) -> None:
         self._watched: dict[str, tuple[int, int] | None] = {}
@@ -95,12 +144,13 @@ class EnvironmentPane(VerticalScroll):
                 continue
             if sources:
                 sources.append("\n")
-            sources.append("✓ " if source.loaded else "✗ ", style="green" if source.loaded else "bold red")
+            mark = STATUS[CheckStatus.PASS if source.loaded else CheckStatus.FAIL]
+            sources.append(f"{mark.symbol} ", style=mark.style)
             sources.append(f"{source.kind:<14}", style="dim")
-            sources.append(display_path(source.path))
+            sources.append(visible(display_path(source.path)))
             if source.error:
-                sources.append(f"  {source.error}", style="bold red")
-        # Places looked at and not found: one wrapped line, so the variables stay on the first screen.
+                sources.append(f"  {visible(source.error)}", style="bold red")
+        # Places looked at and not found: one wrapped line per folder.
         by_folder: dict[str, list[str]] = {}
         for source in settings.sources:
             if not source.loaded and not source.error:
@@ -109,33 +159,12 @@ class EnvironmentPane(VerticalScroll):
         for folder, names in by_folder.items():
             if sources:
                 sources.append("\n")
-            sources.append(f"· not found in {folder or '.'}{os.sep}: ", style="dim")
-            sources.append(", ".join(names), style="dim")
+            sources.append(visible(f"· not found in {folder or '.'}{os.sep}: " + ", ".join(names)), style="dim")
         self.query_one("#env-sources", Static).update(sources or Text("none", style="dim"))
 
-        # A Rich table in a Static, not a DataTable: it wraps cells to fit 80 columns instead of
-        # scrolling sideways, and costs nothing before the first frame.
-        table = Table(box=None, expand=True, padding=(0, 1, 0, 0), header_style="bold underline")
-        table.add_column("Variable", no_wrap=True)
-        table.add_column("Source", ratio=1, overflow="fold")
-        table.add_column("Len", justify="right")
-        table.add_column("Value", ratio=2, overflow="fold")
-        table.add_column("Issues", ratio=2)
-        secrets = settings.secrets()
-        for variable in settings.variables:
-            # The winner is bold; a value another source overrides is struck through and says so.
-            style = "bold" if variable.wins else "dim strike"
-            issues = ", ".join(variable.issues) or variable.note or ("" if variable.wins else "overridden")
-            table.add_row(
-                Text(variable.name, style=style),
-                # The file's name: its folder is in the sources above.
-                os.path.basename(variable.source) or variable.source,
-                str(len(variable.value)),
-                # The same masking as `lkdebug env`: by name, and no known secret in any value.
-                Text(display_value(variable.name, variable.value, secrets, reveal), style=style),
-                Text(issues, style="yellow" if variable.issues else "dim"),
-            )
-        self.query_one("#env-variables", Static).update(table if settings.variables else Text("none", style="dim"))
+        variables = self.query_one(RowList)
+        variables.set_rows(variable_rows(settings, reveal))
+        variables.display = bool(settings.variables)
         self.query_one("#env-findings", FindingsView).show(settings.findings)
         self.post_message(FindingsChanged("env", list(settings.findings)))
         self._watched = {

@@ -7,12 +7,20 @@ load before the first frame; the hidden tabs' modules are most of the TUI's impo
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
+from textual.message import Message
 from textual.widget import Widget
 
 
 class Deferred(Widget):
     DEFAULT_CSS = "Deferred { display: none; }"
+
+    @dataclass
+    class Ready(Message):
+        """The real widget is mounted in the Deferred's place (posted from it, so it bubbles)."""
+
+        widget: Widget
 
     def __init__(self, module: str, name: str, **kwargs: object) -> None:
         super().__init__()
@@ -26,3 +34,4 @@ class Deferred(Widget):
         widget = getattr(importlib.import_module(module), name)(**kwargs)
         await self.parent.mount(widget, after=self)
         await self.remove()
+        widget.post_message(self.Ready(widget))

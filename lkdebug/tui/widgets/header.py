@@ -14,7 +14,8 @@ def target_text(settings: Settings | None, reveal: bool, tag: tuple[str, str] | 
     text = Text()
     if tag:
         text.append(f" {tag[0]} ", style="bold reverse")
-        text.append(f" {tag[1]} ", style="bold")
+        text.append(" ")
+        text.append(f"{tag[1]}  ", style="bold")
     if settings is None or not (settings.url or settings.api_key or settings.api_secret):
         text.append("no LiveKit settings found", style="bold yellow")
         return text
@@ -30,14 +31,15 @@ def target_text(settings: Settings | None, reveal: bool, tag: tuple[str, str] | 
         parts.append(("no secret", None))
     found = [s for s in (settings.url, settings.api_key) if s]
     shared = found[0].source if len(found) == 2 and found[0].source == found[1].source else None
+    # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
     for index, (value, setting) in enumerate(parts):
         if index:
-            text.append(" · ", style="dim")
-        text.append(value, style="bold" if setting else "bold yellow")
+            text.append("· ", style="dim")
+        text.append(value + " ", style="bold" if setting else "bold yellow")
         if setting and not shared:
-            text.append(f" ({setting.source})", style="dim")
+            text.append(f"({setting.source}) ", style="dim")
     if shared:
-        text.append(f"  from {shared}", style="dim")
+        text.append(f"from {shared}", style="dim")
     return text
 
 

@@ -11,10 +11,13 @@ from textual.widget import Widget
 GENERAL_HELP = """\
 **lkdebug** finds why a LiveKit client cannot connect.
 
-- `1`–`4` switch tabs (or click them); in a text field press `escape` first. `tab` moves between fields.
+- Each tab opens with its conclusion: what is wrong and the fix, root cause first. The line under
+  the target names the worst problem found on any tab.
+- `1`–`4` switch tabs (or click them); in a text field press `escape` first. `tab` moves between
+  the regions and fields; arrows, PgUp/PgDn, Home/End and the mouse wheel scroll.
 - `ctrl+p` opens the command palette: copy token, decode, run checks, reveal secrets...
 - `ctrl+r` reveals or masks secrets and token signatures (masked again when you leave the tab).
-- `ctrl+q` quits.
+- `q` quits (outside a text field), `ctrl+q` from anywhere.
 """
 
 

@@ -1,0 +1,106 @@
+"""Evidence rows at 80 columns: one line per row, cut with an ellipsis; the selected row opens
+underneath with its whole text.
+
+A Static, not a DataTable or OptionList: it costs nothing before the first frame, and its lines
+take whatever width the terminal has instead of scrolling sideways.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+class RowList(Static, can_focus=True):
+    DEFAULT_CSS = """
+    RowList { width: 1fr; height: auto; }
+    RowList:focus { background-tint: $foreground 5%; }
+    """
+    BINDINGS = [
+        Binding("down", "move(1)", "Next row", id="rows-down", show=False),
+        Binding("up", "move(-1)", "Previous row", id="rows-up", show=False),
+        Binding("pagedown", "move(5)", "Page down", id="rows-page-down", show=False),
+        Binding("pageup", "move(-5)", "Page up", id="rows-page-up", show=False),
+        Binding("home", "jump(0)", "First row", id="rows-home", show=False),
+        Binding("end", "jump(-1)", "Last row", id="rows-end", show=False),
+    ]
+    help = (
+        "Rows",
+        "One line per row; the selected row (↑/↓, PgUp/PgDn, Home/End) opens underneath with its "
+        "whole text. Past the last row the keys scroll the rest of the tab.",
+    )
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._rows: list[tuple[Text, Text]] = []
+        self._header: Text | None = None
+
+    def set_rows(self, rows: list[tuple[Text, Text]], header: Text | None = None, layout: bool = True) -> None:
+        """(line, detail) pairs; `layout=False` when only the text changed (a spinner frame)."""
+        self._rows = rows
+        self._header = header
+        self.set_reactive(RowList.cursor, min(self.cursor, max(len(rows) - 1, 0)))
+        self._draw(layout)
+
+    @property
+    def selected_detail(self) -> Text | None:
+        return self._rows[self.cursor][1] if self._rows else None
+
+    def _draw(self, layout: bool = True) -> None:
+        parts: list = []
+        if self._header is not None:
+            parts.append(self._header)
+        for index, (line, detail) in enumerate(self._rows):
+            line = line.copy()
+            line.no_wrap, line.overflow = True, "ellipsis"
+            selected = index == self.cursor and self.screen.focused is self
+            if selected:
+                line.stylize("reverse")
+            parts.append(line)
+            if selected and detail.plain:
+                parts.append(Padding(detail, (0, 0, 0, 2)))
+        self.update(Group(*parts) if parts else Text(""), layout=layout)
+
+    def watch_cursor(self) -> None:
+        self._draw()
+        self.call_after_refresh(self._show_cursor)
+
+    def on_focus(self) -> None:
+        self._draw()
+        self.call_after_refresh(self._show_cursor)
+
+    def on_blur(self) -> None:
+        self._draw()
+
+    def _show_cursor(self) -> None:
+        container = self.parent
+        if not isinstance(container, Widget) or not self._rows:
+            return
+        top = self.virtual_region.y + (1 if self._header is not None else 0) + self.cursor
+        # The row and the first lines of its detail.
+        container.scroll_to_region(Region(0, top, self.size.width, 4), animate=False)
+
+    def action_move(self, step: int) -> None:
+        target = min(max(self.cursor + step, 0), len(self._rows) - 1)
+        if self._rows and target != self.cursor:
+            self.cursor = target
+        elif isinstance(self.parent, Widget):
+            # At either end the keys go on scrolling the tab, so what lies past the rows is reachable.
+            self.parent.scroll_relative(y=step if abs(step) == 1 else step * 2, animate=False)
+
+    def action_jump(self, index: int) -> None:
+        target = index % len(self._rows) if self._rows else 0
+        if self._rows and target != self.cursor:
+            self.cursor = target
+        elif isinstance(self.parent, Widget):
+            if index:
+                self.parent.scroll_end(animate=False)
+            else:
+                self.parent.scroll_home(animate=False)
