@@ -8,7 +8,7 @@ import sys
 
 def require_terminal() -> None:
     """The TUI draws on a terminal; in a pipe or a cron job it would write escape codes until killed."""
-    from lkdebug.cli import UsageError
+    from lkdebug.exitcodes import UsageError
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the TUI needs a terminal (stdin and stdout are not one here); "

@@ -29,8 +29,9 @@ PRESSES = 60
 
 
 def shown(text: str, screen: str) -> bool:
-    """Whether the start of `text` (as much as fits one line of the narrowest terminal) is on screen."""
-    return text[:40] in screen
+    """Whether the start of `text` is on screen, also where it wraps (a follower folded under its cause
+    is indented, so at 60 columns its title takes two lines)."""
+    return " ".join(text[:40].split()) in " ".join(screen.split())
 
 
 def core_order(findings):

@@ -19,8 +19,9 @@ async def test_the_join_row_shows_the_server_and_hides_the_turn_credentials():
         async with app.run_test(size=(120, 36)) as pilot:
             await open_tab(pilot, "4")
             await run_probes(pilot)
-            table = " ".join(plain(app, "#conn-checks").split())  # the detail column wraps
-            findings = plain(app, "#conn-findings")
+            # Each probe is one line cut to the width; its whole text is what opens when it is selected.
+            table = " ".join(detail.plain for detail in app.query_one("#conn-checks").details)
+            findings = plain(app, "#conn-findings-text")
     assert "livekit-server 1.13" in table and "turn:127.0.0.1:9?transport=udp (with credentials)" in table
     assert "media.turn_unreachable" in findings
     assert "tui-secret-pw" not in table + findings and "tui-user" not in table + findings

@@ -50,6 +50,11 @@ class RowList(Static, can_focus=True):
         self._draw(layout)
 
     @property
+    def details(self) -> list[Text]:
+        """Every row's whole text, as it opens under the row when selected."""
+        return [detail for _, detail in self._rows]
+
+    @property
     def selected_detail(self) -> Text | None:
         return self._rows[self.cursor][1] if self._rows else None
 
