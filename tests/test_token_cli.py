@@ -169,3 +169,12 @@ def test_create_imports_neither_textual_nor_livekit(project):
     # extras (trustme) installed it: it is no dependency of PyJWT's, and HS256 never uses it.
     assert code == "0" and set(heavy.split(",")) - {"jwt", "cryptography"} == set()
     assert "jwt" in heavy.split(",")
+
+
+def test_a_cut_short_signature_is_named_as_such_on_the_signature_line(project, capsys):
+    """It once read 'does not match the secret of APIdem… (from None)' with no secret known at all."""
+    token = mint(build_claims(api_key="APIotherKey1", identity="a", video={"roomJoin": True, "room": "r"}, now=0), SECRET)
+    code, out, _ = run(capsys, "token", "decode", "--dir", str(project), token[:-12])
+    line = next(line for line in out.splitlines() if line.startswith("Signature"))
+    assert "cut short" in line and "None" not in line
+    assert code == 1

@@ -248,6 +248,8 @@ def _signature_line(decoded: Decoded) -> str:
         if signature.get("matched_key"):
             return (f"INVALID for {signature['key']}: made with the secret of {signature['matched_key']} "
                     f"(from {signature['matched_origin']})")
+        if signature.get("truncated"):
+            return f"INVALID: cut short, so no secret can match it (key {signature['key']})"
         return f"INVALID: does not match the secret of {signature['key']} (from {signature['origin']})"
     return "NOT CHECKED: lkdebug knows no secret for this token's key"
 

@@ -232,7 +232,7 @@ def _check_signature(
              if others else "")
     cut = _truncated_signature(decoded.raw or "", parsed.header.get("alg"))
     if cut:
-        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None}
+        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None, "truncated": True}
         decoded.findings.append(_truncated(cut))
         return for_iss[0].secret if for_iss else None
     if for_iss and hmac_alg:
