@@ -168,6 +168,8 @@ def test_a_megabyte_token_pasted_with_line_breaks_decodes_whole(now):
     ("   \n", "empty input", "token.not_jwt"),
     ("Bearer ", "empty input", "token.not_jwt"),
     ("abc.def", "2 dot-separated parts", "token.not_jwt"),
+    # Three parts is the right count: say what is wrong instead ("3 parts (a JWT has exactly 3)" once).
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.abc~x", "three dot-separated parts, but not a JWT: it holds '~'", "token.not_jwt"),
     ("hello world", "text that is not a JWT", "token.not_jwt"),
 ])
 def test_says_what_a_non_jwt_looks_like(text, looks_like, code, now):

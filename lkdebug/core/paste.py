@@ -8,6 +8,8 @@ import json
 import re
 from urllib.parse import unquote
 
+from lkdebug.core.redact import visible
+
 # Field names apps use for the token in JSON bodies and URLs (LiveKit Meet: `liveKitUrl=...&token=`).
 _TOKEN_FIELDS = ("token", "accesstoken", "access_token", "participanttoken", "participant_token", "jwt")
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_\-+/=]+\.[A-Za-z0-9_\-+/=]*\.[A-Za-z0-9_\-+/=]*")
@@ -156,6 +158,12 @@ def looks_like(candidate: str, stop: str | None) -> tuple[str, str, str]:
                 "clients need the token, never the key.")
     if candidate.count(".") == 4:
         return ("an encrypted JWT (JWE, five parts)", not_jwt, "LiveKit tokens are signed (JWS, three parts), not encrypted.")
+    if candidate.count(".") == 2 and not any(c.isspace() for c in candidate):
+        stray = re.search(r"[^A-Za-z0-9_=.-]", candidate)
+        why = (f"it holds {visible(repr(stray.group()))}, which base64url never uses" if stray
+               else "its parts do not decode as a JWT's header and payload")
+        return (f"three dot-separated parts, but not a JWT: {why}", not_jwt,
+                "Copy the token again, whole and unchanged: header.payload.signature.")
     if "." in candidate and not any(c.isspace() for c in candidate):
         return (f"{candidate.count('.') + 1} dot-separated parts (a JWT has exactly 3)", not_jwt,
                 "Copy the whole token: header.payload.signature.")
