@@ -169,7 +169,10 @@ def test_lkdebug_leaves_when_its_terminal_goes_away_under_make(tmux, tmp_path):
         time.sleep(0.05)
     try:
         assert _cpu_s(pid) is None, "lkdebug still running after its terminal went away"
-        assert last - before < 0.5, f"lkdebug used {last - before:.2f} s of CPU after the terminal went away"
+        # The spin this guards against burns a full core until killed (never exiting, so the line
+        # above fails first); a clean exit costs a few hundred ms of teardown, up to ~0.7 s seen on
+        # 3.13 beside a loaded xdist worker.
+        assert last - before < 1.5, f"lkdebug used {last - before:.2f} s of CPU after the terminal went away"
     finally:
         for leftover in [leader, *tree]:
             if _cpu_s(leftover) is not None:
