@@ -47,7 +47,6 @@ class JoinInfo:
     alternative_url: str = ""
     offer: bool = False  # whether the subscriber offer came
     candidates: list[ice.Candidate] = field(default_factory=list)
-    unreadable_candidates: int = 0
 
     def to_dict(self) -> dict:
         """For `check --json`: every field, the ICE servers' URLs and whether credentials came, never the credentials."""
@@ -177,8 +176,6 @@ def add_offer(info: JoinInfo, frames: Sequence[bytes]) -> None:
             found = ice.candidates_in_sdp(body.sdp)
         elif kind == "trickle" and body.candidateInit:
             candidate = ice.candidate_from_trickle(body.candidateInit)
-            if candidate is None:
-                info.unreadable_candidates += 1
             found = [candidate] if candidate else []
         else:
             found = []
