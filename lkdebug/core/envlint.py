@@ -42,7 +42,13 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 
-_URL_NAME = re.compile(r"(^|_)(URL|URI|HOST|WS|WSS|ENDPOINT|SERVER)(_|$)")
+# A name holds the LiveKit server's URL when what follows LIVEKIT_ (or LK_) is only these words, one of them
+# naming an address: LIVEKIT_URL, LIVEKIT_WS_URL, LIVEKIT_SERVER_URL, NEXT_PUBLIC_LK_SERVER_URL, LIVEKIT_HOST.
+# Any other word names another service's URL (LIVEKIT_DB_URL, LIVEKIT_REDIS_URL, LIVEKIT_WEBHOOK_URL).
+_URL_WORDS = frozenset({"URL", "URI", "HOST", "WS", "WSS", "ENDPOINT", "SERVER"})
+_URL_QUALIFIERS = frozenset({"API", "HTTP", "HTTPS", "PUBLIC", "CLOUD", "PROJECT", "BASE", "SIGNAL", "SIGNALING",
+                             "SIGNALLING", "RTC", "INTERNAL", "EXTERNAL"})
+_LIVEKIT_TAIL = re.compile(r"(?:^|_)(?:LIVEKIT|LK)_([A-Z0-9_]+)$")
 _SERVER_API_NAME = re.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
 
 
@@ -77,9 +83,13 @@ def role_of(name: str) -> str:
         return "api_secret"
     if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
         return "api_key"
-    if _URL_NAME.search(base):
-        return "url"
-    return "other"
+    return "url" if _names_server_url(base) else "other"
+
+
+def _names_server_url(base: str) -> bool:
+    tail = _LIVEKIT_TAIL.search(base)
+    words = set(tail.group(1).split("_")) if tail else set()
+    return bool(words & _URL_WORDS) and words <= _URL_WORDS | _URL_QUALIFIERS
 
 
 def _finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
