@@ -106,7 +106,7 @@ def test_one_url_model_one_finding_per_problem_and_one_fix(tmp_path: Path):
 
     lint = envlint.lint_url("LIVEKIT_URL", "wss://lk.acme.io/rtc?x=1", ".env")
     assert [f.code for f in lint] == ["env.url_path", "env.url_path"]
-    assert {f.fix for f in lint} == {"Use wss://lk.acme.io."}
+    assert {f.fix for f in lint} == {"Use wss://lk.acme.io"}
     target, found = parse_url("wss://lk.acme.io/rtc?x=1")
     assert {f.fix for f in found} == {"Use wss://lk.acme.io"} and target.prefix == ""
     (tmp_path / ".env").write_text(f"LIVEKIT_URL=wss://lk.acme.io/rtc?x=1\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")

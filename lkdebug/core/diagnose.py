@@ -131,9 +131,6 @@ def link_causes(findings: list[Finding]) -> list[Finding]:
             and worst_effect[f.code].rank < f.severity.rank else f for f in out]
 
 
-# URL findings the env lint gives for the same problem when the URL comes from the settings.
-_SAID_BY_ENV_LINT = ("net.url_no_scheme", "net.url_path", "net.url_query")
-
 # Findings that name one cause however many variables show it (the key and the secret swapped).
 _ONCE = ("env.key_secret_swapped",)
 
@@ -235,10 +232,9 @@ async def diagnose(
             on_update(result)
         return result
 
-    url_result, target = probes.url_check(url)
-    if settings.url is not None and url == settings.url.value:
-        # The env lint judged this same URL (the same url.parse); its findings say it once.
-        url_result.findings = [f for f in url_result.findings if f.code not in _SAID_BY_ENV_LINT]
+    # The settings' URL is judged by the env lint (url.findings, under its variable's name and place);
+    # the url check says the problems only of a URL given elsewhere (the TUI's URL field).
+    url_result, target = probes.url_check(url, judged=settings.url is not None and url == settings.url.value)
     if not network:
         # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
         checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
-from lkdebug.core.host import is_local_host, is_loopback_host
+from lkdebug.core.host import is_local_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
@@ -27,10 +27,6 @@ SERVER_SHORT_SECRET_LOG = "secret is too short, should be at least 32 characters
 SERVER_KEYS_PARSE_ERROR = 'Could not parse keys, it needs to be exactly, "key: secret", including the space'
 SERVER_NO_KEYS = "one of key-file or keys must be provided"
 SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
-LIVEKIT_PORT = livekit_url.LIVEKIT_PORT
-RTC_TCP_PORT = 7881  # WebRTC over TCP, not signalling
-TURN_PORTS = (3478, 5349)
-APP_PORTS = livekit_url.APP_PORTS  # dev servers of web apps, often pasted as the LiveKit URL
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
 API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
@@ -271,111 +267,13 @@ def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
 
 
 def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[Finding]:
-    """Scheme and shape of a LiveKit URL: ws(s) for clients, http(s) for server APIs."""
-    out: list[Finding] = []
+    """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
     client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
     server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
-    expected = "ws:// or wss://" if client else "http:// or https://" if server_api else "wss:// (or ws:// locally)"
-    if url.startswith("="):
-        return [_finding(
-            "env.url_scheme", Severity.ERROR, f"{name} starts with '='",
-            f"{at}: the value is {url!r}; the line probably reads `{name}==...`.",
-            f"Write `{name}={url.lstrip('=')}`.",
-        )]
-    parsed = livekit_url.parse(url)
-    if parsed.assumed_scheme:
-        return [_finding(
-            "env.url_scheme", Severity.ERROR, f"{name} has no scheme",
-            f"{at}: {url!r} has no scheme; SDKs answer `Invalid LiveKit URL` or `unsupported protocol scheme \"\"`.",
-            f"Write it with a scheme, e.g. {('wss://' if not server_api else 'https://') + url.lstrip('/')}.",
-        )]
-    if parsed.error_kind == "scheme":
-        return [_finding(
-            "env.url_scheme", Severity.ERROR, f"{name} uses the scheme {parsed.scheme}://",
-            f"{at}: LiveKit speaks WebSocket (ws/wss) for signalling and HTTP (http/https) for the server API.",
-            f"Use {expected}.",
-        )]
-    if parsed.error:
-        what = "has no host" if parsed.error_kind == "host" else "is not a valid URL"
-        return [_finding("env.url_invalid", Severity.ERROR, f"{name} {what}", f"{at}: {url!r}: {parsed.error}.",
-                         f"Write {name} as {expected}<host>[:<port>].")]
-    scheme, host, port, netloc = parsed.scheme, parsed.host, parsed.port, parsed.netloc
-    if client and scheme in ("http", "https"):
-        out.append(_finding(
-            "env.url_scheme", Severity.INFO, f"{name} uses {scheme}:// for a client URL",
-            f"{at}: current livekit-client converts it to ws(s)://, but older browsers and SDKs reject it "
-            "(`Wrong url scheme for WebSocket`).",
-            f"Use {'wss' if scheme == 'https' else 'ws'}://{netloc}{parsed.prefix}.",
-        ))
-    if server_api and scheme in ("ws", "wss"):
-        out.append(_finding(
-            "env.url_scheme", Severity.WARNING, f"{name} uses {scheme}:// for a server API URL",
-            f"{at}: the Twirp server API is HTTP; some server SDKs fail with "
-            f"`unsupported protocol scheme \"{scheme}\"`.",
-            f"Use {'https' if scheme == 'wss' else 'http'}://{netloc}{parsed.prefix}.",
-        ))
-    if scheme in ("ws", "http") and not is_local_host(host):
-        out.append(_finding(
-            "env.url_scheme", Severity.WARNING, f"{name} is unencrypted ({scheme}://) to a remote host",
-            f"{at}: {host} is not a local address. Browsers block {scheme}:// from https pages "
-            "(mixed content) and LiveKit Cloud only accepts TLS.",
-            f"Use {scheme}s://{netloc}{parsed.prefix}.",
-        ))
-    if parsed.sdk_suffix:
-        out.append(_finding(
-            "env.url_path", Severity.WARNING, f"{name} ends in {parsed.sdk_suffix}, which the SDKs add themselves",
-            f"{at}: SDKs add /rtc (and /twirp) themselves, so this path is doubled.",
-            f"Use {parsed.clean}.",
-        ))
-    elif parsed.prefix:
-        out.append(_finding(
-            "env.url_path", Severity.INFO, f"{name} has a path ({parsed.prefix})",
-            f"{at}: SDKs keep it as a prefix; that is only right when a reverse proxy serves LiveKit under this path.",
-            f"Use {scheme}://{netloc} unless your proxy needs the prefix.",
-        ))
-    if parsed.query:
-        out.append(_finding(
-            "env.url_path", Severity.WARNING, f"{name} has a query or fragment",
-            f"{at}: SDKs append their own query (access_token=...) to the URL.",
-            f"Use {parsed.clean}.",
-        ))
-    out += _url_port(name, at, scheme, host, port)
-    if container and is_loopback_host(host) and not client_prefix(name):
-        # Only a hint: right when livekit-server runs in this same container (`check` measures it);
-        # a client-prefixed URL is used by the browser, outside any container.
-        out.append(_finding(
-            "env.url_localhost", Severity.INFO, f"{name} points at {host} inside a container",
-            f"{at}: lkdebug runs in a container, where {host} is the container itself: right if livekit-server "
-            "runs in this container, wrong if it runs on the host or in another one (`lkdebug check` tells).",
-            "Only if livekit-server runs elsewhere: use the compose service name (e.g. ws://livekit:7880) or "
-            "host.docker.internal.",
-        ))
-    return out
-
-
-def _url_port(name: str, at: str, scheme: str, host: str, port: int | None) -> list[Finding]:
-    tls = scheme in ("wss", "https")
-    if port is None:
-        return []
-    if port == RTC_TCP_PORT or port in TURN_PORTS:
-        what = "WebRTC-over-TCP port" if port == RTC_TCP_PORT else "TURN port"
-        return [_finding("env.url_port", Severity.ERROR, f"{name} uses port {port}, livekit-server's {what}",
-                         f"{at}: signalling and the server API are on port {LIVEKIT_PORT} (or 443 behind TLS).",
-                         f"Use port {LIVEKIT_PORT} (or your proxy's 443).")]
-    if tls and port == LIVEKIT_PORT:
-        return [_finding("env.url_port", Severity.WARNING, f"{name} speaks TLS to port {LIVEKIT_PORT}",
-                         f"{at}: livekit-server serves plain HTTP/WebSocket on {LIVEKIT_PORT}; TLS is usually "
-                         "terminated by a proxy on 443. A TLS handshake with a plain port fails.",
-                         f"Use {scheme[:-1]}://{host}:{LIVEKIT_PORT} or {scheme}://{host} (443).")]
-    if not tls and port == 443:
-        return [_finding("env.url_port", Severity.WARNING, f"{name} speaks plain {scheme}:// to port 443",
-                         f"{at}: port 443 normally expects TLS.", f"Use {scheme}s://{host}.")]
-    if port in APP_PORTS:
-        return [_finding("env.url_port", Severity.WARNING, f"{name} uses port {port}, usually a web app's",
-                         f"{at}: {port} is a common dev-server port; livekit-server listens on {LIVEKIT_PORT}. "
-                         "The app's own URL is sometimes pasted where the LiveKit URL belongs.",
-                         f"Point {name} at livekit-server (e.g. ws://localhost:{LIVEKIT_PORT}).")]
-    return []
+    # A client-prefixed URL is used by the browser, outside any container.
+    return livekit_url.findings(livekit_url.parse(url), subject=name, at=at, area="env",
+                                usage="client" if client else "server_api" if server_api else "any",
+                                container=container and not client_prefix(name))
 
 
 # --- the whole picture --------------------------------------------------------------------------

@@ -46,7 +46,9 @@ def monotonic_ms(started: float) -> float:
 # ---- URL ------------------------------------------------------------------------------------
 
 
-def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
+def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, Target | None]:
+    """The URL understood as a target. `judged`: the env lint said this URL's problems already (it is the
+    settings' URL), so the check's row shows the verdict and the findings stay the env lint's."""
     started = time.monotonic()
     if not text:
         finding = url_finding(
@@ -56,15 +58,18 @@ def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
         )
         return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
     target, findings = parse_url(text)
+    shown = [] if judged else findings
     if target is None:
-        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, findings), None
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, shown), None
     detail = f"signal {target.signal_url}, API {target.api_url}"
     if target.prefix:
         detail += f" (path prefix {target.prefix} kept)"
-    status = CheckStatus.WARN if findings else CheckStatus.PASS
+    if judged and findings:
+        detail += f"; {len(findings)} problem(s), in the settings' findings"
+    status = CheckStatus.WARN if any(f.severity.rank <= Severity.WARNING.rank for f in findings) else CheckStatus.PASS
     data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
             "prefix": target.prefix, "secure": target.secure}
-    return CheckResult("url", status, monotonic_ms(started), detail, findings, data), target
+    return CheckResult("url", status, monotonic_ms(started), detail, shown, data), target
 
 
 # ---- DNS and TCP ----------------------------------------------------------------------------

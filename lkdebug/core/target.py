@@ -1,6 +1,6 @@
 """What the probes aim at: one LiveKit URL understood as a target, and the token they send to it.
 
-`parse_url` reads the URL once (`url.parse`, the model the env lint shares) into a `Target`, whose signal
+`parse_url` reads and judges the URL once (`url.parse`, `url.findings`: the model the env lint shares) into a `Target`, whose signal
 (`ws(s)`) and API (`http(s)`) forms share host, port and prefix; `TokenToTest` is the token the token
 probes send, with the answer lkdebug expects from the server.
 """
@@ -14,9 +14,6 @@ from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import Finding, Severity
 
-APP_PORTS = livekit_url.APP_PORTS  # a LiveKit URL on a web app's dev port is usually the app's own URL (A3)
-# Paths that are an app's token endpoint or an SDK-added suffix, never a proxy prefix.
-APP_PATH_HINTS = ("/api/", "/token", "/get-token", "/gettoken", "/connection-details")
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class Target:
 
     @property
     def app_port(self) -> str | None:
-        return APP_PORTS.get(self.port)
+        return livekit_url.APP_PORTS.get(self.port)
 
 
 
@@ -59,48 +56,15 @@ def url_finding(code: str, severity: Severity, title: str, detail: str, fix: str
     return Finding(code, severity, "network", title, detail, fix)
 
 
-
 def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
-    """Understand a LiveKit URL as a person typed it (`url.parse`); None when it cannot be used at all."""
+    """Understand a LiveKit URL as a person typed it (`url.parse`), judged by `url.findings`; None when it
+    cannot be used at all."""
     parsed = livekit_url.parse(text)
-    raw = parsed.text
-    findings: list[Finding] = []
-    example = "Use the form wss://livekit.example.com (or ws://localhost:7880 for a local dev server)."
+    findings = livekit_url.findings(parsed)
     if parsed.error:
-        fix = ("Use wss:// (clients) or https:// (server APIs); lkdebug derives one from the other."
-               if parsed.error_kind == "scheme" else example)
-        findings.append(url_finding("net.url_invalid", Severity.ERROR, "The LiveKit URL cannot be used", f"{raw!r}: {parsed.error}", fix))
         return None, findings
-    scheme = parsed.scheme
-    if parsed.assumed_scheme:
-        findings.append(url_finding(
-            "net.url_no_scheme", Severity.WARNING, "The LiveKit URL has no scheme",
-            f"{raw!r} has no ws://, wss://, http:// or https://; lkdebug assumed {scheme}://. "
-            "SDKs reject such a URL or guess differently.",
-            f"Write it in full: {scheme}://{raw}",
-        ))
-    if parsed.sdk_suffix:
-        findings.append(url_finding(
-            "net.url_path", Severity.WARNING, f"The LiveKit URL ends in {parsed.sdk_suffix}, which the SDKs add themselves",
-            f"{raw!r}: a client would connect to {parsed.path}/rtc… twice over.",
-            f"Use {parsed.clean}",
-        ))
-    lowered = parsed.prefix.lower() + "/"
-    if any(hint in lowered for hint in APP_PATH_HINTS):
-        findings.append(url_finding(
-            "net.url_app", Severity.WARNING, "The LiveKit URL looks like your app's token endpoint",
-            f"{raw!r}: the path {parsed.prefix} is where an app hands out tokens, not where livekit-server listens.",
-            "Set LIVEKIT_URL to the LiveKit server itself (wss://<your project>.livekit.cloud, or your "
-            "server's host, port 7880 or the proxy in front of it); keep the token endpoint in its own setting.",
-        ))
-    if parsed.query:
-        findings.append(url_finding(
-            "net.url_query", Severity.WARNING, "The LiveKit URL carries a query string",
-            f"{scheme}://{parsed.netloc}{parsed.path}?… : the SDKs add their own parameters (access_token, …); "
-            "lkdebug ignored the query.",
-            f"Use {parsed.clean}",
-        ))
-    return Target(raw, scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure, tuple(findings)), findings
+    return Target(parsed.text, parsed.scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure,
+                  tuple(findings)), findings
 
 
 
