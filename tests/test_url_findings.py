@@ -45,3 +45,156 @@ def test_names_of_the_livekit_url_are_still_linted(tmp_path, capsys, name):
     (tmp_path / ".env").write_text(f"{name}=lk.acme.io\n" + KEYS)
     _, doc = run(capsys, "env", "--dir", str(tmp_path))
     assert [f["code"] for f in doc["findings"] if f["code"].startswith("env.url")] == ["env.url_scheme"]
+
+
+# --- one URL model, each problem once -------------------------------------------------------------
+
+def url_findings(doc: dict) -> list[dict]:
+    return [f for f in doc["findings"] if ".url_" in f["code"]]
+
+
+def three_ways(capsys, tmp_path, line: str, *check_args: str) -> list[list[dict]]:
+    """The URL findings of `env`, `check --no-network` and (with `check_args`) `check` for a project with `line`."""
+    (tmp_path / ".env").write_text(line + "\n" + KEYS)
+    runs = [["env"], ["check", "--no-network"]] + ([["check", "--no-media", "--timeout", "2", *check_args]]
+                                                    if check_args else [])
+    return [url_findings(run(capsys, *command, "--dir", str(tmp_path))[1]) for command in runs]
+
+
+@pytest.fixture
+def not_in_a_container(monkeypatch):
+    from lkdebug.core import host
+
+    monkeypatch.setattr(host, "in_container", lambda: False)
+
+
+@pytest.fixture
+def ntp_flag():
+    from lkdebug.demo.ntp import NtpResponder
+
+    with NtpResponder() as responder:
+        yield ["--ntp-server", f"127.0.0.1:{responder.address[1]}"]
+
+
+@pytest.fixture
+def stand_in():
+    from lkdebug.demo.server import run_in_thread
+
+    servers = []
+
+    def start(host: str = "127.0.0.1"):
+        servers.append(run_in_thread(host=host))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_the_issues_example_two_problems_two_findings_one_fix(tmp_path, capsys, not_in_a_container, stand_in, ntp_flag):
+    """`wss://lk.acme.io/rtc?x=1` got four warnings for two problems, one fix saying keep /rtc, one drop it."""
+    for found in three_ways(capsys, tmp_path, "LIVEKIT_URL=wss://lk.acme.io/rtc?x=1")[:2]:
+        assert [(f["code"], f["fix"]) for f in found] == [("env.url_path", "Use wss://lk.acme.io")] * 2
+        assert len({f["title"] for f in found}) == 2  # the suffix and the query, one each
+    server = stand_in()
+    for found in three_ways(capsys, tmp_path, f"LIVEKIT_URL=ws://127.0.0.1:{server.port}/rtc?x=1", *ntp_flag):
+        assert [(f["code"], f["fix"]) for f in found] == [("env.url_path", f"Use ws://127.0.0.1:{server.port}")] * 2
+
+
+@pytest.mark.parametrize(("line", "problems"), [
+    ("LIVEKIT_URL=lk.acme.io", [("env.url_scheme", "error", "Write it in full: wss://lk.acme.io")]),
+    ("LIVEKIT_URL=lk.acme.io/rtc", [("env.url_scheme", "error", "Write it in full: wss://lk.acme.io"),
+                                    ("env.url_path", "warning", "Use wss://lk.acme.io")]),
+    ("LIVEKIT_URL=tcp://lk.acme.io", [("env.url_scheme", "error", None)]),
+    ("LIVEKIT_URL=wss://", [("env.url_invalid", "error", None)]),
+    ("LIVEKIT_URL=ws://lk.acme.io", [("env.url_scheme", "warning", "Use wss://lk.acme.io")]),
+    ("NEXT_PUBLIC_LIVEKIT_URL=https://lk.acme.io", [("env.url_scheme", "info", "Use wss://lk.acme.io")]),
+    # A client URL in http:// to a remote host: one scheme problem, not two.
+    ("NEXT_PUBLIC_LIVEKIT_URL=http://lk.acme.io", [("env.url_scheme", "warning", "Use wss://lk.acme.io")]),
+    ("LIVEKIT_HOST=wss://lk.acme.io", [("env.url_scheme", "warning", "Use https://lk.acme.io")]),
+    ("LIVEKIT_URL=wss://lk.acme.io/livekit", [("env.url_path", "info", "Use wss://lk.acme.io unless your proxy needs the prefix.")]),
+    ("LIVEKIT_URL=wss://lk.acme.io?x=1", [("env.url_path", "warning", "Use wss://lk.acme.io")]),
+    ("LIVEKIT_URL=https://app.acme.io:3000/api/token?room=a", [("env.url_app", "warning", None)]),
+    ("LIVEKIT_URL=ws://localhost:7881/rtc", [("env.url_port", "error", "Use ws://localhost:7880"),
+                                             ("env.url_path", "warning", "Use ws://localhost:7880")]),
+    ("LIVEKIT_URL=ws://localhost:3478", [("env.url_port", "error", "Use ws://localhost:7880")]),
+    ("LIVEKIT_URL=wss://lk.acme.io:7880", [("env.url_port", "warning", "Use wss://lk.acme.io")]),
+    ("LIVEKIT_URL=wss://localhost:7880", [("env.url_port", "warning", "Use ws://localhost:7880")]),
+    # Plain to 443: the port's problem, said once (not again as "unencrypted to a remote host").
+    ("LIVEKIT_URL=ws://lk.acme.io:443", [("env.url_port", "warning", "Use wss://lk.acme.io")]),
+    ("LIVEKIT_URL=ws://localhost:3000", [("env.url_port", "warning", "Point it at livekit-server: ws://localhost:7880 if it runs there.")]),
+    ("LIVEKIT_URL=[::1]:7880/rtc", [("env.url_scheme", "error", "Write it in full: ws://[::1]:7880"),
+                                    ("env.url_path", "warning", "Use ws://[::1]:7880")]),
+    ("LIVEKIT_URL=ws://[::1]:3000", [("env.url_port", "warning", "Point it at livekit-server: ws://[::1]:7880 if it runs there.")]),
+    ("LIVEKIT_URL=wss://[2001:db8::1]/rtc", [("env.url_path", "warning", "Use wss://[2001:db8::1]")]),
+])
+def test_each_url_problem_once_in_env_and_check(tmp_path, capsys, not_in_a_container, line, problems):
+    for found in three_ways(capsys, tmp_path, line):
+        assert sorted((f["code"], f["severity"]) for f in found) == sorted((c, s) for c, s, _ in problems), found
+        for code, severity, fix in problems:
+            if fix is not None:
+                assert fix in [f["fix"] for f in found if (f["code"], f["severity"]) == (code, severity)]
+
+
+def test_a_password_in_the_url_is_one_finding_and_stays_masked(tmp_path, capsys, not_in_a_container, stand_in, ntp_flag):
+    server = stand_in()
+    line = f"LIVEKIT_URL=ws://bob:hunter2@127.0.0.1:{server.port}"
+    for found in three_ways(capsys, tmp_path, line, *ntp_flag):
+        assert [(f["code"], f["fix"]) for f in found] == [("env.url_userinfo", f"Use ws://127.0.0.1:{server.port}")]
+    for command in (["env"], ["check", "--no-network"], ["check", "--no-media", *ntp_flag]):
+        cli.main([*command, "--dir", str(tmp_path)])
+        out = capsys.readouterr().out
+        assert "hunter2" not in out and "bob:***@" in out
+
+
+def test_url_problems_once_against_the_stand_in(tmp_path, capsys, not_in_a_container, stand_in, ntp_flag):
+    """The probes reach the stand-in at the corrected URL; the URL's problems are the env lint's, once."""
+    server = stand_in()
+    port = server.port
+    for line, codes in ((f"LIVEKIT_URL=127.0.0.1:{port}", ["env.url_scheme"]),
+                        (f"LIVEKIT_URL=ws://127.0.0.1:{port}/rtc", ["env.url_path"]),
+                        (f"LIVEKIT_URL=ws://127.0.0.1:{port}/?access_token=x", ["env.url_path"]),
+                        (f"LIVEKIT_HOST=ws://127.0.0.1:{port}", ["env.url_scheme"]),
+                        (f"NEXT_PUBLIC_LIVEKIT_URL=http://127.0.0.1:{port}", ["env.url_scheme"])):
+        env, offline, online = three_ways(capsys, tmp_path, line, *ntp_flag)
+        assert [f["code"] for f in env] == [f["code"] for f in offline] == [f["code"] for f in online] == codes, line
+    (tmp_path / ".env").write_text(f"LIVEKIT_URL=ws://127.0.0.1:{port}/rtc\n" + KEYS)
+    code, doc = run(capsys, "check", "--no-media", *ntp_flag, "--dir", str(tmp_path))
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass" and code == 0
+
+
+def test_an_ipv6_literal_against_the_stand_in(tmp_path, capsys, not_in_a_container, stand_in, ntp_flag):
+    server = stand_in("::1")
+    found = three_ways(capsys, tmp_path, f"LIVEKIT_URL=[::1]:{server.port}/rtc", *ntp_flag)
+    for each in found:
+        assert [(f["code"], f["fix"]) for f in each] == [
+            ("env.url_scheme", f"Write it in full: ws://[::1]:{server.port}"), ("env.url_path", f"Use ws://[::1]:{server.port}")]
+    _, doc = run(capsys, "check", "--no-media", *ntp_flag, "--dir", str(tmp_path))
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
+def test_loopback_in_a_container_is_a_hint_until_measured(tmp_path, capsys, monkeypatch, stand_in, ntp_flag):
+    from lkdebug.core import host
+
+    server = stand_in()
+    line = f"LIVEKIT_URL=ws://127.0.0.1:{server.port}"
+    monkeypatch.setattr(host, "in_container", lambda: False)
+    assert three_ways(capsys, tmp_path, line, *ntp_flag) == [[], [], []]
+    monkeypatch.setattr(host, "in_container", lambda: True)
+    env, offline, online = three_ways(capsys, tmp_path, line, *ntp_flag)
+    assert [f["code"] for f in env] == [f["code"] for f in offline] == ["env.url_localhost"]
+    assert online == []  # the stand-in answered there: the guess was wrong, and is not said
+    # A client-prefixed URL is the browser's, outside any container.
+    assert three_ways(capsys, tmp_path, f"NEXT_PUBLIC_LIVEKIT_URL=ws://127.0.0.1:{server.port}")[:2] == [[], []]
+
+
+def test_a_url_given_elsewhere_is_judged_by_the_url_check_once():
+    """The TUI's URL field: not a setting, so the url check says its problems (net.* codes), once each."""
+    import asyncio
+
+    from lkdebug.core import diagnose
+    from lkdebug.core.model import Settings
+
+    report = asyncio.run(diagnose.diagnose(Settings(), url="lk.acme.io/rtc?x=1", network=False))
+    found = [(f.code, f.fix) for f in report.findings if ".url_" in f.code]
+    assert sorted(found) == [("net.url_no_scheme", "Write it in full: wss://lk.acme.io"),
+                             ("net.url_path", "Use wss://lk.acme.io"), ("net.url_query", "Use wss://lk.acme.io")]
