@@ -88,12 +88,30 @@ def findings_text(findings: list[Finding], colour: bool = False, secrets: Sequen
                      for line in findings_layout(findings, secrets=secrets))
 
 
+def cause_counts(findings: list[Finding]) -> tuple[dict[Severity, int], dict[Severity, int]]:
+    """(causes, effects) per severity. A finding folded under a cause shown with it (`because`, as
+    `folded` shows it) is part of that cause: counted as one of its effects, under the cause's severity."""
+    causes = {f.code: f for f in reversed(findings) if not f.because}
+    roots = {s: 0 for s in Severity}
+    effects = {s: 0 for s in Severity}
+    for finding in findings:
+        cause = causes.get(finding.because or "")
+        if cause is not None and cause.code != finding.code:
+            effects[cause.severity] += 1
+        else:
+            roots[finding.severity] += 1
+    return roots, effects
+
+
 def summary_line(findings: list[Finding]) -> str:
-    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    return (
-        f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
-        f"{counts[Severity.INFO]} info, {counts[Severity.OK]} ok"
-    )
+    """`1 error(s) (+2 effects), 0 warning(s), 0 info, 0 ok`: causes counted, each with what follows from it."""
+    roots, effects = cause_counts(findings)
+
+    def part(severity: Severity, label: str) -> str:
+        more = effects[severity]
+        return f"{roots[severity]} {label}" + (f" (+{more} effect{'s' if more > 1 else ''})" if more else "")
+    return ", ".join(part(s, label) for s, label in ((Severity.ERROR, "error(s)"), (Severity.WARNING, "warning(s)"),
+                                                     (Severity.INFO, "info"), (Severity.OK, "ok")))
 
 
 def json_text(data: Any, indent: int | None = 2) -> str:

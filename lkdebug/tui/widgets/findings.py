@@ -18,7 +18,7 @@ from textual.widgets import Static
 from lkdebug.core.marks import SEVERITY, style_for
 from lkdebug.core.model import Finding, Severity, sort_findings
 from lkdebug.core.redact import visible
-from lkdebug.core.render import findings_layout
+from lkdebug.core.render import cause_counts, findings_layout
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -75,10 +75,9 @@ def headline(finding: Finding | None, where: str = "") -> Text:
 
 
 def counts(findings: list[Finding]) -> tuple[int, int]:
-    """(errors, warnings): what a tab label shows."""
-    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
-    return errors, warnings
+    """(errors, warnings): what a tab label shows, causes only (a folded effect is part of its cause)."""
+    causes, _ = cause_counts(findings)
+    return causes[Severity.ERROR], causes[Severity.WARNING]
 
 
 class FindingsView(VerticalScroll):
