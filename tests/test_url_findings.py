@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lkdebug import cli
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
@@ -198,3 +200,26 @@ def test_a_url_given_elsewhere_is_judged_by_the_url_check_once():
     found = [(f.code, f.fix) for f in report.findings if ".url_" in f.code]
     assert sorted(found) == [("net.url_no_scheme", "Write it in full: wss://lk.acme.io"),
                              ("net.url_path", "Use wss://lk.acme.io"), ("net.url_query", "Use wss://lk.acme.io")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.builds(
+    lambda scheme, host, port, path, query: f"{scheme}{host}{port}{path}{query}",
+    st.sampled_from(["", "ws://", "wss://", "http://", "https://", "tcp://", "=wss://", "wss://u:p@"]),
+    st.sampled_from(["lk.acme.io", "localhost", "127.0.0.1", "[::1]", "[2001:db8::1]", "livekit", "10.0.0.5", ""]),
+    st.sampled_from(["", ":7880", ":7881", ":443", ":80", ":3000", ":3478", ":99999", ":x"]),
+    st.sampled_from(["", "/", "/rtc", "/rtc/validate", "/livekit", "/livekit/rtc", "/api/token", "/twirp"]),
+    st.sampled_from(["", "?x=1", "#f", "?access_token=abc"]))))
+def test_any_url_is_judged_without_raising_and_its_fixes_agree(text):
+    from lkdebug.core import url
+
+    parsed = url.parse(text)
+    for usage in ("client", "server_api", "any"):
+        for area in ("env", "network"):
+            found = url.findings(parsed, subject="LIVEKIT_URL", usage=usage, area=area, container=True)
+            codes = [f.code for f in found]
+            assert len(codes) == len(set(codes)) or codes.count("env.url_path") == 2  # the path and the query
+            named = {f.fix.removeprefix("Use ").removeprefix("Write it in full: ") for f in found
+                     if f.fix and f.fix.startswith(("Use ", "Write it in full: ")) and " unless " not in f.fix}
+            assert len(named) <= 1, found  # one corrected URL, whichever finding says it (a kept prefix: conditional)
+            assert "p@" not in " ".join(f.detail + (f.fix or "") for f in found)  # the password never shown

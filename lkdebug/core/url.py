@@ -163,8 +163,8 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
     if text.startswith("="):
         rest = text.lstrip("=")
         return [said("unknown_scheme", Severity.ERROR, f"{subject} starts with '='",
-                     f"the value is {text!r}; the line probably reads `{subject}==...`.",
-                     f"Write `{subject}={rest}`." if env else f"Use {rest}.")]
+                     f"the value is {text!r}" + (f"; the line probably reads `{subject}==...`." if env else "."),
+                     f"Write `{subject}={rest}`." if env else f"Use {rest}")]
     if parsed.error_kind == "scheme":
         return [said("unknown_scheme", Severity.ERROR, f"{subject} uses the scheme {parsed.scheme}://",
                      "LiveKit speaks WebSocket (ws/wss) for signalling and HTTP (http/https) for the server API.",
@@ -185,7 +185,7 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
         out.append(said(
             "userinfo", Severity.WARNING, f"{subject} carries a user name or password",
             f"{text!r}: livekit-server authenticates with the access token, never with credentials in the URL, "
-            "and a password here is a secret in plain sight (logs, screenshots, the browser bundle).",
+            "and a password here is a secret in plain sight (logs, screenshots, a browser bundle).",
             f"Use {good}"))
     if any(hint in parsed.prefix.lower() + "/" for hint in APP_PATH_HINTS):
         # The whole URL is the app's, not the server's: its scheme, port or query are beside the point.
@@ -220,9 +220,10 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
 
 def _scheme(parsed: LiveKitUrl, usage: str, subject: str, good: str, said: Say) -> list[Finding]:
     """One finding for the scheme, however many reasons it is wrong (a client URL in http://, unencrypted)."""
-    scheme, reasons, severity, title = parsed.scheme, [], Severity.INFO, ""
-    if parsed.assumed_scheme:
+    if parsed.assumed_scheme:  # the missing scheme is the problem, said on its own
         return []
+    scheme, severity, title = parsed.scheme, Severity.INFO, ""
+    reasons: list[str] = []
     if usage == "client" and scheme in ("http", "https"):
         title = f"uses {scheme}:// for a client URL"
         reasons.append("current livekit-client converts it to ws(s)://, but older browsers and SDKs reject it "
