@@ -223,3 +223,16 @@ def test_any_url_is_judged_without_raising_and_its_fixes_agree(text):
                      if f.fix and f.fix.startswith(("Use ", "Write it in full: ")) and " unless " not in f.fix}
             assert len(named) <= 1, found  # one corrected URL, whichever finding says it (a kept prefix: conditional)
             assert "p@" not in " ".join(f.detail + (f.fix or "") for f in found)  # the password never shown
+
+
+def test_the_settings_url_as_the_tui_prefills_it_is_not_judged_again(tmp_path):
+    """The Connectivity tab's URL field holds the settings' URL stripped: still the setting, said once."""
+    import asyncio
+
+    from lkdebug.core import diagnose
+    from lkdebug.core.sources import load_settings
+
+    (tmp_path / ".env").write_text("LIVEKIT_URL='wss://lk.acme.io/rtc '\n" + KEYS)
+    settings = load_settings(tmp_path, environ={}, home=tmp_path, container=False, system_configs=())
+    report = asyncio.run(diagnose.diagnose(settings, url=settings.url.value.strip(), network=False))
+    assert sorted(f.code for f in report.findings if "url" in f.code) == ["env.url_path"]

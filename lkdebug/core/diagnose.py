@@ -233,8 +233,10 @@ async def diagnose(
         return result
 
     # The settings' URL is judged by the env lint (url.findings, under its variable's name and place);
-    # the url check says the problems only of a URL given elsewhere (the TUI's URL field).
-    url_result, target = probes.url_check(url, judged=settings.url is not None and url == settings.url.value)
+    # the url check says the problems only of a URL given elsewhere (the TUI's URL field, which holds
+    # the settings' URL stripped until it is edited).
+    judged = url is not None and settings.url is not None and url.strip() == settings.url.value.strip()
+    url_result, target = probes.url_check(url, judged=judged)
     if not network:
         # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
         checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]
