@@ -64,9 +64,10 @@ def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, T
     detail = f"signal {target.signal_url}, API {target.api_url}"
     if target.prefix:
         detail += f" (path prefix {target.prefix} kept)"
-    if judged and findings:
-        detail += f"; {len(findings)} problem(s), in the settings' findings"
-    status = CheckStatus.WARN if any(f.severity.rank <= Severity.WARNING.rank for f in findings) else CheckStatus.PASS
+    problems = [f for f in findings if f.severity.rank <= Severity.WARNING.rank]
+    if judged and problems:
+        detail += f"; {len(problems)} problem(s), in the settings' findings"
+    status = CheckStatus.WARN if problems else CheckStatus.PASS
     data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
             "prefix": target.prefix, "secure": target.secure}
     return CheckResult("url", status, monotonic_ms(started), detail, shown, data), target
