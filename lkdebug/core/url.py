@@ -198,7 +198,7 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
     out += _scheme(parsed, usage, subject, good, said)
     if parsed.sdk_suffix:
         out.append(said("path", Severity.WARNING, f"{subject} ends in {parsed.sdk_suffix}, which the SDKs add themselves",
-                        f"SDKs add /rtc (and /twirp) themselves, so {parsed.path}/rtc… is asked for.", f"Use {good}"))
+                        f"SDKs add /rtc (and /twirp) themselves, so a client asks for {parsed.path}/rtc….", f"Use {good}"))
     elif parsed.prefix:
         out.append(said("path", Severity.INFO, f"{subject} has a path ({parsed.prefix})",
                         "SDKs keep it as a prefix; that is only right when a reverse proxy serves LiveKit under this path.",
