@@ -24,6 +24,8 @@ async def _builder(pilot) -> None:
 async def _decoder(pilot) -> None:
     await pilot.press("3")
     await pilot.pause()
+    # A blinking cursor is drawn or not depending on when the frame is taken: freeze it drawn.
+    pilot.app.query_one("#decoder-input").cursor_blink = False
     pilot.app.query_one("#decoder-input").load_text("Bearer " + token(now=FROZEN_NOW - 7200))
     await pilot.pause()
 
