@@ -169,8 +169,8 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[T
         decoded = decode(token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
         if decoded.raw is None:
             return None, decoded.findings, "the token given is not a JWT"
-        checked = decoded.signature.get("status") == "valid"
-        origin = decoded.signature.get("origin")
+        checked = decoded.signature.status == "valid"
+        origin = decoded.signature.origin
         return TokenToTest(
             decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
         ), decoded.findings, None
