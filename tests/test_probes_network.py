@@ -97,7 +97,7 @@ async def test_older_and_newer_wordings(ntp, era, fragment):
         report = await run(server.url, ntp, secret=WRONG_SECRET)
     assert report.findings[0].code == "server.signature_mismatch"
     assert fragment in report.findings[0].detail
-    assert by_name(report)["validate"].data["era"] == era
+    assert by_name(report)["validate"].data.era == era
 
 
 async def test_server_clock_ahead_is_skew_server(ntp):
@@ -177,7 +177,7 @@ async def test_self_signed_tls_is_untrusted_unless_the_ca_is_given(ntp):
     assert by_name(untrusted)["validate"].status is CheckStatus.SKIP
     checks = by_name(trusted)
     assert all(c.status is CheckStatus.PASS for n, c in checks.items() if n not in MEDIA_CHECKS), {n: c.detail for n, c in checks.items()}
-    assert checks["tls"].data["version"].startswith("TLSv1.")
+    assert checks["tls"].data.version.startswith("TLSv1.")
     assert "hostname matches" in checks["tls"].detail
 
 
