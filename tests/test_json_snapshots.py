@@ -87,13 +87,6 @@ def _in_a_container(monkeypatch):
     monkeypatch.setattr(host, "in_wsl", lambda: False)
 
 
-@pytest.fixture(scope="module")
-def coturn(tmp_path_factory):
-    server = Coturn(tmp_path_factory.mktemp("coturn")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def ntp():
     with NtpResponder() as responder:

@@ -20,13 +20,6 @@ from tests.resolver import resolve_to_loopback
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture(scope="module")
-def coturn(tmp_path_factory):
-    server = Coturn(tmp_path_factory.mktemp("coturn")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def turn_name(monkeypatch):
     return resolve_to_loopback(monkeypatch, TURN_NAME)
