@@ -360,8 +360,8 @@ def test_expired_beyond_the_leeway_explains_the_leeway(now):
     decoded = decode(join_token(now, exp=int(now) - 180, nbf=int(now) - 3600), known_keys=known(), now=now)
     finding = next(f for f in decoded.findings if f.code == "token.expired")
     assert finding.title == "Expired 3 min ago" and "60 s of leeway" in finding.detail
-    assert "<the token>" in finding.detail and decoded.times["exp"]["relative"] == "expired 3 min ago"
-    assert decoded.times["exp"]["iso"] == "2026-01-15T11:57:00Z"
+    assert "<the token>" in finding.detail and decoded.times["exp"].relative == "expired 3 min ago"
+    assert decoded.times["exp"].iso == "2026-01-15T11:57:00Z"
 
 
 @pytest.mark.parametrize("ttl, code", [(0, "token.ttl_short"), (30, "token.ttl_short"), (2 * 86400, "token.ttl_long")])

@@ -46,7 +46,7 @@ def webhook_text(check: WebhookCheck, size: int, colour: bool = False) -> str:
         "matches the token" if check.body_matches else f"does not match the token's {visible(check.claim_sha256)}")
     out.append(f"{bold('Body')}       {size} bytes, sha256 {check.body_sha256}: {claim}")
     for name, at in (check.decoded.times.items() if check.decoded else ()):
-        out.append(f"{bold(name):<10} {at.get('iso')} ({at.get('relative')})")
+        out.append(f"{bold(name):<10} {at.iso} ({at.relative})")
     labels = {"livekit-api": "livekit-api WebhookReceiver.receive", "node": "livekit-server-sdk (Node) receive"}
     for sdk, results in check.sdk.items():
         for result in results:

@@ -35,6 +35,18 @@ def _lenient_json(segment: str) -> dict:
 
 
 @dataclass(frozen=True)
+class TimeClaim:
+    """A time claim (nbf, exp, iat) as a date and in words, seen from the moment the token was judged at."""
+
+    unix: int | float
+    iso: str | None  # None for a number no date can hold
+    relative: str  # "expired 3 min ago", "valid for 5h 59m more"
+
+    def to_dict(self) -> dict:
+        return {"unix": self.unix, "iso": self.iso, "relative": self.relative}
+
+
+@dataclass(frozen=True)
 class Signature:
     """What the signature check found (DESIGN §3 `decode.signature`); keys are masked, origins are sources."""
 
@@ -62,7 +74,7 @@ class Decoded:
     looks_like: str | None = None  # when not a JWT: what the input is instead
     header: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
-    times: dict = field(default_factory=dict)  # {"nbf"|"exp"|"iat": {"unix", "iso", "relative"}}
+    times: dict[str, TimeClaim] = field(default_factory=dict)  # by claim: nbf, exp, iat (those that are numbers)
     signature: Signature = field(default_factory=Signature)
     verdict: Verdict | None = None  # CURRENT_ERA
     eras: dict[str, Verdict] = field(default_factory=dict)  # every era, newest first
@@ -79,6 +91,9 @@ class Decoded:
         verdict = self.eras.get(era) or self.verdict
         return None if verdict is None else scrub(verdict.message, self.secrets, reveal)
 
+    def times_dict(self) -> dict:
+        return {claim: at.to_dict() for claim, at in self.times.items()}
+
     def to_dict(self, reveal: bool = False) -> dict:
         """The DESIGN `decode` JSON shape (plus stripped, looks_like, token, eras)."""
 
@@ -92,7 +107,7 @@ class Decoded:
             "looks_like": self.looks_like,
             "header": self.header,
             "claims": self.claims,
-            "times": self.times,
+            "times": self.times_dict(),
             "signature": self.signature.to_dict(),
             "verdict": None if self.verdict is None else {
                 **verdict_dict(self.verdict.era, self.verdict), "assumes": self.verdict_assumes},
@@ -101,13 +116,13 @@ class Decoded:
         }
 
 
-def _times(claims: dict, now: float) -> dict:
+def _times(claims: dict, now: float) -> dict[str, TimeClaim]:
     times = {}
     for claim in ("nbf", "exp", "iat"):
         at = claims.get(claim)
         if isinstance(at, bool) or not isinstance(at, (int, float)):
             continue
-        times[claim] = {"unix": at, "iso": iso_utc(at), "relative": describe_time(claim, seconds_between(at, now))}
+        times[claim] = TimeClaim(at, iso_utc(at), describe_time(claim, seconds_between(at, now)))
     return times
 
 

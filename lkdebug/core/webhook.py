@@ -47,7 +47,7 @@ class WebhookCheck:
             "signature": (token.signature if token else Signature()).to_dict(),
             "body": {"sha256": self.body_sha256, "claim_sha256": self.claim_sha256, "matches": self.body_matches},
             "claims": token.claims if token else {},
-            "times": token.times if token else {},
+            "times": token.times_dict() if token else {},
             "sdk": self.sdk,
             "causes": list(self.causes),
             "findings": [f.to_dict() for f in self.findings],

@@ -191,8 +191,8 @@ class DecoderPane(Vertical):
                 time_info = decoded.times.get(name)
                 if time_info:
                     summary.append(f"\n{name}: ", style="bold")
-                    summary.append(f"{time_info['iso']}  ")
-                    summary.append(str(time_info["relative"]), style="italic")
+                    summary.append(f"{time_info.iso}  ")
+                    summary.append(time_info.relative, style="italic")
         if decoded.verdict is not None:
             v = decoded.verdict
             for era, ov in decoded.eras.items():
