@@ -385,16 +385,17 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
         return result
     body = answer.body.strip()
     shown = answer_text(answer, secrets)
+    # The answer is the record (its Date header and send and receive times are the clock judgement's), its body scrubbed.
+    kept = HttpAnswer(answer.status, scrub(answer.body, list(secrets)), answer.headers, answer.sent, answer.received)
     if answer.status == 200 and body == "OK":
-        # The answer is the record: its Date header and send and receive times are the clock judgement's.
-        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=answer)
+        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=kept)
     if answer.status == 406 and body.startswith("Not Ready"):
         finding = Finding("server.not_ready", Severity.WARNING, "server", "The LiveKit node says it is not ready",
                           f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
                           "Check the server's log and its Redis connection (a multi-node setup needs Redis).")
-        return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], answer)
+        return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], kept)
     finding = not_livekit(target, "GET /", answer, shown, secrets)
-    return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], answer)
+    return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], kept)
 
 
 # ---- /rtc/validate --------------------------------------------------------------------------
