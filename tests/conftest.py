@@ -27,6 +27,16 @@ def pytest_collection_modifyitems(config, items):
 FROZEN_NOW = 1768478400.0
 
 
+@pytest.fixture(scope="module")
+def coturn(tmp_path_factory):
+    """Debian's coturn on free 127.0.0.1 ports, one per test module (tests/coturn.py)."""
+    from tests.coturn import Coturn
+
+    server = Coturn(tmp_path_factory.mktemp("coturn")).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def now() -> float:
     return FROZEN_NOW

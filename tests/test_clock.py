@@ -117,7 +117,7 @@ async def test_ntp_probe_reads_the_responders_offset():
         result = await clock.probe_ntp([responder.address], timeout=2)
     assert result.status is CheckStatus.PASS
     # The responder is 42 s behind, so this machine is 42 s ahead of "NTP time".
-    assert result.data["offset"] == pytest.approx(42.0, abs=0.5)
+    assert result.data.offset == pytest.approx(42.0, abs=0.5)
 
 
 async def test_ntp_probe_takes_the_median_and_survives_one_silent_server():
@@ -125,8 +125,8 @@ async def test_ntp_probe_takes_the_median_and_survives_one_silent_server():
             NtpResponder(silent=True) as silent:
         result = await clock.probe_ntp([a.address, b.address, c.address, silent.address], timeout=1)
     assert result.status is CheckStatus.PASS
-    assert result.data["offset"] == pytest.approx(1.0, abs=0.5)
-    assert sum(answer["error"] is not None for answer in result.data["answers"]) == 1
+    assert result.data.offset == pytest.approx(1.0, abs=0.5)
+    assert sum(answer.error is not None for answer in result.data.answers) == 1
 
 
 async def test_silent_ntp_is_unreachable_not_a_hang():
@@ -142,7 +142,7 @@ async def test_a_kiss_of_death_is_a_refusing_server_not_an_offset(kiss):
     # Read as a time, its zero timestamps made "your clock is 2002573993 s ahead".
     with NtpResponder(kiss=kiss) as responder:
         result = await clock.probe_ntp([responder.address], timeout=2)
-    assert result.status is CheckStatus.WARN and "offset" not in result.data
+    assert result.status is CheckStatus.WARN and result.data.offset is None
     assert [f.code for f in result.findings] == ["clock.ntp_unreachable"]
     assert f"Kiss-o'-Death ({kiss}:" in result.findings[0].detail
     assert clock.KISS_CODES[kiss] in result.findings[0].detail
@@ -151,7 +151,7 @@ async def test_a_kiss_of_death_is_a_refusing_server_not_an_offset(kiss):
 async def test_a_kiss_of_death_does_not_outvote_servers_that_answer():
     with NtpResponder(offset=-5.0) as good, NtpResponder(kiss="RATE") as kod:
         result = await clock.probe_ntp([good.address, kod.address], timeout=2)
-    assert result.status is CheckStatus.PASS and result.data["offset"] == pytest.approx(5.0, abs=0.5)
+    assert result.status is CheckStatus.PASS and result.data.offset == pytest.approx(5.0, abs=0.5)
 
 
 async def test_a_closed_ntp_port_is_named_at_once():

@@ -193,7 +193,7 @@ def test_split_secrets_are_paired_and_the_matching_one_named(tmp_path, now):
                              system_configs=())
     expired = _join_token(KEY, SECRET, at=now - 7200)
     decoded = decode(expired, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
-    assert decoded.signature["status"] == "valid" and decoded.signature["origin"] == ".env.local"
+    assert decoded.signature.status == "valid" and decoded.signature.origin == ".env.local"
     assert decoded.verdict.reason == "expired"
     stale_signed = decode(_join_token(KEY, "never-seen-secret-0123456789abcdefgh", at=now), known_keys=settings.known_keys,
                           now=now)

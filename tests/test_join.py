@@ -120,7 +120,7 @@ async def test_private_candidates_are_fine_for_a_client_on_the_same_network(ntp)
     config = StandInConfig(advertise=("10.0.0.5",), tcp_candidates=False)
     async with StandInServer(config) as server:
         report = await run(f"ws://localhost:{server.port}", ntp)
-    assert checks(report)["join"].data["join"].candidates[0].address == "10.0.0.5"
+    assert checks(report)["join"].data.candidates[0].address == "10.0.0.5"
     assert "media.private_address" not in codes(report)
 
 

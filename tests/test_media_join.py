@@ -67,10 +67,10 @@ async def test_media_join_connects_and_publishes_on_loopback():
         checks, report = await media_check(server.url)
     result = checks["media_join"]
     assert result.status is CheckStatus.PASS, result.detail
-    assert result.data["steps"]["connected"] > 0 and result.data["steps"]["published"] >= result.data["steps"]["connected"]
-    assert result.data["pair"]["remote"]["address"] == "127.0.0.1"
-    assert result.data["pair"]["local"]["type"] in ("host", "prflx", "srflx")
-    assert result.data["pair"]["local"]["address"] == netns.ADDRESS  # the namespace's veth, never this machine's own
+    assert result.data.steps["connected"] > 0 and result.data.steps["published"] >= result.data.steps["connected"]
+    assert result.data.pair["remote"]["address"] == "127.0.0.1"
+    assert result.data.pair["local"]["type"] in ("host", "prflx", "srflx")
+    assert result.data.pair["local"]["address"] == netns.ADDRESS  # the namespace's veth, never this machine's own
     assert "media.join_ok" in [f.code for f in report.findings]
     assert children() <= before
 
@@ -82,7 +82,7 @@ async def test_relay_only_goes_through_coturn(coturn, transport):
         checks, _ = await media_check(server.url, relay_only=True)
     result = checks["media_join"]
     assert result.status is CheckStatus.PASS, result.detail
-    local = result.data["pair"]["local"]
+    local = result.data.pair["local"]
     assert local["type"] == "relay" and local["relay_protocol"] == transport.upper()
     assert f"via TURN/{transport.upper()}" in result.detail
     assert "(relay only)" in result.detail and PASSWORD not in result.detail

@@ -14,6 +14,7 @@ from lkdebug.core import probes, server_rules
 from lkdebug.core.diagnose import CHECK_NAMES, MEDIA_CHECKS, diagnose
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings, Severity
 from lkdebug.core.mint import build_claims, mint
+from lkdebug.core.replies import HttpAnswer
 from lkdebug.core.target import parse_url
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
@@ -97,7 +98,7 @@ async def test_older_and_newer_wordings(ntp, era, fragment):
         report = await run(server.url, ntp, secret=WRONG_SECRET)
     assert report.findings[0].code == "server.signature_mismatch"
     assert fragment in report.findings[0].detail
-    assert by_name(report)["validate"].data["era"] == era
+    assert by_name(report)["validate"].data.era == era
 
 
 async def test_server_clock_ahead_is_skew_server(ntp):
@@ -177,7 +178,7 @@ async def test_self_signed_tls_is_untrusted_unless_the_ca_is_given(ntp):
     assert by_name(untrusted)["validate"].status is CheckStatus.SKIP
     checks = by_name(trusted)
     assert all(c.status is CheckStatus.PASS for n, c in checks.items() if n not in MEDIA_CHECKS), {n: c.detail for n, c in checks.items()}
-    assert checks["tls"].data["version"].startswith("TLSv1.")
+    assert checks["tls"].data.version.startswith("TLSv1.")
     assert "hostname matches" in checks["tls"].detail
 
 
@@ -298,3 +299,27 @@ async def test_localhost_lint_gives_way_when_the_server_answers_there(ntp):
     assert "env.url_localhost" not in codes(answered)
     refused = await run(f"http://127.0.0.1:{refused_port()}", ntp, settings=settings)
     assert "env.url_localhost" in codes(refused)
+
+
+async def test_the_http_record_keeps_the_answer_without_the_secrets_it_echoes():
+    """GET /'s record carries the Date for the clock check; a body that quotes a known secret is kept scrubbed."""
+    from aiohttp import web
+
+    async def page(_request):
+        return web.Response(text=f"debug page: LIVEKIT_API_SECRET={WRONG_SECRET}")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        target, _ = parse_url(f"ws://127.0.0.1:{port}")
+        result = await probes.probe_http(target, 3.0, time.time, None, [WRONG_SECRET])
+    finally:
+        await runner.cleanup()
+    answer = result.payload(HttpAnswer)
+    assert result.status is CheckStatus.FAIL and answer.status == 200 and answer.date
+    assert answer.body.startswith("debug page: LIVEKIT_API_SECRET=") and WRONG_SECRET not in answer.body

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lkdebug.core import diagnose, probes, server_rules
-from lkdebug.core.model import Finding, Severity
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.mint import mint, probe_claims
 from lkdebug.core.replies import verdict_findings
 from lkdebug.core.target import TokenToTest, parse_url
@@ -146,3 +146,18 @@ def test_root_cause_first_and_network_noise_once():
     ]
     ordered = [f.code for f in diagnose.order_findings(findings)]
     assert ordered == ["server.key_unknown", "env.placeholder", "net.closed", "server.api_denied", "net.refused", "clock.ok"]
+
+
+def test_a_probe_record_is_read_by_its_kind():
+    """CheckResult.payload: the record of the kind asked for, None for any other; a misspelt field fails loudly."""
+    result = CheckResult("dns", CheckStatus.PASS, 1.0, "", data=probes.DnsAnswer(("127.0.0.1", "::1")))
+    assert result.payload(probes.DnsAnswer).addresses == ("127.0.0.1", "::1")
+    assert result.payload(probes.TcpConnects) is None
+    assert CheckResult("tcp", CheckStatus.FAIL).payload(probes.TcpConnects) is None
+    with pytest.raises(AttributeError):
+        result.payload(probes.DnsAnswer).adresses  # noqa: B018
+
+
+def test_tcp_record_names_the_addresses_that_connected():
+    connects = probes.TcpConnects((probes.Connect("::1", error="refused"), probes.Connect("127.0.0.1", 0.4)))
+    assert connects.reachable == ["127.0.0.1"]

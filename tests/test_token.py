@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from lkdebug.core.decode import decode
+from lkdebug.core.decode import Signature, decode
 from lkdebug.core.mint import build_claims, mint, probe_claims
 from lkdebug.core.model import KnownKey, Severity
 from lkdebug.core.times import describe_time, parse_duration, relative, span
@@ -104,7 +104,7 @@ def test_mint_is_hs256_with_now_and_valid_for(now):
     decoded = decode(token, known_keys=known(), now=now)
     assert decoded.header == {"alg": "HS256", "typ": "JWT"}
     assert decoded.claims["nbf"] == int(now) and decoded.claims["exp"] == int(now) + 600
-    assert decoded.signature["status"] == "valid"
+    assert decoded.signature.status == "valid"
 
 
 def test_probe_claims_join_nothing_and_expire_soon(now):
@@ -143,7 +143,7 @@ def test_unwraps_what_people_paste(wrap, stripped, now):
     decoded = decode(text, known_keys=known(), now=now)
     assert decoded.raw == token
     assert decoded.stripped == stripped
-    assert decoded.signature["status"] == "valid"
+    assert decoded.signature.status == "valid"
 
 
 def test_a_megabyte_token_pasted_with_line_breaks_decodes_whole(now):
@@ -153,7 +153,7 @@ def test_a_megabyte_token_pasted_with_line_breaks_decodes_whole(now):
     decoded = decode(f"\u200b{token[:500_000]}\n{token[500_000:]}\n", known_keys=known(), now=now)
     assert decoded.raw == token and len(decoded.claims["metadata"]) == 1_000_000
     assert decoded.stripped == ["invisible characters (BOM or zero-width)", "line breaks or spaces inside the token"]
-    assert decoded.signature["status"] == "valid"
+    assert decoded.signature.status == "valid"
 
 
 @pytest.mark.parametrize("text, looks_like, code", [
@@ -213,13 +213,13 @@ def test_exp_as_a_string_is_explained(now):
 
 def test_valid_signature_names_the_key_and_its_origin(now):
     decoded = decode(join_token(now), known_keys=known((KEY, SECRET, ".env.local")), now=now)
-    assert decoded.signature == {"status": "valid", "key": "APIdem…", "origin": ".env.local"}
+    assert decoded.signature == Signature("valid", "APIdem…", ".env.local")
     assert "token.signature_valid" in codes(decoded, Severity.OK)
 
 
 def test_no_known_secret_says_unchecked_and_marks_the_assumption(now):
     decoded = decode(join_token(now), now=now)
-    assert decoded.signature["status"] == "unchecked"
+    assert decoded.signature.status == "unchecked"
     assert "token.signature_unchecked" in codes(decoded, Severity.WARNING)
     assert decoded.verdict.accepted and "signature is valid" in decoded.verdict_assumes
     assert decoded.to_dict()["verdict"]["assumes"] == decoded.verdict_assumes
@@ -228,7 +228,7 @@ def test_no_known_secret_says_unchecked_and_marks_the_assumption(now):
 def test_wrong_secret_is_invalid_and_names_drift(now):
     token = join_token(now, secret=OTHER_SECRET)
     decoded = decode(token, known_keys=known((KEY, SECRET, ".env"), (OTHER_KEY, OTHER_SECRET, "lk project x")), now=now)
-    assert decoded.signature["status"] == "invalid"
+    assert decoded.signature.status == "invalid"
     finding = next(f for f in decoded.findings if f.code == "token.signature_invalid")
     assert finding.severity is Severity.ERROR and "APIoth… (from lk project x)" in finding.detail
     assert "drift" in finding.detail and SECRET not in finding.detail
@@ -261,7 +261,7 @@ def test_unknown_key_is_an_error_when_the_server_config_lacks_it(now):
 
 def test_signed_with_another_keys_secret(now):
     decoded = decode(join_token(now, secret=OTHER_SECRET), known_keys=known((OTHER_KEY, OTHER_SECRET, ".env")), now=now)
-    assert decoded.signature["status"] == "invalid" and decoded.signature["matched_key"] == "APIoth…"
+    assert decoded.signature.status == "invalid" and decoded.signature.matched_key == "APIoth…"
     assert "token.signature_invalid" in codes(decoded, Severity.ERROR)
 
 
@@ -360,8 +360,8 @@ def test_expired_beyond_the_leeway_explains_the_leeway(now):
     decoded = decode(join_token(now, exp=int(now) - 180, nbf=int(now) - 3600), known_keys=known(), now=now)
     finding = next(f for f in decoded.findings if f.code == "token.expired")
     assert finding.title == "Expired 3 min ago" and "60 s of leeway" in finding.detail
-    assert "<the token>" in finding.detail and decoded.times["exp"]["relative"] == "expired 3 min ago"
-    assert decoded.times["exp"]["iso"] == "2026-01-15T11:57:00Z"
+    assert "<the token>" in finding.detail and decoded.times["exp"].relative == "expired 3 min ago"
+    assert decoded.times["exp"].iso == "2026-01-15T11:57:00Z"
 
 
 @pytest.mark.parametrize("ttl, code", [(0, "token.ttl_short"), (30, "token.ttl_short"), (2 * 86400, "token.ttl_long")])

@@ -51,7 +51,7 @@ def test_access_token_decodes_to_the_same_claims_with_a_valid_signature():
     expected = jwt.decode(token, SECRET, algorithms=["HS256"])
     decoded = decode(token, known_keys=[KnownKey(KEY, SECRET, "test")], now=now)
     assert decoded.claims == expected
-    assert decoded.signature["status"] == "valid"
+    assert decoded.signature.status == "valid"
     assert decoded.verdict.accepted and decoded.verdict.status == 200
     assert decoded.claims["video"]["room"] == "demo" and decoded.claims["sub"] == "alice"
 

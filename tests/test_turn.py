@@ -20,13 +20,6 @@ from tests.resolver import resolve_to_loopback
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture(scope="module")
-def coturn(tmp_path_factory):
-    server = Coturn(tmp_path_factory.mktemp("coturn")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def turn_name(monkeypatch):
     return resolve_to_loopback(monkeypatch, TURN_NAME)
@@ -40,9 +33,9 @@ def server(url: str, user: str = USER, password: str = PASSWORD) -> ice.IceServe
 async def test_right_credentials_give_a_relay(coturn, transport):
     result = await turn.probe_turn([server(f"turn:127.0.0.1:{coturn.port}?transport={transport}")], 3)
     assert result.status is CheckStatus.PASS, result.detail
-    [allocation] = result.data["allocations"]
-    assert allocation["outcome"] == "relay" and allocation["relayed"].startswith("127.0.0.1:")
-    assert allocation["ms"] > 0 and f"{transport.upper()} 127.0.0.1:{coturn.port} relay" in result.detail
+    [allocation] = result.data.allocations
+    assert allocation.outcome == "relay" and allocation.relayed.startswith("127.0.0.1:")
+    assert allocation.ms > 0 and f"{transport.upper()} 127.0.0.1:{coturn.port} relay" in result.detail
     assert [f.code for f in result.findings] == ["media.turn_ok"]
 
 
@@ -92,7 +85,7 @@ async def test_stopped_turn_is_unreachable_within_the_timeout(tmp_path):
     result = await turn.probe_turn([server(u) for u in urls], 2)
     assert time.monotonic() - started < 2 * 2 + 1  # the probe's own bound, not a speed claim
     assert [f.code for f in result.findings] == ["media.turn_unreachable"] * 3
-    assert {a["outcome"] for a in result.data["allocations"]} == {"refused"}
+    assert {a.outcome for a in result.data.allocations} == {"refused"}
 
 
 async def test_a_silent_turn_port_is_unreachable():
@@ -144,5 +137,5 @@ async def test_check_allocates_with_the_join_responses_credentials(coturn):
     assert checks["turn"].status is CheckStatus.PASS, checks["turn"].detail
     assert "media.turn_ok" in [f.code for f in report.findings]
     # --ice-server replaces the join response's servers.
-    assert [a["outcome"] for a in {c.name: c for c in flagged.checks}["turn"].data["allocations"]] == ["auth"]
+    assert [a.outcome for a in {c.name: c for c in flagged.checks}["turn"].data.allocations] == ["auth"]
     assert "media.turn_auth" in [f.code for f in flagged.findings]

@@ -56,18 +56,27 @@ def _ice_servers(args: argparse.Namespace) -> list:
 
 
 def _add_media(report: Report, document: dict) -> None:
-    """The join response, TURN allocations, media join and host config as structured JSON beside their details."""
+    """The join response, TURN allocations, media join and host config as structured JSON beside their details.
+
+    A record exists only when its probe ran, which loaded its module: these imports then cost nothing."""
     by_name = {c.name: c for c in report.checks}
     for entry in document["checks"]:
-        data = by_name[entry["name"]].data
-        if entry["name"] == "join" and "join" in data:
-            entry["join"] = data["join"].to_dict()
-        elif entry["name"] == "turn" and "allocations" in data:
-            entry["allocations"] = data["allocations"]
-        elif entry["name"] == "media_join" and "steps" in data:
-            entry["media"] = {"steps_ms": data["steps"], "pair": data.get("pair")}
-        elif entry["name"] == "host" and "config" in data:
-            entry["config"] = data["config"]
+        result = by_name[entry["name"]]
+        if result.data is None or result.name not in ("join", "turn", "media_join", "host"):
+            continue
+        from lkdebug.core.hostside import MediaConfig
+        from lkdebug.core.join import JoinInfo
+        from lkdebug.core.media_join import MediaSteps
+        from lkdebug.core.turn import Relays
+
+        if (info := result.payload(JoinInfo)) is not None:
+            entry["join"] = info.to_dict()
+        elif (relays := result.payload(Relays)) is not None:
+            entry["allocations"] = [a.to_dict() for a in relays.allocations]
+        elif (steps := result.payload(MediaSteps)) is not None:
+            entry["media"] = steps.to_dict()
+        elif (config := result.payload(MediaConfig)) is not None:
+            entry["config"] = config.to_dict()
 
 
 def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:

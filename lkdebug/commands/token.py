@@ -242,15 +242,14 @@ def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -
 
 def _signature_line(decoded: Decoded) -> str:
     signature = decoded.signature
-    if signature["status"] == "valid":
-        return f"valid: matches the secret of {signature['key']} (from {signature['origin']})"
-    if signature["status"] == "invalid":
-        if signature.get("matched_key"):
-            return (f"INVALID for {signature['key']}: made with the secret of {signature['matched_key']} "
-                    f"(from {signature['matched_origin']})")
-        if signature.get("truncated"):
-            return f"INVALID: cut short, so no secret can match it (key {signature['key']})"
-        return f"INVALID: does not match the secret of {signature['key']} (from {signature['origin']})"
+    if signature.status == "valid":
+        return f"valid: matches the secret of {signature.key} (from {signature.origin})"
+    if signature.status == "invalid":
+        if signature.matched_key:
+            return f"INVALID for {signature.key}: made with the secret of {signature.matched_key} (from {signature.matched_origin})"
+        if signature.truncated:
+            return f"INVALID: cut short, so no secret can match it (key {signature.key})"
+        return f"INVALID: does not match the secret of {signature.key} (from {signature.origin})"
     return "NOT CHECKED: lkdebug knows no secret for this token's key"
 
 

@@ -11,6 +11,7 @@ from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.commands.common import settings_from_args
 from lkdebug.core import render
 from lkdebug.core.redact import visible
+from lkdebug.core.decode import Signature
 from lkdebug.core.model import KnownKey
 from lkdebug.core.webhook import WebhookCheck, verify
 
@@ -38,15 +39,14 @@ def run(args: argparse.Namespace) -> int:
 def webhook_text(check: WebhookCheck, size: int, colour: bool = False) -> str:
     bold = lambda text: render.bold(text, colour)  # noqa: E731
     out = [f"{bold('Webhook')}    {'VALID' if check.valid else 'INVALID'}"]
-    signature = check.decoded.signature if check.decoded else {"status": "unchecked"}
-    out.append(f"{bold('Signature')}  {signature['status']}"
-               + (f": key {signature.get('key')} (from {visible(str(signature.get('origin')))})"
-                  if signature.get("key") else ""))
+    signature = check.decoded.signature if check.decoded else Signature()
+    out.append(f"{bold('Signature')}  {signature.status}"
+               + (f": key {signature.key} (from {visible(str(signature.origin))})" if signature.key else ""))
     claim = "no sha256 claim" if check.claim_sha256 is None else (
         "matches the token" if check.body_matches else f"does not match the token's {visible(check.claim_sha256)}")
     out.append(f"{bold('Body')}       {size} bytes, sha256 {check.body_sha256}: {claim}")
     for name, at in (check.decoded.times.items() if check.decoded else ()):
-        out.append(f"{bold(name):<10} {at.get('iso')} ({at.get('relative')})")
+        out.append(f"{bold(name):<10} {at.iso} ({at.relative})")
     labels = {"livekit-api": "livekit-api WebhookReceiver.receive", "node": "livekit-server-sdk (Node) receive"}
     for sdk, results in check.sdk.items():
         for result in results:

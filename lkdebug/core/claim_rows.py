@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from lkdebug.core.grants import GRANT_OBJECTS, grant, in_group
 
+if TYPE_CHECKING:
+    from lkdebug.core.decode import TimeClaim
 
-def claim_rows(claims: dict, times: Mapping[str, dict] | None = None,
+
+def claim_rows(claims: dict, times: Mapping[str, TimeClaim] | None = None,
                absent_defaults: bool = False) -> list[tuple[str, str, str]]:
     """(path, value as text, meaning) for every claim, grant objects flattened to `video.roomJoin`.
 
@@ -31,7 +35,7 @@ def claim_rows(claims: dict, times: Mapping[str, dict] | None = None,
         meaning = known.meaning if known else (
             f"the {name} grant" if name in GRANT_OBJECTS else "not a LiveKit claim: the server ignores it")
         if times and name in times:
-            meaning = f"{times[name]['iso'] or 'not a date'}, {times[name]['relative']}"
+            meaning = f"{times[name].iso or 'not a date'}, {times[name].relative}"
         rows.append((name, _claim_text(value), meaning))
     return rows
 

@@ -71,6 +71,14 @@ class NtpAnswer:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class NtpResult:
+    """The NTP probe's record: every server's answer, and their median offset (None when none answered)."""
+
+    answers: tuple[NtpAnswer, ...]
+    offset: float | None = None
+
+
 class _NtpReply(asyncio.DatagramProtocol):
     """The first datagram from the server (the socket is connected to it), or the ICMP error it caused."""
 
@@ -161,7 +169,6 @@ async def probe_ntp(
     answers = await asyncio.gather(*(ask_ntp(host, port, timeout, now) for host, port in servers))
     duration = (time.monotonic() - started) * 1000
     good = [a for a in answers if a.offset is not None]
-    data = {"answers": [a.__dict__ for a in answers]}
     if not good:
         finding = Finding(
             "clock.ntp_unreachable", Severity.WARNING, "clock",
@@ -170,13 +177,13 @@ async def probe_ntp(
             "Outgoing UDP port 123 is often blocked on company and cloud networks. Ask an NTP server you can "
             "reach with --ntp-server HOST[:PORT]; the comparison with the LiveKit server's clock still applies.",
         )
-        return CheckResult("ntp", CheckStatus.WARN, duration, "no answer: " + finding.detail, [finding], data)
+        return CheckResult("ntp", CheckStatus.WARN, duration, "no answer: " + finding.detail, [finding], NtpResult(tuple(answers)))
     import statistics  # it loads fractions and decimal, which `check --no-network` never needs
 
     offset = statistics.median(a.offset for a in good)
-    data["offset"] = offset
     asked = ", ".join(a.server for a in good)
-    return CheckResult("ntp", CheckStatus.PASS, duration, f"{describe_offset(offset, 'NTP time')} ({asked})", [], data)
+    return CheckResult("ntp", CheckStatus.PASS, duration, f"{describe_offset(offset, 'NTP time')} ({asked})", [],
+                       NtpResult(tuple(answers), offset))
 
 
 def offset_from_date(date_header: str, sent: float, received: float) -> tuple[float, float] | None:

@@ -34,6 +34,39 @@ def _lenient_json(segment: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+@dataclass(frozen=True)
+class TimeClaim:
+    """A time claim (nbf, exp, iat) as a date and in words, seen from the moment the token was judged at."""
+
+    unix: int | float
+    iso: str | None  # None for a number no date can hold
+    relative: str  # "expired 3 min ago", "valid for 5h 59m more"
+
+    def to_dict(self) -> dict:
+        return {"unix": self.unix, "iso": self.iso, "relative": self.relative}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the signature check found (DESIGN §3 `decode.signature`); keys are masked, origins are sources."""
+
+    status: str = "unchecked"  # valid | invalid | unchecked
+    key: str | None = None  # the key the token names (iss), masked
+    origin: str | None = None  # where the secret that matched, or the one tried for iss, came from
+    truncated: bool = False  # too short for its algorithm: no secret can match it
+    matched_key: str | None = None  # another known key whose secret does match (key/secret drift), masked
+    matched_origin: str | None = None
+
+    def to_dict(self) -> dict:
+        """status, key and origin always; the rest only when they say something (as scripts have seen them)."""
+        out: dict = {"status": self.status, "key": self.key, "origin": self.origin}
+        if self.truncated:
+            out["truncated"] = True
+        if self.matched_key is not None:
+            out.update(matched_key=self.matched_key, matched_origin=self.matched_origin)
+        return out
+
+
 @dataclass
 class Decoded:
     raw: str | None  # the JWT found in the input, or None
@@ -41,8 +74,8 @@ class Decoded:
     looks_like: str | None = None  # when not a JWT: what the input is instead
     header: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
-    times: dict = field(default_factory=dict)  # {"nbf"|"exp"|"iat": {"unix", "iso", "relative"}}
-    signature: dict = field(default_factory=lambda: {"status": "unchecked", "key": None, "origin": None})
+    times: dict[str, TimeClaim] = field(default_factory=dict)  # by claim: nbf, exp, iat (those that are numbers)
+    signature: Signature = field(default_factory=Signature)
     verdict: Verdict | None = None  # CURRENT_ERA
     eras: dict[str, Verdict] = field(default_factory=dict)  # every era, newest first
     findings: list[Finding] = field(default_factory=list)
@@ -58,6 +91,9 @@ class Decoded:
         verdict = self.eras.get(era) or self.verdict
         return None if verdict is None else scrub(verdict.message, self.secrets, reveal)
 
+    def times_dict(self) -> dict:
+        return {claim: at.to_dict() for claim, at in self.times.items()}
+
     def to_dict(self, reveal: bool = False) -> dict:
         """The DESIGN `decode` JSON shape (plus stripped, looks_like, token, eras)."""
 
@@ -71,8 +107,8 @@ class Decoded:
             "looks_like": self.looks_like,
             "header": self.header,
             "claims": self.claims,
-            "times": self.times,
-            "signature": dict(self.signature),
+            "times": self.times_dict(),
+            "signature": self.signature.to_dict(),
             "verdict": None if self.verdict is None else {
                 **verdict_dict(self.verdict.era, self.verdict), "assumes": self.verdict_assumes},
             "eras": {era: verdict_dict(era, verdict) for era, verdict in self.eras.items()},
@@ -80,13 +116,13 @@ class Decoded:
         }
 
 
-def _times(claims: dict, now: float) -> dict:
+def _times(claims: dict, now: float) -> dict[str, TimeClaim]:
     times = {}
     for claim in ("nbf", "exp", "iat"):
         at = claims.get(claim)
         if isinstance(at, bool) or not isinstance(at, (int, float)):
             continue
-        times[claim] = {"unix": at, "iso": iso_utc(at), "relative": describe_time(claim, seconds_between(at, now))}
+        times[claim] = TimeClaim(at, iso_utc(at), describe_time(claim, seconds_between(at, now)))
     return times
 
 
@@ -222,7 +258,7 @@ def _check_signature(
             "Mint the token with this project's key and secret, or point the client at the server that holds this key."))
 
     if good:
-        decoded.signature = {"status": "valid", "key": mask_key(iss), "origin": good[0].origin}
+        decoded.signature = Signature("valid", mask_key(iss), good[0].origin)
         decoded.findings.append(finding(
             "token.signature_valid", Severity.OK, f"Signature matches the secret of {where(good[0])}",
             f"Secret {mask_secret(good[0].secret)}."))
@@ -232,11 +268,11 @@ def _check_signature(
              if others else "")
     cut = _truncated_signature(decoded.raw or "", parsed.header.get("alg"))
     if cut:
-        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None, "truncated": True}
+        decoded.signature = Signature("invalid", mask_key(iss), truncated=True)
         decoded.findings.append(_truncated(cut))
         return for_iss[0].secret if for_iss else None
     if for_iss and hmac_alg:
-        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": for_iss[0].origin}
+        decoded.signature = Signature("invalid", mask_key(iss), for_iss[0].origin)
         tried = "; ".join(f"{k.origin}: {mask_secret(k.secret)}" for k in for_iss)
         decoded.findings.append(finding(
             "token.signature_invalid", Severity.ERROR, f"Signature does not match the secret lkdebug knows for {mask_key(iss)}",
@@ -245,8 +281,8 @@ def _check_signature(
             "a truncated secret, or a secret from another project."))
         return for_iss[0].secret
     if others:
-        decoded.signature = {"status": "invalid", "key": mask_key(iss), "origin": None,
-                             "matched_key": mask_key(others[0].api_key), "matched_origin": others[0].origin}
+        decoded.signature = Signature("invalid", mask_key(iss), matched_key=mask_key(others[0].api_key),
+                                      matched_origin=others[0].origin)
         decoded.findings.append(finding(
             "token.signature_invalid", Severity.ERROR,
             f"Signed with the secret of {where(others[0])}, but iss names {mask_key(iss)}",
@@ -329,7 +365,7 @@ def _conclude(decoded: Decoded) -> None:
     if verdict.accepted:
         title = (f"A server that holds key {mask_key(decoded.claims.get('iss') or '')} would accept this token "
                  "if its signature is right (not checked: lkdebug knows no secret for it)"
-                 if decoded.signature["status"] == "unchecked" else f"livekit-server would accept this token{assumed}")
+                 if decoded.signature.status == "unchecked" else f"livekit-server would accept this token{assumed}")
         decoded.findings.append(finding(
             "token.valid", Severity.OK, title,
             f"/rtc/validate answers {verdict.status} `{verdict.message}` ({server_rules.ERAS[verdict.era]}).", None))

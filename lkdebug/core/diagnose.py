@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from lkdebug.core import clock, hostside, probes, replies, server_rules
 from lkdebug.core import join as joins
@@ -27,6 +28,7 @@ CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "joi
                "ntp", "server_clock")
 MEDIA_CHECKS = ("join", "turn", "media_join", "host")
 PROBE_TOKEN_TTL_S = 600
+R = TypeVar("R")
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
 # offline findings, then the network layers from the bottom up; derived failures last. A guess
@@ -166,8 +168,8 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[T
         decoded = decode(token, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
         if decoded.raw is None:
             return None, decoded.findings, "the token given is not a JWT"
-        checked = decoded.signature.get("status") == "valid"
-        origin = decoded.signature.get("origin")
+        checked = decoded.signature.status == "valid"
+        origin = decoded.signature.origin
         return TokenToTest(
             decoded.raw, False, decoded.claims.get("iss"), origin, decoded.verdict if checked else None, origin,
         ), decoded.findings, None
@@ -267,6 +269,13 @@ async def diagnose(
             result.duration_ms = probes.monotonic_ms(started)
         return publish(result)
 
+    def record(name: str, kind: type[R]) -> R:
+        """The record of a probe this one waited for: run() starts it only after that one passed, which leaves one."""
+        found = results[name].payload(kind)
+        if found is None:
+            raise LookupError(f"the {name} probe passed without its {kind.__name__}")
+        return found
+
     def skipped(name: str, reason: str) -> Awaitable[CheckResult]:
         async def done() -> CheckResult:
             return publish(_skip(name, reason))
@@ -285,10 +294,10 @@ async def diagnose(
         else:
             start("dns", run("dns", ("url",), lambda: probes.probe_dns(target, timeout)))
             start("tcp", run("tcp", ("dns",), lambda: probes.probe_tcp(
-                target, results["dns"].data["addresses"], timeout, in_container)))
+                target, record("dns", probes.DnsAnswer).addresses, timeout, in_container)))
             if target.secure:
                 start("tls", run("tls", ("tcp",), lambda: probes.probe_tls(
-                    target, results["tcp"].data["reachable"][0], timeout, now, ssl_context)))
+                    target, record("tcp", probes.TcpConnects).reachable[0], timeout, now, ssl_context)))
             else:
                 start("tls", skipped("tls", f"{target.scheme}:// is plain: no TLS to check"))
             gate = ("tcp", "tls") if target.secure else ("tcp",)
@@ -303,7 +312,8 @@ async def diagnose(
                     target, to_test, timeout, ssl_context, secrets, joins.read_after_join if media else None)))
             if media:
                 start("join", run("join", ("websocket",), lambda: joins.probe_join(
-                    results["websocket"].data, target, results["dns"].data["addresses"], timeout, ice_servers)))
+                    results["websocket"].payload(probes.WebSocketAnswer), target, record("dns", probes.DnsAnswer).addresses,
+                    timeout, ice_servers)))
             api_token = _api_token(settings, now())
             if api_token is None:
                 start("server_api", skipped("server_api", "needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET to mint a roomList token"))
@@ -390,7 +400,7 @@ async def _turn(tasks: dict[str, asyncio.Task[CheckResult]], run: Callable, skip
     servers = list(flag_servers)
     if not servers:
         joined = await tasks["join"]
-        info = joined.data.get("join")
+        info = joined.payload(joins.JoinInfo)
         if info is None:
             return await skipped("turn", f"no join response to take TURN servers from ({joined.detail or joined.status.value}); "
                                          "--ice-server gives one")
@@ -414,16 +424,28 @@ def _drop_echoes(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+@dataclass(frozen=True)
+class ServerClock:
+    """The clock judgement's record: this machine minus the server (from its Date header), and minus NTP time."""
+
+    offset: float
+    uncertainty: float
+    ntp_offset: float | None
+
+
 async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Callable[[CheckResult], CheckResult],
                         to_test: TokenToTest | None, now: Callable[[], float]) -> CheckResult:
     """The three-way clock judgement: needs the NTP answers and the server's `Date` (from `GET /`)."""
     publish(CheckResult("server_clock", CheckStatus.RUNNING))
     ntp = await tasks["ntp"]
     http = await tasks["http"] if "http" in tasks else None
-    ntp_offset = ntp.data.get("offset")
+    ntp_result = ntp.payload(clock.NtpResult)
+    ntp_offset = ntp_result.offset if ntp_result is not None else None
+    answer = http.payload(replies.HttpAnswer) if http is not None else None
+    date = answer.date if answer is not None else None
     measured = None
-    if http is not None and http.data.get("date"):
-        measured = clock.offset_from_date(http.data["date"], http.data["sent"], http.data["received"])
+    if answer is not None and date:
+        measured = clock.offset_from_date(date, answer.sent, answer.received)
     claims = {}
     if to_test is not None:
         parsed = server_rules.parse_unverified(to_test.raw)
@@ -439,7 +461,7 @@ async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Ca
             reason += "; judged against NTP only"
         return publish(CheckResult("server_clock", CheckStatus.SKIP, None, reason, findings))
     offset, uncertainty = measured
-    detail = f"{clock.describe_offset(offset, 'the server', uncertainty)} (±{uncertainty:.1f} s; Date: {http.data['date']})"
+    detail = f"{clock.describe_offset(offset, 'the server', uncertainty)} (±{uncertainty:.1f} s; Date: {date})"
     if claims and to_test is not None and not to_test.minted:
         sentence = clock.token_on_server(claims, now(), offset)
         if sentence:
@@ -447,5 +469,4 @@ async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Ca
                                     sentence, "Fix the clock that is off (see the other clock findings)."))
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
     status = {Severity.ERROR: CheckStatus.FAIL, Severity.WARNING: CheckStatus.WARN}.get(worst, CheckStatus.PASS)
-    return publish(CheckResult("server_clock", status, 0.0, detail, findings,
-                               {"offset": offset, "uncertainty": uncertainty, "ntp_offset": ntp_offset}))
+    return publish(CheckResult("server_clock", status, 0.0, detail, findings, ServerClock(offset, uncertainty, ntp_offset)))

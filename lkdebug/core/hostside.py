@@ -46,6 +46,14 @@ class MediaConfig:
     turn_key_file: str = ""
     turn_external_tls: bool = False
 
+    def to_dict(self) -> dict:
+        """For `check --json` (the host probe's record)."""
+        return {"path": self.path, "port": self.port, "port_range": self.port_range, "udp_port": self.udp_port,
+                "tcp_port": self.tcp_port, "use_external_ip": self.use_external_ip, "node_ip": self.node_ip,
+                "turn_enabled": self.turn_enabled, "turn_domain": self.turn_domain, "turn_tls_port": self.turn_tls_port,
+                "turn_udp_port": self.turn_udp_port, "turn_cert_file": self.turn_cert_file,
+                "turn_key_file": self.turn_key_file, "turn_external_tls": self.turn_external_tls}
+
 
 def _int(value, default: int | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
@@ -257,4 +265,4 @@ def probe_host(settings: Settings, trust: ssl.SSLContext | None = None, proc_net
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
     status = {Severity.ERROR: CheckStatus.FAIL, Severity.WARNING: CheckStatus.WARN}.get(worst, CheckStatus.PASS)
     return CheckResult("host", status, monotonic_ms(started), f"{path}: clients are told {'; '.join(told)} | {where}", findings,
-                       {"config": config.__dict__})
+                       config)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lkdebug.core import advertised, ice
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.probes import _connect, monotonic_ms
+from lkdebug.core.probes import WebSocketAnswer, _connect, monotonic_ms
 from lkdebug.core.replies import one_line
 from lkdebug.core.target import Target
 
@@ -198,11 +198,13 @@ async def _reach_tcp(candidates: Sequence[ice.Candidate], signal_addresses: Sequ
     return {c: (f"{o.ms:.0f} ms" if o.error is None else o.error) for c, o in zip(tried, outcomes)}
 
 
-async def probe_join(websocket_data: dict, target: Target, signal_addresses: Sequence[str], timeout: float,
+async def probe_join(upgrade: WebSocketAnswer | None, target: Target, signal_addresses: Sequence[str], timeout: float,
                      flag_servers: Sequence[ice.IceServer] = ()) -> CheckResult:
-    """Decode the join response and offer the websocket probe received, and judge what they advertise."""
+    """Decode the join response and offer the websocket probe received, and judge what they advertise.
+
+    The record it leaves is the JoinInfo itself (the TURN probe takes its ICE servers, `check --json` shows it)."""
     started = time.monotonic()
-    signal = websocket_data.get("signal")
+    signal = upgrade.signal if upgrade is not None else None
     if signal is None:
         return CheckResult("join", CheckStatus.SKIP, None, "the server's first message was not binary: no join response to read")
     info, why = signal.info, signal.why
@@ -231,4 +233,4 @@ async def probe_join(websocket_data: dict, target: Target, signal_addresses: Seq
         details.append(f"alternative URL {info.alternative_url}")
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
     status = {Severity.ERROR: CheckStatus.FAIL, Severity.WARNING: CheckStatus.WARN}.get(worst, CheckStatus.PASS)
-    return CheckResult("join", status, monotonic_ms(started), " | ".join(details), findings, {"join": info})
+    return CheckResult("join", status, monotonic_ms(started), " | ".join(details), findings, info)

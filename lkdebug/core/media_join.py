@@ -58,6 +58,18 @@ class MediaJoin:
     done: bool = False  # the child said all it had to say before leaving the room
 
 
+@dataclass(frozen=True)
+class MediaSteps:
+    """The media join probe's record: each step's time (ms since the child started) and, once connected, the pair."""
+
+    steps: dict[str, float]
+    pair: dict | None = None  # the SDK's selected candidate pair, as the child reported it
+
+    def to_dict(self) -> dict:
+        """For `check --json`."""
+        return {"steps_ms": self.steps, "pair": self.pair}
+
+
 def connect_bound(timeout: float) -> float:
     """How long the child lets the SDK connect: at least one whole attempt, so a failure comes in its own words."""
     return max(timeout, SDK_ATTEMPT_S + 1)
@@ -198,7 +210,7 @@ async def probe_media_join(signal_url: str, token: str, timeout: float, relay_on
         words = scrub(report.error, hidden)
         finding = _failure(report.failed_step, words, relay_only)
         return CheckResult("media_join", CheckStatus.FAIL, monotonic_ms(started),
-                           f"failed at {report.failed_step}{mode}: {one_line(words)}", [finding], {"steps": report.steps})
+                           f"failed at {report.failed_step}{mode}: {one_line(words)}", [finding], MediaSteps(report.steps))
     parts = [f"connected{mode} in {report.steps['connected']:.0f} ms"]
     if "published" in report.steps:
         parts.append(f"published silent audio at {report.steps['published']:.0f} ms")
@@ -206,7 +218,7 @@ async def probe_media_join(signal_url: str, token: str, timeout: float, relay_on
         parts.append(f"pair {_pair_text(report.pair)}")
     finding = Finding("media.join_ok", Severity.OK, "media", f"A real LiveKit client connects media{mode}", "; ".join(parts) + ".")
     return CheckResult("media_join", CheckStatus.PASS, monotonic_ms(started), "; ".join(parts), [finding],
-                       {"steps": report.steps, "pair": report.pair})
+                       MediaSteps(report.steps, report.pair))
 
 
 def _failure(step: str, words: str, relay_only: bool) -> Finding:

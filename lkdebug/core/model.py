@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+P = TypeVar("P")
 
 
 class Severity(str, enum.Enum):
@@ -88,7 +90,14 @@ class CheckResult:
     duration_ms: float | None = None
     detail: str = ""
     findings: list[Finding] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    # The probe's own record, declared beside the probe (probes.DnsAnswer, join.JoinInfo, turn.Relays, ...),
+    # for the probes that wait on it and the renderers; read it with payload(). One field rather than one
+    # per probe: a record is typed by its class, and this module needs to know none of them.
+    data: object = None
+
+    def payload(self, kind: type[P]) -> P | None:
+        """The record when it is a `kind`; None when the probe left none (it failed early, or never ran)."""
+        return self.data if isinstance(self.data, kind) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from lkdebug.core import host, server_rules
@@ -29,6 +30,9 @@ from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO
                                   bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,
                                   server_words, upstream_failed, verdict_findings)
 from lkdebug.core.target import Target, TokenToTest, parse_url, url_finding
+
+if TYPE_CHECKING:
+    from lkdebug.core.join import Signal
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
 CERT_EXPIRY_WARNING_DAYS = 14
@@ -68,12 +72,17 @@ def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, T
     if judged and problems:
         detail += f"; {len(problems)} problem(s), in the settings' findings"
     status = CheckStatus.WARN if problems else CheckStatus.PASS
-    data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
-            "prefix": target.prefix, "secure": target.secure}
-    return CheckResult("url", status, monotonic_ms(started), detail, shown, data), target
+    return CheckResult("url", status, monotonic_ms(started), detail, shown, target), target
 
 
 # ---- DNS and TCP ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """What the URL's host resolves to (the host itself when it is an address), for the probes after DNS."""
+
+    addresses: tuple[str, ...]
 
 
 async def probe_dns(target: Target, timeout: float) -> CheckResult:
@@ -82,7 +91,7 @@ async def probe_dns(target: Target, timeout: float) -> CheckResult:
     try:
         ipaddress.ip_address(target.host)
         return CheckResult("dns", CheckStatus.PASS, monotonic_ms(started), f"{target.host} is an address: nothing to resolve",
-                           data={"addresses": [target.host]})
+                           data=DnsAnswer((target.host,)))
     except ValueError:
         pass
     loop = asyncio.get_running_loop()
@@ -93,9 +102,9 @@ async def probe_dns(target: Target, timeout: float) -> CheckResult:
     except (socket.gaierror, UnicodeError, OSError) as error:
         why = getattr(error, "strerror", None) or str(error)
     else:
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
         return CheckResult("dns", CheckStatus.PASS, monotonic_ms(started), f"{target.host} -> {', '.join(addresses)}",
-                           data={"addresses": addresses})
+                           data=DnsAnswer(addresses))
     fix = ("Check the spelling and the DNS record of the host. Inside Docker Compose use the service name "
            "(e.g. ws://livekit:7880); from a container to the host, host.docker.internal.")
     finding = Finding("net.dns", Severity.ERROR, "network", f"{target.host} does not resolve", f"{target.host}: {why}", fix)
@@ -103,31 +112,44 @@ async def probe_dns(target: Target, timeout: float) -> CheckResult:
 
 
 
-@dataclass
-class _Connect:
+@dataclass(frozen=True)
+class Connect:
+    """One TCP connect: its time, or why it failed."""
+
     address: str
     ms: float | None = None
     error: str | None = None  # "refused" | "timeout" | other text
 
 
+@dataclass(frozen=True)
+class TcpConnects:
+    """A connect to every address the host resolves to, for TLS (which takes the first that connected)."""
 
-async def _connect(address: str, port: int, timeout: float) -> _Connect:
+    connects: tuple[Connect, ...]
+
+    @property
+    def reachable(self) -> list[str]:
+        return [c.address for c in self.connects if c.error is None]
+
+
+
+async def _connect(address: str, port: int, timeout: float) -> Connect:
     started = time.monotonic()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
     except (asyncio.TimeoutError, TimeoutError):
-        return _Connect(address, error="timeout")
+        return Connect(address, error="timeout")
     except ConnectionRefusedError:
-        return _Connect(address, error="refused")
+        return Connect(address, error="refused")
     except OSError as error:
-        return _Connect(address, error=error.strerror or str(error))
+        return Connect(address, error=error.strerror or str(error))
     ms = monotonic_ms(started)
     writer.close()
     try:
         await writer.wait_closed()
     except OSError:
         pass
-    return _Connect(address, ms)
+    return Connect(address, ms)
 
 
 
@@ -137,7 +159,7 @@ async def probe_tcp(target: Target, addresses: Sequence[str], timeout: float, in
     results = await asyncio.gather(*(_connect(a, target.port, timeout) for a in addresses))
     where = lambda r: f"{r.address}:{target.port}" if ":" not in r.address else f"[{r.address}]:{target.port}"  # noqa: E731
     parts = [f"{where(r)} {r.ms:.0f} ms" if r.error is None else f"{where(r)} {r.error}" for r in results]
-    data = {"connects": [r.__dict__ for r in results], "reachable": [r.address for r in results if r.error is None]}
+    data = TcpConnects(tuple(results))
     failed = [r for r in results if r.error is not None]
     if not failed:
         return CheckResult("tcp", CheckStatus.PASS, monotonic_ms(started), "; ".join(parts), data=data)
@@ -188,6 +210,26 @@ def _tcp_finding(kind: str, where: str, target: Target, timeout: float, severity
 # ---- TLS ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """What lkdebug read of the server's certificate (CN and O of its subject and issuer)."""
+
+    subject: str
+    issuer: str
+    not_after: float | None  # unix seconds
+
+
+@dataclass(frozen=True)
+class TlsAnswer:
+    """The handshake: its protocol and certificate; or, when the verifier refused it, OpenSSL's code (and the
+    certificate, when `cryptography` could read it)."""
+
+    version: str | None
+    certificate: Certificate | None
+    days_left: float | None = None
+    verify_code: int | None = None
+
+
 def _name(rdns: Sequence) -> str:
     """'CN=livekit.example.com, O=Example' from getpeercert()'s nested tuples."""
     short = {"commonName": "CN", "organizationName": "O", "countryName": "C"}
@@ -196,7 +238,7 @@ def _name(rdns: Sequence) -> str:
 
 
 
-def _der_summary(der: bytes) -> dict | None:
+def _der_summary(der: bytes) -> Certificate | None:
     """Subject, issuer and expiry of a certificate the verifier refused (stdlib cannot decode it then).
 
     `cryptography` is optional here: without it the failure is still classified, only less described.
@@ -210,7 +252,7 @@ def _der_summary(der: bytes) -> dict | None:
         not_after = cert.not_valid_after_utc
     except Exception:  # a certificate too broken to describe: the verifier's message stands alone
         return None
-    return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "not_after": not_after.timestamp()}
+    return Certificate(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), not_after.timestamp())
 
 
 
@@ -286,15 +328,15 @@ async def probe_tls(target: Target, address: str, timeout: float, now: Callable[
         return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(str(error)), [finding])
     not_after = ssl.cert_time_to_seconds(cert["notAfter"]) if cert.get("notAfter") else None
     days = None if not_after is None else (not_after - now()) / 86400
-    data = {"version": version, "subject": _name(cert.get("subject", ())), "issuer": _name(cert.get("issuer", ())),
-            "not_after": not_after, "days_left": days}
+    certificate = Certificate(_name(cert.get("subject", ())), _name(cert.get("issuer", ())), not_after)
     expiry = "" if not_after is None else f", expires {datetime.fromtimestamp(not_after, timezone.utc):%Y-%m-%d} ({days:.0f} days)"
-    detail = f"{version}, {data['subject']}, issued by {data['issuer']}{expiry}, hostname matches"
+    detail = f"{version}, {certificate.subject}, issued by {certificate.issuer}{expiry}, hostname matches"
     findings = []
     if days is not None and days < CERT_EXPIRY_WARNING_DAYS:
         findings.append(Finding("net.tls_expiring", Severity.WARNING, "network", f"The certificate of {where} expires in {days:.0f} days",
                                 detail, "Renew it (check that certbot/Caddy renewal runs)."))
-    return CheckResult("tls", CheckStatus.WARN if findings else CheckStatus.PASS, monotonic_ms(started), detail, findings, data)
+    return CheckResult("tls", CheckStatus.WARN if findings else CheckStatus.PASS, monotonic_ms(started), detail, findings,
+                       TlsAnswer(version, certificate, days))
 
 
 
@@ -311,10 +353,10 @@ async def _tls_refused_cert(target: Target, address: str, timeout: float, now: C
         summary = _der_summary(der) if der else None
     except (OSError, ssl.SSLError, asyncio.TimeoutError, TimeoutError):
         pass
-    if summary:
-        expiry = datetime.fromtimestamp(summary["not_after"], timezone.utc)
-        days = (summary["not_after"] - now()) / 86400
-        described = f" Certificate: {summary['subject']}, issued by {summary['issuer']}, expires {expiry:%Y-%m-%d} ({days:.0f} days)."
+    if summary is not None and summary.not_after is not None:
+        expiry = datetime.fromtimestamp(summary.not_after, timezone.utc)
+        days = (summary.not_after - now()) / 86400
+        described = f" Certificate: {summary.subject}, issued by {summary.issuer}, expires {expiry:%Y-%m-%d} ({days:.0f} days)."
     message = error.verify_message or str(error)
     code = error.verify_code
     if code == _X509_EXPIRED:
@@ -331,7 +373,7 @@ async def _tls_refused_cert(target: Target, address: str, timeout: float, now: C
                           "Use a certificate from a public CA (Let's Encrypt via Caddy or certbot), or install the CA "
                           "(ca-certificates in slim Docker images; SSL_CERT_FILE for Python).")
     return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(f"{message}.{described}"), [finding],
-                       {"verify_code": code, "certificate": summary})
+                       TlsAnswer(None, summary, verify_code=code))
 
 
 # ---- HTTP -----------------------------------------------------------------------------------
@@ -347,22 +389,34 @@ async def probe_http(target: Target, timeout: float, now: Callable[[], float], s
         result = http_failure("http", error, target, timeout, "GET /")
         result.duration_ms = monotonic_ms(started)
         return result
-    data = {"status": answer.status, "date": answer.date, "sent": answer.sent, "received": answer.received,
-            "server": answer.headers.get("Server")}
     body = answer.body.strip()
     shown = answer_text(answer, secrets)
+    # The answer is the record (its Date header and send and receive times are the clock judgement's), its body scrubbed.
+    kept = HttpAnswer(answer.status, scrub(answer.body, list(secrets)), answer.headers, answer.sent, answer.received)
     if answer.status == 200 and body == "OK":
-        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=data)
+        return CheckResult("http", CheckStatus.PASS, monotonic_ms(started), "GET / -> 200 'OK': a LiveKit node", data=kept)
     if answer.status == 406 and body.startswith("Not Ready"):
         finding = Finding("server.not_ready", Severity.WARNING, "server", "The LiveKit node says it is not ready",
                           f"GET / answered {shown}: the node's stats are stale, so it takes no new rooms.",
                           "Check the server's log and its Redis connection (a multi-node setup needs Redis).")
-        return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
+        return CheckResult("http", CheckStatus.WARN, monotonic_ms(started), f"GET / -> {shown}", [finding], kept)
     finding = not_livekit(target, "GET /", answer, shown, secrets)
-    return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], data)
+    return CheckResult("http", CheckStatus.FAIL, monotonic_ms(started), f"GET / -> {shown}", [finding], kept)
 
 
 # ---- /rtc/validate --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidateAnswer:
+    """What /rtc/validate answered (the body scrubbed of secrets), and what lkdebug predicted it would."""
+
+    status: int
+    body: str
+    era: str | None  # the server era its wording names
+    reason: str | None  # server_rules' reason for the answer; None when it is not the server's wording
+    date: str | None
+    predicted: server_rules.Verdict | None
 
 
 async def probe_validate(target: Target, token: TokenToTest, timeout: float, now: Callable[[], float],
@@ -378,9 +432,8 @@ async def probe_validate(target: Target, token: TokenToTest, timeout: float, now
         return result
     shown = answer_text(answer, secrets)
     reason = server_rules.reason_of(answer.body)
-    data = {"status": answer.status, "body": scrub(answer.body, list(secrets)), "era": server_rules.recognise_era(answer.body.strip()),
-            "reason": reason, "date": answer.date,
-            "predicted": None if token.predicted is None else {"status": token.predicted.status, "reason": token.predicted.reason}}
+    data = ValidateAnswer(answer.status, scrub(answer.body, list(secrets)), server_rules.recognise_era(answer.body.strip()),
+                          reason, answer.date, token.predicted)
     if reason is None:  # not the server's wording, whatever the status: something else answers
         finding = not_livekit(target, "GET /rtc/validate", answer, shown, secrets)
         return CheckResult("validate", CheckStatus.FAIL, monotonic_ms(started), f"-> {shown}", [finding], data)
@@ -396,12 +449,23 @@ async def probe_validate(target: Target, token: TokenToTest, timeout: float, now
 # ---- /rtc WebSocket -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WebSocketAnswer:
+    """The /rtc upgrade: 101 with its first message (and what `after_first` read on, for the join probe), or the
+    refusal's status and, when the server's words give one, server_rules' reason."""
+
+    status: int
+    reason: str | None = None
+    first_message_bytes: int | None = None
+    signal: Signal | None = None
+
+
 async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ssl_context: ssl.SSLContext | None = None,
                           secrets: Sequence[str] = (), after_first: Callable | None = None) -> CheckResult:
     """The `/rtc` upgrade a client SDK makes: 101 and a first binary frame, or why not (G5, G8).
 
     `after_first(first, ws, deadline)` reads on while the connection is open (the join response and
-    the offer after it); what it returns is handed over as `data["signal"]`.
+    the offer after it); what it returns is handed over as the record's `signal`.
     """
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidMessage, InvalidStatus, SecurityError, TooManyHeaders, WebSocketException
@@ -423,9 +487,9 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
                                   "(clients report `signal connection timed out while waiting for the first message`).",
                                   "The server cannot start the session: check its log (Redis, node limits).")
                 return CheckResult("websocket", CheckStatus.WARN, monotonic_ms(started), "101 Switching Protocols, no first message", [finding])
-            handed = {}
+            signal = None
             if after_first is not None and isinstance(first, bytes):
-                handed["signal"] = await after_first(first, ws, deadline)
+                signal = await after_first(first, ws, deadline)
     except InvalidStatus as error:
         return _refused_upgrade(target, token, error.response.status_code, bytes(error.response.body or b""),
                                 dict(error.response.headers), secrets, started)
@@ -446,7 +510,8 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), text, [finding])
     kind = "binary" if isinstance(first, bytes) else "text"
     detail = f"101 Switching Protocols in {upgraded_ms:.0f} ms; first message: {len(first)} bytes ({kind})"
-    return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail, data={"first_message_bytes": len(first), **handed})
+    return CheckResult("websocket", CheckStatus.PASS, monotonic_ms(started), detail,
+                       data=WebSocketAnswer(101, first_message_bytes=len(first), signal=signal))
 
 
 
@@ -460,7 +525,7 @@ def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes
     if reason is not None:
         # The same middleware and checks as /rtc/validate: the validate probe explains it.
         findings = verdict_findings(status, body, token, secrets, "/rtc (WebSocket)")
-        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, findings, {"status": status, "reason": reason})
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, findings, WebSocketAnswer(status, reason))
     if status in (200, 400) or (status == 404 and not body.strip()):
         meaning = ("a page where the upgrade was expected" if status != 404 else
                    "what livekit-server answers on /rtc when the Upgrade header never reached it")
@@ -471,12 +536,21 @@ def _refused_upgrade(target: Target, token: TokenToTest, status: int, body_bytes
             "nginx: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";` "
             "in the location that proxies LiveKit; Caddy's reverse_proxy does it by itself.",
         )
-        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
+        return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], WebSocketAnswer(status))
     finding = not_livekit(target, "the /rtc upgrade", answer, shown, secrets)
-    return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], {"status": status})
+    return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), detail, [finding], WebSocketAnswer(status))
 
 
 # ---- Server API (Twirp) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """RoomService.ListRooms: the HTTP status, and the rooms listed (200) or server_rules' reason for a refusal."""
+
+    status: int
+    rooms: int | None = None
+    reason: str | None = None
 
 
 async def probe_server_api(target: Target, api_token: str, timeout: float, now: Callable[[], float],
@@ -506,7 +580,7 @@ async def probe_server_api(target: Target, api_token: str, timeout: float, now: 
     return CheckResult("server_api", CheckStatus.PASS, monotonic_ms(started),
                        f"RoomService.ListRooms -> {rooms} room(s)",
                        [Finding("server.api_ok", Severity.OK, "server", "The server API accepts the settings' key and secret",
-                                f"RoomService.ListRooms answered with {rooms} room(s).")], {"rooms": rooms})
+                                f"RoomService.ListRooms answered with {rooms} room(s).")], ApiAnswer(200, rooms))
 
 
 
@@ -517,11 +591,11 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
         finding = Finding("net.not_livekit", Severity.ERROR, "network", f"{target.api_url}/twirp/ does not reach LiveKit's server API",
                           f"{where} answered 404 ({error.code}{': ' + error.message if error.message else ''}).",
                           "A proxy in front of LiveKit must forward /twirp/ too, not only /rtc.")
-        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], {"status": 404})
+        return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"404 {error.code}", [finding], ApiAnswer(404))
     if error.status in GATEWAY_STATUS and not error.message:  # livekit-server's own errors are Twirp JSON
         finding = upstream_failed(target, where, error.status, None)
         return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {GATEWAY_STATUS[error.status]}",
-                           [finding], {"status": error.status})
+                           [finding], ApiAnswer(error.status))
     words = error.message
     how = "the server said"
     if not words:
@@ -542,4 +616,4 @@ async def _api_denied(target: Target, api_token: str, error, timeout: float, now
     finding = Finding("server.api_denied", Severity.ERROR, "server", f"The server API refuses the settings' credentials ({error.status})",
                       f"{where}: {how}: {words!r}.", fix)
     return CheckResult("server_api", CheckStatus.FAIL, monotonic_ms(started), f"{error.status} {words!r}", [finding],
-                       {"status": error.status, "reason": reason})
+                       ApiAnswer(error.status, reason=reason))

@@ -44,7 +44,7 @@ def lint_times(decoded: Decoded, now: float) -> None:
         if "expired" in current:
             add(finding(
                 "token.expired", Severity.ERROR, f"Expired {span(until_exp)} ago",
-                f"exp is {decoded.times['exp']['iso']}; the server allows 60 s of leeway past exp and no more."
+                f"exp is {decoded.times['exp'].iso}; the server allows 60 s of leeway past exp and no more."
                 + server_words(decoded, "expired", current["expired"]),
                 "Mint a fresh token just before connecting; don't cache or pre-fetch tokens (disable route caching), "
                 "and fetch a new one when a connection fails."))
@@ -57,7 +57,7 @@ def lint_times(decoded: Decoded, now: float) -> None:
         if "not_yet_valid" in current:
             add(finding(
                 "token.not_yet_valid", Severity.ERROR, f"Not valid for another {span(until_nbf)}",
-                f"nbf is {decoded.times['nbf']['iso']}, more than the server's 60 s of leeway ahead of this clock. "
+                f"nbf is {decoded.times['nbf'].iso}, more than the server's 60 s of leeway ahead of this clock. "
                 "Tokens are minted with nbf = now, so the minting host's clock is ahead (clock skew) or this "
                 "machine's is behind." + server_words(decoded, "not_yet_valid", current["not_yet_valid"]),
                 "Sync the minting host's clock (NTP; `sudo hwclock -s` in WSL2, restart Docker Desktop) and compare "

@@ -39,11 +39,23 @@ class Allocation:
     relayed: str | None = None
     words: str = ""  # the server's error code and reason, or the local error text
 
+    def to_dict(self) -> dict:
+        """For `check --json`: the URL without its credentials."""
+        return {"url": self.url.text, "transport": self.url.label, "outcome": self.outcome, "ms": self.ms,
+                "relayed": self.relayed, "words": self.words}
+
     def describe(self) -> str:
         head = f"{self.url.label} {self.url.where}"
         if self.outcome == "relay":
             return f"{head} relay {self.relayed} in {self.ms:.0f} ms"
         return f"{head} {_OUTCOME_WORDS[self.outcome]}{f' ({self.words})' if self.words else ''}"
+
+
+@dataclass(frozen=True)
+class Relays:
+    """The TURN probe's record: what each TURN URL of each server came to."""
+
+    allocations: tuple[Allocation, ...]
 
 
 _OUTCOME_WORDS = {"refused": "refused", "silent": "no answer", "auth": "401 credentials refused", "denied": "allocation refused",
@@ -221,6 +233,4 @@ async def probe_turn(servers: Sequence[IceServer], timeout: float, ssl_context: 
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
     status = {Severity.ERROR: CheckStatus.FAIL, Severity.WARNING: CheckStatus.WARN}.get(worst, CheckStatus.PASS)
     detail = "; ".join(a.describe() for _, a in results)
-    return CheckResult("turn", status, monotonic_ms(started), detail, findings,
-                       {"allocations": [{"url": a.url.text, "transport": a.url.label, "outcome": a.outcome, "ms": a.ms,
-                                         "relayed": a.relayed, "words": a.words} for _, a in results]})
+    return CheckResult("turn", status, monotonic_ms(started), detail, findings, Relays(tuple(a for _, a in results)))

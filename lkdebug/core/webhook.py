@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lkdebug.core import redact, server_rules
-from lkdebug.core.decode import Decoded, decode
+from lkdebug.core.decode import Decoded, Signature, decode
 from lkdebug.core.model import Finding, KnownKey, Severity
 
 NODE_TOLERANCE_S = 10
@@ -44,10 +44,10 @@ class WebhookCheck:
         token = self.decoded
         return {
             "valid": self.valid,
-            "signature": dict(token.signature) if token else {"status": "unchecked", "key": None, "origin": None},
+            "signature": (token.signature if token else Signature()).to_dict(),
             "body": {"sha256": self.body_sha256, "claim_sha256": self.claim_sha256, "matches": self.body_matches},
             "claims": token.claims if token else {},
-            "times": token.times if token else {},
+            "times": token.times_dict() if token else {},
             "sdk": self.sdk,
             "causes": list(self.causes),
             "findings": [f.to_dict() for f in self.findings],
@@ -154,7 +154,7 @@ def verify(body: bytes, authorization: str | None, *, known_keys: Sequence[Known
     if decoded.stripped and decoded.raw:
         check.causes.append(f"The header holds more than the token ({', '.join(decoded.stripped)}): LiveKit sends "
                             "the bare JWT and the SDKs verify the header as given, so they fail on it.")
-    signature_ok = decoded.signature.get("status") == "valid"
+    signature_ok = decoded.signature.status == "valid"
     if decoded.raw is not None:
         claim = decoded.claims.get("sha256")
         check.claim_sha256 = claim if isinstance(claim, str) else None
@@ -173,7 +173,7 @@ def verify(body: bytes, authorization: str | None, *, known_keys: Sequence[Known
                 "webhook.body_mismatch", Severity.ERROR, "The body's SHA-256 does not match the token's sha256 claim",
                 f"body {digest}, token {redact.visible(claim)}. {check.causes[-1]}",
                 "Verify the raw request body, byte for byte as received."))
-    if decoded.signature.get("status") == "invalid" and decoded.signature.get("matched_key") is None:
+    if decoded.signature.status == "invalid" and decoded.signature.matched_key is None:
         check.causes.append("The receiver's secret is not the one the server signs webhooks with (livekit.yaml's "
                             "webhook.api_key names the key; its secret must be the receiver's).")
     # The receiver is built with one key and secret: each pair lkdebug knows for the token's key (else the app's).
@@ -194,8 +194,8 @@ def verify(body: bytes, authorization: str | None, *, known_keys: Sequence[Known
     check.valid = signature_ok and check.body_matches and times_ok and sdk_ok
     if check.valid:
         check.findings.append(_finding(
-            "webhook.valid", Severity.OK, f"Valid webhook, signed by {decoded.signature['key']} "
-                                          f"(from {decoded.signature['origin']})", "Both SDKs would accept it."))
+            "webhook.valid", Severity.OK, f"Valid webhook, signed by {decoded.signature.key} "
+                                          f"(from {decoded.signature.origin})", "Both SDKs would accept it."))
     elif not keys:
         check.findings.append(_finding(
             "webhook.no_secret", Severity.ERROR, "No API secret to check the webhook with",

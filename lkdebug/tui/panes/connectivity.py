@@ -231,14 +231,18 @@ class ConnectivityPane(Vertical):
         self._rows_shown = count
 
     def _show_clock(self) -> None:
+        from lkdebug.core.clock import NtpResult  # already loaded: these results come from a run
+        from lkdebug.core.diagnose import ServerClock
+
         lines = Text()
         for name, label in (("ntp", "NTP offset"), ("server_clock", "server clock offset")):
             result = self._results.get(name)
             if result is None:
                 continue
-            offset = result.data.get("offset")
+            record = result.payload(NtpResult) or result.payload(ServerClock)
+            seconds = None if record is None else record.offset
             if lines:
                 lines.append("\n")
             lines.append(f"{label}: ", style="bold")
-            lines.append(f"{offset:+.3f} s" if isinstance(offset, (int, float)) else visible(result.detail or "n/a"))
+            lines.append(f"{seconds:+.3f} s" if seconds is not None else visible(result.detail or "n/a"))
         self.query_one("#conn-clock", Static).update(lines)

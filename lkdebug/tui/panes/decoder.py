@@ -180,20 +180,19 @@ class DecoderPane(Vertical):
             if decoded.stripped:
                 summary.append("\nstripped: " + visible(", ".join(decoded.stripped)), style="cyan")
             sig = decoded.signature
-            status = sig.get("status", "unchecked")
             summary.append("\nsignature: ")
             # Gaps end a span rather than start the next: SVG renderers drop a span's leading spaces.
-            summary.append(status + " ", style=_STATUS_STYLE.get(status, "bold"))
-            if sig.get("key"):
-                summary.append(f"with key {visible(str(sig['key']))} ")
-            if sig.get("origin"):
-                summary.append(f"({visible(str(sig['origin']))})", style="dim")
+            summary.append(sig.status + " ", style=_STATUS_STYLE.get(sig.status, "bold"))
+            if sig.key:
+                summary.append(f"with key {visible(sig.key)} ")
+            if sig.origin:
+                summary.append(f"({visible(sig.origin)})", style="dim")
             for name in ("nbf", "iat", "exp"):
                 time_info = decoded.times.get(name)
                 if time_info:
                     summary.append(f"\n{name}: ", style="bold")
-                    summary.append(f"{time_info['iso']}  ")
-                    summary.append(str(time_info["relative"]), style="italic")
+                    summary.append(f"{time_info.iso}  ")
+                    summary.append(time_info.relative, style="italic")
         if decoded.verdict is not None:
             v = decoded.verdict
             for era, ov in decoded.eras.items():
