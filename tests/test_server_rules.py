@@ -271,3 +271,52 @@ def test_the_judge_can_assume_the_signature(now):
     assert rules.judge(raw, KEYS, now).reason == "signature"
     assert rules.judge(raw, {}, now, assume_signature=True).accepted
     assert rules.judge(raw, {}, now + 10_000, assume_signature=True).reason == "expired"
+
+
+# ---- the go-jose v3 eras' join checks (reference "Steps, in order", 5: v1.6.2 limits, v1.9.1 `no room name`) ----
+
+
+def _join_token(now, **video_and_sub):
+    sub = video_and_sub.pop("sub", "alice")
+    return token(now, sub=sub, video={"roomJoin": True, **video_and_sub})
+
+
+def test_length_limits_arrive_in_v1_6_2_in_bytes(now):
+    identity = _reasons(_join_token(now, sub="a" * 257, room="r"), now)
+    room = _reasons(_join_token(now, room="é" * 128 + "a"), now)  # 129 characters, 257 bytes
+    # v1.6.1 is in era v1.4 (no limits), v1.6.2 in era v1.6.
+    assert identity == {"head": "identity_too_long", "v1.13": "identity_too_long", "v1.9": "identity_too_long",
+                        "v1.6": "identity_too_long", "v1.4": "ok", "v1.0": "ok"}
+    assert room == {"head": "room_too_long", "v1.13": "room_too_long", "v1.9": "room_too_long",
+                    "v1.6": "room_too_long", "v1.4": "ok", "v1.0": "ok"}
+    assert rules.judge(_join_token(now, room="é" * 128), KEYS, now, "v1.6").accepted  # 256 bytes: at the limit
+    verdict = rules.judge(_join_token(now, sub="a" * 257, room="r"), KEYS, now, "v1.6")
+    assert (verdict.status, verdict.message) == (400, "participant identity length exceeds limits: max length 256")
+    verdict = rules.judge(_join_token(now, room="é" * 128 + "a"), KEYS, now, "v1.6")
+    assert (verdict.status, verdict.message) == (400, "room name length exceeds limits: max length 256")
+
+
+def test_no_room_name_arrives_in_v1_9_1(now):
+    roomless = _join_token(now)
+    v1_9_0, v1_9_1 = rules.judge(roomless, KEYS, now, "v1.6"), rules.judge(roomless, KEYS, now, "v1.9")
+    assert (v1_9_0.status, v1_9_0.message) == (200, "success")  # the room came from ?room=
+    assert (v1_9_1.status, v1_9_1.message) == (400, "no room name")
+    assert _reasons(roomless, now) == {"head": "no_room", "v1.13": "no_room", "v1.9": "no_room",
+                                       "v1.6": "ok", "v1.4": "ok", "v1.0": "ok"}
+    claims = {"sub": "a", "video": {"roomJoin": True}}
+    assert rules.join_verdict(claims, "v1.6", query_room="é" * 129).message == "room name length exceeds limits: max length 256"
+    assert rules.join_verdict(claims, "v1.9", query_room="standup").message == "no room name"  # ?room= no longer read
+    assert rules.join_room({"video": {"room": "r"}}, "v1.4", query_room="q") == "r"
+
+
+def test_eras_are_exact_and_neighbours_that_answer_alike_read_as_one_span(now):
+    assert list(rules.ERAS) == ["head", "v1.13", "v1.9", "v1.6", "v1.4", "v1.0"]
+    assert list(rules.judge_every_era(token(now), KEYS, now)) == list(rules.ERAS)
+    wrong = rules.judge_every_era(token(now, secret="another-secret-entirely-0123456789abc"), KEYS, now)
+    assert [label for label, _ in rules.same_answers(wrong)] == [
+        "unreleased (after v1.13.5)", "v1.13.0 to v1.13.5", "v1.4.1 to v1.12.x", "v1.4.0 and older"]
+    roomless = rules.judge_every_era(_join_token(now), KEYS, now)
+    assert [(label, v.status) for label, v in rules.same_answers(roomless)] == [
+        ("v1.9.1 and newer, unreleased included", 400), ("v1.9.0 and older", 200)]
+    # Only neighbours merge: with v1.13 left out, head and v1.9 stay apart.
+    assert len(rules.same_answers({e: v for e, v in roomless.items() if e != "v1.13"})) == 3
