@@ -429,3 +429,15 @@ def test_a_header_padded_with_two_equals_is_not_read_as_an_assignment():
     payload = base64.urlsafe_b64encode(b'{"iss":"APIkey","sub":"a"}').decode().rstrip("=")
     decoded = decode(f"{header}.{payload}.c2ln", known_keys=[], server_keys=None, now=0)
     assert decoded.stripped == [] and decoded.claims == {"iss": "APIkey", "sub": "a"}
+
+
+def test_decode_text_gives_one_line_to_neighbouring_eras_that_answer_alike(now):
+    from lkdebug.commands.token import decoded_text
+
+    roomless = decoded_text(decode(join_token(now, video={"roomJoin": True}), known_keys=known(), now=now))
+    assert "v1.9.1 to v1.12.x: 400 no room name" in roomless and "v1.9.0 and older: 200 success" in roomless
+    assert "v1.6.2 to v1.9.0" not in roomless
+    expired = decoded_text(decode(join_token(now, nbf=int(now) - 7200, exp=int(now) - 3600), known_keys=known(), now=now))
+    assert ("v1.4.1 to v1.12.x: 401 invalid token: <the token>, error: go-jose/go-jose/jwt: validation failed, "
+            "token is expired (exp)") in expired
+    assert "v1.9.1 to v1.12.x" not in expired
