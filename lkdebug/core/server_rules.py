@@ -44,6 +44,8 @@ _SPANS = {
 }
 _GOLANG_JWT = (HEAD, V1_13)
 _GO_JOSE_V3 = (V1_9, V1_6, V1_4)
+_WITHOUT_LIMITS = (V1_4, V1_0)  # before v1.6.2: no identity or room length limit
+_ROOM_FROM_QUERY = (V1_6, V1_4, V1_0)  # before v1.9.1: a token without a room joins ?room=, which may be empty
 # What a 401 body can tell (`recognise_era`): go-jose v3's wording is the same in its three eras, and
 # every released server words an unknown key alike.
 GO_JOSE_V3 = "v1.4-v1.12"
@@ -544,11 +546,11 @@ def join_verdict(
     identity = _text(claims.get("sub")) or _text(claims.get("jti"))
     if not identity:
         return verdict(400, IDENTITY_EMPTY, "no_identity")
-    limits = era not in (V1_4, V1_0)  # config.Room.MaxParticipantIdentityLength and MaxRoomNameLength, v1.6.2+
+    limits = era not in _WITHOUT_LIMITS  # config MaxParticipantIdentityLength and MaxRoomNameLength
     if limits and _utf8_length(identity) > MAX_IDENTITY_LENGTH:
         return verdict(400, IDENTITY_TOO_LONG, "identity_too_long")
     room = join_room(claims, era, query_room)
-    if not room and era not in (V1_6, V1_4, V1_0):  # earlier servers let an empty room through: 200 success
+    if not room and era not in _ROOM_FROM_QUERY:
         return verdict(400, NO_ROOM, "no_room")
     if limits and _utf8_length(room) > MAX_ROOM_NAME_LENGTH:
         return verdict(400, ROOM_TOO_LONG, "room_too_long")
@@ -563,9 +565,7 @@ def join_room(claims: dict, era: str = CURRENT_ERA, query_room: str = "") -> str
     """The room a join enters: the token's video.room; before v1.9.1 `?room=` when the token names none."""
     video = claims.get("video")
     room = _text(video.get("room")) if isinstance(video, dict) else ""
-    if room or era not in (V1_6, V1_4, V1_0):
-        return room
-    return query_room
+    return room if room or era not in _ROOM_FROM_QUERY else query_room
 
 
 def _text(value: object) -> str:
