@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import aiohttp
@@ -654,3 +655,30 @@ def test_each_era_reports_a_release_inside_it():
         assert _parse_args(["--era", era]).era == era
     with pytest.raises(SystemExit):
         _parse_args(["--era", "v1.4-v1.12"])  # what a 401 body names is a group of eras, not one server
+
+
+def test_python_dash_m_with_a_sub_era_answers_as_that_release():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "lkdebug.demo.server", "--port", str(port), "--era", "v1.6"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def validate(raw: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/rtc/validate?access_token={raw}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    now = time.time()
+    try:
+        assert process.stdout.readline().strip() == f"http://127.0.0.1:{port}"
+        assert validate(token(now, video={"roomJoin": True})) == SUCCESS  # v1.9.0 lets an empty room in
+        assert validate(token(now, sub=LONG_IDENTITY)) == IDENTITY_TOO_LONG  # v1.6.2 has the limit
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert "v1.6.2 to v1.9.0 wording" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
