@@ -331,9 +331,14 @@ def test_mint_is_pyjwt_and_quiet_about_short_dev_secrets(now):
 def test_join_findings_say_which_releases_lack_the_check(now):
     decoded = _decode(_signed({"iss": KEY, "sub": "a", "exp": now + 600, "video": {"roomJoin": True}}), now)
     no_room = next(f for f in decoded.findings if f.code == "token.no_room")
-    assert "Before v1.9.1 the room came from ?room= and an empty one answered 200 `success`." in no_room.detail
+    assert no_room.detail == ("A join answers 400 `no room name`. The check exists since v1.9.1: v1.9.0 and older answer "
+                              "200 `success` (the room came from ?room=, and an empty one was let through).")
     long_identity = _decode(_signed({"iss": KEY, "sub": "é" * 129, "exp": now + 600, "video": {"roomJoin": True, "room": "r"}}), now)
-    assert "token.identity_too_long" in [f.code for f in long_identity.findings]
+    too_long = next(f for f in long_identity.findings if f.code == "token.identity_too_long")
+    assert too_long.detail.endswith("The check exists since v1.6.2: v1.6.1 and older answer 200 `success`.")
+    # The sentences follow the per-era verdicts the decoder reports, never prose of their own.
+    assert [long_identity.eras[era].accepted for era in ("v1.6", "v1.4")] == [False, True]
+    assert [decoded.eras[era].accepted for era in ("v1.9", "v1.6")] == [False, True]
 
 
 def test_the_report_folds_a_finding_under_its_cause():

@@ -33,6 +33,8 @@ def test_valid_token_is_accepted_by_every_era(now):
     [
         ("head", "invalid authorization token: token signature is invalid: signature is invalid"),
         ("v1.13", "invalid token: {jwt}, error: token signature is invalid: signature is invalid"),
+        ("v1.9", "invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive"),
+        ("v1.6", "invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive"),
         ("v1.4", "invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive"),
         ("v1.0", "invalid token: {jwt}, error: square/go-jose: error in cryptographic primitive"),
     ],
@@ -141,7 +143,8 @@ def test_wrongly_typed_grant_is_malformed(now):
 @pytest.mark.parametrize(
     "body, era",
     [
-        ("invalid token: eyJ.x.y, error: go-jose/go-jose: error in cryptographic primitive", "v1.4"),
+        # go-jose v3 words it alike from v1.4.1 to v1.12.x: the body names that group, not one of its eras.
+        ("invalid token: eyJ.x.y, error: go-jose/go-jose: error in cryptographic primitive", "v1.4-v1.12"),
         ("invalid token: eyJ.x.y, error: square/go-jose/jwt: validation failed, token is expired (exp)", "v1.0"),
         ("invalid token: eyJ.x.y, error: token has invalid claims: token is expired", "v1.13"),
         ("invalid authorization token: token signature is invalid: signature is invalid", "head"),
@@ -176,7 +179,7 @@ import hmac as _hmac  # noqa: E402
 
 SECRET_1 = next(iter(KEYS.values()))
 KEY_1 = next(iter(KEYS))
-NEW, OLD = ("head", "v1.13"), ("v1.4", "v1.0")
+NEW, OLD = ("head", "v1.13"), ("v1.9", "v1.6", "v1.4", "v1.0")
 
 
 def _seg(data: bytes) -> str:
@@ -208,7 +211,7 @@ def test_float_times_are_floored_by_golang_jwt_and_truncated_by_go_jose(now):
 def test_quoted_numeric_times_golang_jwt_accepts_go_jose_refuses(now):
     raw = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","exp":"{int(now) + 600}","video":{{"roomJoin":true,"room":"r"}}}}'.encode())
     reasons = _reasons(raw, now)
-    assert [reasons[e] for e in NEW] == ["ok", "ok"] and [reasons[e] for e in OLD] == ["malformed", "malformed"]
+    assert [reasons[e] for e in NEW] == ["ok", "ok"] and [reasons[e] for e in OLD] == ["malformed"] * 4
     huge = _raw(H256, f'{{"iss":"{KEY_1}","sub":"a","exp":1e400,"video":{{"roomJoin":true,"room":"r"}}}}'.encode())
     assert set(_reasons(huge, now).values()) == {"malformed"}
 
@@ -239,7 +242,7 @@ def test_go_jose_hmac_family_crit_and_kid(now):
         signing_input = f"{_seg(head)}.{_seg(_payload(now))}"
         return f"{signing_input}.{_seg(_hmac.new(SECRET_1.encode(), signing_input.encode(), digest).digest())}"
 
-    assert _reasons(hs("HS384", _hashlib.sha384), now) == {"head": "alg", "v1.13": "alg", "v1.4": "ok", "v1.0": "ok"}
+    assert _reasons(hs("HS384", _hashlib.sha384), now) == {"head": "alg", "v1.13": "alg", "v1.9": "ok", "v1.6": "ok", "v1.4": "ok", "v1.0": "ok"}
     crit = hs("HS256", _hashlib.sha256, b'{"alg":"HS256","crit":["exp"]}')
     assert rules.judge(crit, KEYS, now, "v1.4").message.endswith("go-jose/go-jose: error in cryptographic primitive")
     assert rules.judge(crit, KEYS, now).accepted
@@ -251,9 +254,11 @@ def test_padding_spaces_and_the_json_serialization(now):
     raw = _raw(H256, _payload(now))
     padded = ".".join(part + "=" * (-len(part) % 4) for part in raw.split("."))
     assert padded != raw
-    assert _reasons(padded, now) == {"head": "malformed", "v1.13": "malformed", "v1.4": "ok", "v1.0": "malformed"}
+    assert _reasons(padded, now) == {"head": "malformed", "v1.13": "malformed", "v1.9": "ok", "v1.6": "ok", "v1.4": "ok",
+                                     "v1.0": "malformed"}
     spaced = raw[:20] + " \u00a0" + raw[20:]
-    assert _reasons(spaced, now) == {"head": "malformed", "v1.13": "malformed", "v1.4": "ok", "v1.0": "ok"}
+    assert _reasons(spaced, now) == {"head": "malformed", "v1.13": "malformed", "v1.9": "ok", "v1.6": "ok", "v1.4": "ok",
+                                     "v1.0": "ok"}
     header, payload, signature = raw.split(".")
     serialized = f'{{"protected":"{header}","payload":"{payload}","signature":"{signature}"}}'
     assert _reasons(serialized, now)["v1.4"] == "ok" and _reasons(serialized, now)["v1.13"] == "malformed"
@@ -266,3 +271,52 @@ def test_the_judge_can_assume_the_signature(now):
     assert rules.judge(raw, KEYS, now).reason == "signature"
     assert rules.judge(raw, {}, now, assume_signature=True).accepted
     assert rules.judge(raw, {}, now + 10_000, assume_signature=True).reason == "expired"
+
+
+# ---- the go-jose v3 eras' join checks (reference "Steps, in order", 5: v1.6.2 limits, v1.9.1 `no room name`) ----
+
+
+def _join_token(now, **video_and_sub):
+    sub = video_and_sub.pop("sub", "alice")
+    return token(now, sub=sub, video={"roomJoin": True, **video_and_sub})
+
+
+def test_length_limits_arrive_in_v1_6_2_in_bytes(now):
+    identity = _reasons(_join_token(now, sub="a" * 257, room="r"), now)
+    room = _reasons(_join_token(now, room="é" * 128 + "a"), now)  # 129 characters, 257 bytes
+    # v1.6.1 is in era v1.4 (no limits), v1.6.2 in era v1.6.
+    assert identity == {"head": "identity_too_long", "v1.13": "identity_too_long", "v1.9": "identity_too_long",
+                        "v1.6": "identity_too_long", "v1.4": "ok", "v1.0": "ok"}
+    assert room == {"head": "room_too_long", "v1.13": "room_too_long", "v1.9": "room_too_long",
+                    "v1.6": "room_too_long", "v1.4": "ok", "v1.0": "ok"}
+    assert rules.judge(_join_token(now, room="é" * 128), KEYS, now, "v1.6").accepted  # 256 bytes: at the limit
+    verdict = rules.judge(_join_token(now, sub="a" * 257, room="r"), KEYS, now, "v1.6")
+    assert (verdict.status, verdict.message) == (400, "participant identity length exceeds limits: max length 256")
+    verdict = rules.judge(_join_token(now, room="é" * 128 + "a"), KEYS, now, "v1.6")
+    assert (verdict.status, verdict.message) == (400, "room name length exceeds limits: max length 256")
+
+
+def test_no_room_name_arrives_in_v1_9_1(now):
+    roomless = _join_token(now)
+    v1_9_0, v1_9_1 = rules.judge(roomless, KEYS, now, "v1.6"), rules.judge(roomless, KEYS, now, "v1.9")
+    assert (v1_9_0.status, v1_9_0.message) == (200, "success")  # the room came from ?room=
+    assert (v1_9_1.status, v1_9_1.message) == (400, "no room name")
+    assert _reasons(roomless, now) == {"head": "no_room", "v1.13": "no_room", "v1.9": "no_room",
+                                       "v1.6": "ok", "v1.4": "ok", "v1.0": "ok"}
+    claims = {"sub": "a", "video": {"roomJoin": True}}
+    assert rules.join_verdict(claims, "v1.6", query_room="é" * 129).message == "room name length exceeds limits: max length 256"
+    assert rules.join_verdict(claims, "v1.9", query_room="standup").message == "no room name"  # ?room= no longer read
+    assert rules.join_room({"video": {"room": "r"}}, "v1.4", query_room="q") == "r"
+
+
+def test_eras_are_exact_and_neighbours_that_answer_alike_read_as_one_span(now):
+    assert list(rules.ERAS) == ["head", "v1.13", "v1.9", "v1.6", "v1.4", "v1.0"]
+    assert list(rules.judge_every_era(token(now), KEYS, now)) == list(rules.ERAS)
+    wrong = rules.judge_every_era(token(now, secret="another-secret-entirely-0123456789abc"), KEYS, now)
+    assert [label for label, _ in rules.same_answers(wrong)] == [
+        "unreleased (after v1.13.5)", "v1.13.0 to v1.13.5", "v1.4.1 to v1.12.x", "v1.4.0 and older"]
+    roomless = rules.judge_every_era(_join_token(now), KEYS, now)
+    assert [(label, v.status) for label, v in rules.same_answers(roomless)] == [
+        ("v1.9.1 and newer, unreleased included", 400), ("v1.9.0 and older", 200)]
+    # Only neighbours merge: with v1.13 left out, head and v1.9 stay apart.
+    assert len(rules.same_answers({e: v for e, v in roomless.items() if e != "v1.13"})) == 3

@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import aiohttp
@@ -150,6 +151,10 @@ EXPECTED_BODIES = {
                         "invalid authorization token: token has invalid claims: token is expired"),
     server_rules.V1_13: ("invalid token: {jwt}, error: token signature is invalid: signature is invalid",
                          "invalid token: {jwt}, error: token has invalid claims: token is expired"),
+    server_rules.V1_9: ("invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive",
+                        "invalid token: {jwt}, error: go-jose/go-jose/jwt: validation failed, token is expired (exp)"),
+    server_rules.V1_6: ("invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive",
+                        "invalid token: {jwt}, error: go-jose/go-jose/jwt: validation failed, token is expired (exp)"),
     server_rules.V1_4: ("invalid token: {jwt}, error: go-jose/go-jose: error in cryptographic primitive",
                         "invalid token: {jwt}, error: go-jose/go-jose/jwt: validation failed, token is expired (exp)"),
     server_rules.V1_0: ("invalid token: {jwt}, error: square/go-jose: error in cryptographic primitive",
@@ -234,7 +239,7 @@ async def test_v1_join_metadata_needs_can_update_own_metadata(server):
     assert (await fetch(server.url + "/rtc/v1/validate", params={**params, "access_token": allowed}))[0] == 200
 
 
-@pytest.mark.parametrize("era", [server_rules.V1_4, server_rules.V1_0])
+@pytest.mark.parametrize("era", [server_rules.V1_9, server_rules.V1_6, server_rules.V1_4, server_rules.V1_0])
 async def test_older_eras_have_no_v1_paths(era):
     async with StandInServer(frozen(era=era)) as server:
         for path in ("/rtc/v1", "/rtc/v1/validate"):
@@ -573,9 +578,107 @@ async def test_a_token_of_almost_a_megabyte_is_read(server):
     assert (status, body) == (200, "success")
 
 
-@pytest.mark.parametrize("era, prefix", [(server_rules.V1_4, "invalid token: "), (server_rules.V1_0, "invalid token: ")])
+@pytest.mark.parametrize("era, prefix", [(era, "invalid token: ") for era in (server_rules.V1_9, server_rules.V1_6,
+                                                                              server_rules.V1_4, server_rules.V1_0)])
 async def test_a_numeric_room_on_the_old_eras_is_a_401_not_a_500(era, prefix):
     async with StandInServer(frozen(era=era)) as running:
         status, body, _ = await fetch(f"{running.url}/rtc/validate?access_token={token(video={'roomJoin': True, 'room': 5})}")
     assert status == 401 and body.startswith(prefix)
     assert body.endswith("error: json: cannot unmarshal number into Go value of type string")
+
+
+# ---- the go-jose v3 eras' join checks: the length limits come in v1.6.2, `no room name` in v1.9.1 ----------
+# (reference/livekit-server-token-rules.md, "Steps, in order", 5; livekit 9a5db132e and b9a44c3fb)
+
+LONG_IDENTITY = "a" * 257  # 257 bytes
+LONG_ROOM = "é" * 128 + "a"  # 129 characters, 257 bytes of UTF-8
+IDENTITY_TOO_LONG = (400, "participant identity length exceeds limits: max length 256")
+ROOM_TOO_LONG = (400, "room name length exceeds limits: max length 256")
+SUCCESS = (200, "success")
+
+
+@pytest.mark.parametrize(("era", "identity", "room", "empty_room"), [
+    (server_rules.V1_4, SUCCESS, SUCCESS, SUCCESS),  # v1.4.1 to v1.6.1: up to v1.6.1, no limits and no room check
+    (server_rules.V1_6, IDENTITY_TOO_LONG, ROOM_TOO_LONG, SUCCESS),  # v1.6.2 to v1.9.0
+    (server_rules.V1_9, IDENTITY_TOO_LONG, ROOM_TOO_LONG, (400, "no room name")),  # from v1.9.1
+])
+async def test_join_checks_of_each_go_jose_era_over_http_and_websocket(era, identity, room, empty_room):
+    from livekit.protocol import rtc
+
+    cases = [(token(sub=LONG_IDENTITY), identity), (token(video={"roomJoin": True, "room": LONG_ROOM}), room),
+             (token(video={"roomJoin": True}), empty_room)]
+    async with StandInServer(frozen(era=era)) as server:
+        for raw, expected in cases:
+            assert (await fetch(server.url + "/rtc/validate", params={"access_token": raw}))[:2] == expected
+            if expected == SUCCESS:
+                async with connect(f"{server.ws_url}/rtc?access_token={raw}") as ws:
+                    join = rtc.SignalResponse.FromString(await ws.recv()).join
+                claims = jwt.decode(raw, options={"verify_signature": False})
+                assert (join.participant.identity, join.room.name) == (claims["sub"], claims["video"].get("room", ""))
+            else:
+                with pytest.raises(InvalidStatus) as refused:
+                    async with connect(f"{server.ws_url}/rtc?access_token={raw}"):
+                        pass
+                response = refused.value.response
+                assert (response.status_code, response.body.decode()) == expected
+
+
+async def test_before_v1_9_1_a_token_without_a_room_joins_the_query_room():
+    from livekit.protocol import rtc
+
+    roomless = token(video={"roomJoin": True})
+    async with StandInServer(frozen(era=server_rules.V1_6)) as server:
+        async with connect(f"{server.ws_url}/rtc?access_token={roomless}&room=standup") as ws:
+            assert rtc.SignalResponse.FromString(await ws.recv()).join.room.name == "standup"
+        async with connect(f"{server.ws_url}/rtc?access_token={token()}&room=other") as ws:  # the token's room wins
+            assert rtc.SignalResponse.FromString(await ws.recv()).join.room.name == "demo-room"
+        too_long = await fetch(server.url + "/rtc/validate", params={"access_token": roomless, "room": LONG_ROOM})
+        assert too_long[:2] == ROOM_TOO_LONG
+    async with StandInServer(frozen(era=server_rules.V1_9)) as server:  # v1.9.1 reads the room from the token only
+        assert (await fetch(server.url + "/rtc/validate", params={"access_token": roomless, "room": "standup"}))[:2] == (
+            400, "no room name")
+
+
+def test_each_era_reports_a_release_inside_it():
+    from lkdebug.demo.server import ERA_VERSIONS, _parse_args
+
+    def release(text: str) -> tuple[int, ...]:
+        return tuple(99 if part == "x" else int(part) for part in text.removeprefix("v").split("."))
+
+    # The releases each era spans, written out from the reference (not read from server_rules).
+    spans = {"v1.13": ("1.13.0", "1.13.5"), "v1.9": ("1.9.1", "1.12.x"), "v1.6": ("1.6.2", "1.9.0"),
+             "v1.4": ("1.4.1", "1.6.1"), "v1.0": ("0.0.0", "1.4.0")}
+    assert list(ERA_VERSIONS) == list(server_rules.ERAS) == ["head", *spans]
+    for era, (first, last) in spans.items():
+        assert release(first) <= release(ERA_VERSIONS[era]) <= release(last), era
+    for era in server_rules.ERAS:
+        assert _parse_args(["--era", era]).era == era
+    with pytest.raises(SystemExit):
+        _parse_args(["--era", "v1.4-v1.12"])  # what a 401 body names is a group of eras, not one server
+
+
+def test_python_dash_m_with_a_sub_era_answers_as_that_release():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "lkdebug.demo.server", "--port", str(port), "--era", "v1.6"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def validate(raw: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/rtc/validate?access_token={raw}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    now = time.time()
+    try:
+        assert process.stdout.readline().strip() == f"http://127.0.0.1:{port}"
+        assert validate(token(now, video={"roomJoin": True})) == SUCCESS  # v1.9.0 lets an empty room in
+        assert validate(token(now, sub=LONG_IDENTITY)) == IDENTITY_TOO_LONG  # v1.6.2 has the limit
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert "v1.6.2 to v1.9.0 wording" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -399,7 +399,27 @@ def test_json_shape(now):
     assert {"status", "key"} <= set(out["signature"])
     assert {"accepted", "status", "message"} <= set(out["verdict"])
     assert set(out["findings"][0]) == {"code", "severity", "area", "title", "detail", "fix", "because"}
-    assert list(out["eras"]) == ["head", "v1.13", "v1.4", "v1.0"]
+    assert list(out["eras"]) == ["head", "v1.13", "v1.9", "v1.6", "v1.4", "v1.0"]
+
+
+def test_decode_json_gives_each_era_its_exact_join_verdict(tmp_path, now, capsys):
+    from lkdebug import cli
+
+    (tmp_path / ".env").write_text(f"LIVEKIT_URL=ws://127.0.0.1:7880\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
+
+    def eras(**overrides):
+        cli.main(["token", "decode", join_token(now, **overrides), "--dir", str(tmp_path), "--now", str(int(now)), "--json"])
+        return {era: (v["status"], v["message"], v["era_label"]) for era, v in json.loads(capsys.readouterr().out)["eras"].items()}
+
+    identity_limit = (400, "participant identity length exceeds limits: max length 256", "v1.6.2 to v1.9.0")
+    long_identity = eras(sub="a" * 257)
+    assert (long_identity["v1.4"], long_identity["v1.6"]) == ((200, "success", "v1.4.1 to v1.6.1"), identity_limit)
+    long_room = eras(video={"roomJoin": True, "room": "é" * 128 + "a"})  # 257 bytes of UTF-8
+    assert (long_room["v1.4"], long_room["v1.6"]) == (
+        (200, "success", "v1.4.1 to v1.6.1"), (400, "room name length exceeds limits: max length 256", "v1.6.2 to v1.9.0"))
+    roomless = eras(video={"roomJoin": True})
+    assert (roomless["v1.6"], roomless["v1.9"]) == ((200, "success", "v1.6.2 to v1.9.0"), (400, "no room name", "v1.9.1 to v1.12.x"))
+    assert list(roomless) == ["head", "v1.13", "v1.9", "v1.6", "v1.4", "v1.0"]
 
 
 def test_a_header_padded_with_two_equals_is_not_read_as_an_assignment():
@@ -409,3 +429,15 @@ def test_a_header_padded_with_two_equals_is_not_read_as_an_assignment():
     payload = base64.urlsafe_b64encode(b'{"iss":"APIkey","sub":"a"}').decode().rstrip("=")
     decoded = decode(f"{header}.{payload}.c2ln", known_keys=[], server_keys=None, now=0)
     assert decoded.stripped == [] and decoded.claims == {"iss": "APIkey", "sub": "a"}
+
+
+def test_decode_text_gives_one_line_to_neighbouring_eras_that_answer_alike(now):
+    from lkdebug.commands.token import decoded_text
+
+    roomless = decoded_text(decode(join_token(now, video={"roomJoin": True}), known_keys=known(), now=now))
+    assert "v1.9.1 to v1.12.x: 400 no room name" in roomless and "v1.9.0 and older: 200 success" in roomless
+    assert "v1.6.2 to v1.9.0" not in roomless
+    expired = decoded_text(decode(join_token(now, nbf=int(now) - 7200, exp=int(now) - 3600), known_keys=known(), now=now))
+    assert ("v1.4.1 to v1.12.x: 401 invalid token: <the token>, error: go-jose/go-jose/jwt: validation failed, "
+            "token is expired (exp)") in expired
+    assert "v1.9.1 to v1.12.x" not in expired

@@ -263,7 +263,8 @@ def _verdict_lines(decoded: Decoded, reveal: bool, bold, dim) -> str:
         lines.append(dim("           other server versions: the same"))
     elif older:
         lines.append(dim("           other server versions (<the token> is echoed whole by released servers):"))
-        lines += [dim(f"             {server_rules.ERAS[era]}: {v.status} "
+        # Neighbouring eras that answer alike (go-jose v3's three) share one line.
+        lines += [dim(f"             {span}: {v.status} "
                       f"{redact.shown(v.message.replace(decoded.raw or '<none>', '<the token>'), decoded.secrets, reveal)}")
-                  for era, v in older]
+                  for span, v in server_rules.same_answers(dict(older))]
     return "\n".join(lines)

@@ -186,7 +186,7 @@ def server_words(body: str, secrets: Sequence[str], limit: int = 300) -> str:
 
 def era_text(body: str) -> str:
     era = server_rules.recognise_era(body.strip())
-    return f"livekit-server {server_rules.ERAS.get(era, 'v1.13.5 or older')} wording" if era else ""
+    return f"livekit-server {server_rules.ERA_LABELS[era]} wording" if era else ""
 
 
 

@@ -18,18 +18,39 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-# Server eras, newest first. Keys are stable identifiers; values are what a person reads.
+# Server eras, newest first: within one era every token gets the same answer. A key names the minor
+# release the era starts in (v1.4 starts at v1.4.1, the first on go-jose v3); values are what a person reads.
+# v1.9, v1.6 and v1.4 share go-jose v3 and differ only in the join checks (reference, "Steps, in order", 5):
+# the length limits come in v1.6.2 (9a5db132e), `no room name` in v1.9.1 (b9a44c3fb).
 HEAD = "head"
 V1_13 = "v1.13"
+V1_9 = "v1.9"
+V1_6 = "v1.6"
 V1_4 = "v1.4"
 V1_0 = "v1.0"
 ERAS: dict[str, str] = {
     HEAD: "unreleased (after v1.13.5)",
     V1_13: "v1.13.0 to v1.13.5",
-    V1_4: "v1.4.1 to v1.12.x",
+    V1_9: "v1.9.1 to v1.12.x",
+    V1_6: "v1.6.2 to v1.9.0",
+    V1_4: "v1.4.1 to v1.6.1",
     V1_0: "v1.4.0 and older",
 }
 CURRENT_ERA = V1_13
+# Each era's first and last release, for naming a run of neighbouring eras (None: open-ended).
+_SPANS = {
+    HEAD: (None, None), V1_13: ("v1.13.0", "v1.13.5"), V1_9: ("v1.9.1", "v1.12.x"),
+    V1_6: ("v1.6.2", "v1.9.0"), V1_4: ("v1.4.1", "v1.6.1"), V1_0: (None, "v1.4.0"),
+}
+_GOLANG_JWT = (HEAD, V1_13)
+_GO_JOSE_V3 = (V1_9, V1_6, V1_4)
+_WITHOUT_LIMITS = (V1_4, V1_0)  # before v1.6.2: no identity or room length limit
+_ROOM_FROM_QUERY = (V1_6, V1_4, V1_0)  # before v1.9.1: a token without a room joins ?room=, which may be empty
+# What a 401 body can tell (`recognise_era`): go-jose v3's wording is the same in its three eras, and
+# every released server words an unknown key alike.
+GO_JOSE_V3 = "v1.4-v1.12"
+RELEASED = "released"
+ERA_LABELS: dict[str, str] = {**ERAS, GO_JOSE_V3: "v1.4.1 to v1.12.x", RELEASED: "v1.13.5 or older"}
 
 LEEWAY_S = 60
 MAX_IDENTITY_LENGTH = 256
@@ -111,9 +132,9 @@ class Unparseable:
 
 def _segment(text: str, name: str, era: str) -> bytes:
     """One base64url segment: golang-jwt (RawURLEncoding) skips CR/LF and refuses '='; go-jose v3 trims '='."""
-    if era in (HEAD, V1_13):
+    if era in _GOLANG_JWT:
         text = text.replace("\r", "").replace("\n", "")
-    elif era == V1_4:
+    elif era in _GO_JOSE_V3:
         text = text.rstrip("=")
     if "=" in text:
         raise _Refused(f"the {name} has base64 padding ('='); JWTs use unpadded base64url")
@@ -205,7 +226,7 @@ def parse(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | Unparseable:
 
 
 def _parse(raw: str, era: str) -> ParsedJWT:
-    golang = era in (HEAD, V1_13)
+    golang = era in _GOLANG_JWT
     if not golang:
         raw = "".join(c for c in raw if not _go_space(c))
         if raw.startswith("{"):
@@ -304,7 +325,7 @@ def grant_type_error(claims: dict, era: str = CURRENT_ERA) -> str | None:
     (`VideoGrant.ClaimGrants.video.roomJoin`). go-jose's fork of Go 1.6's json (v1.4.1 to v1.12.x
     and older) names only the type. Unknown names are ignored, as Go does.
     """
-    old = era in (V1_4, V1_0)
+    old = era not in _GOLANG_JWT
 
     def error(value: object, struct: str, path: str, want: str) -> str:
         if old:
@@ -392,6 +413,11 @@ def _claim_errors_golang_jwt(claims: dict, now: float, era: str) -> list[tuple[s
     return errors
 
 
+def _go_jose_prefix(era: str) -> str:
+    """How go-jose names itself in its errors: go-jose/go-jose from v1.4.1 (v3), square/go-jose before (v2)."""
+    return "go-jose/go-jose" if era in _GO_JOSE_V3 else "square/go-jose"
+
+
 def _claim_error_go_jose(claims: dict, now: float, prefix: str) -> tuple[str, str] | None:
     """go-jose jwt.Claims.Validate order: iss, nbf, exp, iat; the first failure only."""
     nbf, exp, iat = claims.get("nbf"), claims.get("exp"), claims.get("iat")
@@ -411,7 +437,7 @@ def _verify_error(parsed: ParsedJWT, secret: str | None, now: float, era: str) -
     `secret` None means "assume the signature is valid" (the decoder, when it knows no secret).
     """
     alg = parsed.header.get("alg")
-    if era in (HEAD, V1_13):
+    if era in _GOLANG_JWT:
         grant_error = grant_type_error(parsed.claims, era)
         if grant_error:
             return "malformed_claims", f"token is malformed: could not JSON decode claim: {grant_error}"
@@ -423,7 +449,7 @@ def _verify_error(parsed: ParsedJWT, secret: str | None, now: float, era: str) -
         if errors:
             return errors[0][0], "token has invalid claims: " + ", ".join(text for _, text in errors)
         return None
-    prefix = "go-jose/go-jose" if era == V1_4 else "square/go-jose"
+    prefix = _go_jose_prefix(era)
     # go-jose accepts any HMAC algorithm with a []byte key, and refuses any critical header but b64.
     crit = parsed.header.get("crit")
     if alg not in _HMAC or (crit is not None and crit != ["b64"]) or (secret is not None and not signature_matches(parsed, secret)):
@@ -498,11 +524,15 @@ def authenticate(
     return None, parsed.claims
 
 
-def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False, update_metadata: bool = False) -> Verdict:
-    """ValidateConnectRequest's order: video, roomJoin, identity, identity length, room, room length.
+def join_verdict(
+    claims: dict, era: str = CURRENT_ERA, *, publish: bool = False, update_metadata: bool = False, query_room: str = ""
+) -> Verdict:
+    """The join checks of `era` (ValidateConnectRequest from v1.9.1, validate before), in their order:
+    video, roomJoin, identity, identity length (v1.6.2+), room (v1.9.1+), room length (v1.6.2+).
 
     `publish` is a `publish=` connect parameter (needs canPublish, default true); `update_metadata`
-    means the join carries metadata or attributes (needs canUpdateOwnMetadata, default false).
+    means the join carries metadata or attributes (needs canUpdateOwnMetadata, default false);
+    `query_room` is the `?room=` parameter, which servers before v1.9.1 join when the token names no room.
     """
 
     def verdict(status: int, message: str, reason: str) -> Verdict:
@@ -516,12 +546,11 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False,
     identity = _text(claims.get("sub")) or _text(claims.get("jti"))
     if not identity:
         return verdict(400, IDENTITY_EMPTY, "no_identity")
-    # v1.4.0 and older check neither lengths nor the room (the room came from ?room=).
-    limits = era != V1_0
+    limits = era not in _WITHOUT_LIMITS  # config MaxParticipantIdentityLength and MaxRoomNameLength
     if limits and _utf8_length(identity) > MAX_IDENTITY_LENGTH:
         return verdict(400, IDENTITY_TOO_LONG, "identity_too_long")
-    room = _text(video.get("room"))
-    if not room and limits:
+    room = join_room(claims, era, query_room)
+    if not room and era not in _ROOM_FROM_QUERY:
         return verdict(400, NO_ROOM, "no_room")
     if limits and _utf8_length(room) > MAX_ROOM_NAME_LENGTH:
         return verdict(400, ROOM_TOO_LONG, "room_too_long")
@@ -530,6 +559,13 @@ def join_verdict(claims: dict, era: str = CURRENT_ERA, *, publish: bool = False,
     if update_metadata and not video.get("canUpdateOwnMetadata"):
         return verdict(401, NO_PERMISSIONS, "no_update_metadata")
     return verdict(200, SUCCESS, "ok")
+
+
+def join_room(claims: dict, era: str = CURRENT_ERA, query_room: str = "") -> str:
+    """The room a join enters: the token's video.room; before v1.9.1 `?room=` when the token names none."""
+    video = claims.get("video")
+    room = _text(video.get("room")) if isinstance(video, dict) else ""
+    return room if room or era not in _ROOM_FROM_QUERY else query_room
 
 
 def _text(value: object) -> str:
@@ -549,18 +585,55 @@ def judge_every_era(
     return {era: judge(raw, secret_for, now, era, assume_signature=assume_signature) for era in ERAS}
 
 
+def same_answers(verdicts: Mapping[str, Verdict]) -> list[tuple[str, Verdict]]:
+    """Neighbouring eras that answer alike (status and words), merged: (the releases they span, the verdict).
+
+    For display: v1.9, v1.6 and v1.4 word a token refusal alike, so a reader sees one line
+    `v1.4.1 to v1.12.x`, and separate lines where the join checks set them apart.
+    """
+    order = list(ERAS)
+    runs: list[tuple[list[str], Verdict]] = []
+    for era, verdict in verdicts.items():
+        last = runs[-1] if runs else None
+        if (last and (last[1].status, last[1].message) == (verdict.status, verdict.message)
+                and order.index(era) == order.index(last[0][-1]) + 1):
+            runs[-1][0].append(era)
+        else:
+            runs.append(([era], verdict))
+    return [(span_label(eras), verdict) for eras, verdict in runs]
+
+
+def span_label(eras: list[str]) -> str:
+    """The releases a run of neighbouring eras (newest first) spans, e.g. `v1.4.1 to v1.12.x`, `v1.9.0 and older`."""
+    if len(eras) == 1:
+        return ERAS[eras[0]]
+    first, last = _SPANS[eras[-1]][0], _SPANS[eras[0]][1]
+    if eras[0] == HEAD:
+        return f"{first} and newer, unreleased included" if first else "every version"
+    return f"{first} to {last}" if first else f"{last} and older"
+
+
+def first_release(era: str) -> str | None:
+    """The first release of `era` (None for the open-ended ones: v1.4.0 and older, unreleased)."""
+    return _SPANS[era][0]
+
+
 def recognise_era(body: str) -> str | None:
-    """Which server era wrote this 401 body, from its wording alone (reference §9.2)."""
+    """Which server era wrote this 401 body, from its wording alone (reference §9.2), as a key of ERA_LABELS.
+
+    go-jose v3's wording is the same from v1.4.1 to v1.12.x, so such a body names that group (GO_JOSE_V3),
+    never one of the eras v1.9, v1.6 and v1.4 inside it; only a join answer could tell them apart.
+    """
     if "square/go-jose" in body:
         return V1_0
     if "go-jose/go-jose" in body:
-        return V1_4
+        return GO_JOSE_V3
     if body.startswith("invalid token: ") and ("token has invalid claims" in body or "token signature is invalid" in body or "token is malformed" in body):
         return V1_13
     if body.startswith("invalid authorization token: "):
         return HEAD
     if body.startswith("invalid API key: "):
-        return "released"  # any released server: v1.13.5 or older
+        return RELEASED  # any released server: v1.13.5 or older
     if body == "invalid API key":
         return HEAD
     return None
@@ -622,7 +695,7 @@ def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[
 
     For the decoder: it explains exp/nbf/iat whether or not the signature could be checked.
     """
-    golang = era in (HEAD, V1_13)
+    golang = era in _GOLANG_JWT
     times = {}
     for name in _TIMES:
         try:
@@ -632,5 +705,5 @@ def time_errors(claims: dict, now: float, era: str = CURRENT_ERA) -> list[tuple[
     times = {name: at for name, at in times.items() if at is not None}
     if golang:
         return _claim_errors_golang_jwt(times, now, era)
-    failure = _claim_error_go_jose(times, now, "go-jose/go-jose" if era == V1_4 else "square/go-jose")
+    failure = _claim_error_go_jose(times, now, _go_jose_prefix(era))
     return [failure] if failure else []

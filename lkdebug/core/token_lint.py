@@ -122,12 +122,8 @@ JOIN_FINDINGS = {
     "room_too_long": ("token.room_too_long", "The room name is longer than 256 bytes (UTF-8)",
                       "Use a shorter room name (the server's default limit is 256)."),
 }
-# Join checks that older releases inside the v1.4.1-v1.12.x era lack (reference: "Steps, in order", 5).
-_SINCE = {
-    "no_room": " Before v1.9.1 the room came from ?room= and an empty one answered 200 `success`.",
-    "identity_too_long": " The limit exists since v1.6.2.",
-    "room_too_long": " The limit exists since v1.6.2.",
-}
+# Why the releases before a join check answer otherwise, where the verdicts alone do not say it.
+_BEFORE_THE_CHECK = {"no_room": " (the room came from ?room=, and an empty one was let through)"}
 _API_GRANTS = ("roomCreate", "roomList", "roomRecord", "roomAdmin", "ingressAdmin")
 
 
@@ -156,7 +152,7 @@ def lint_grants(decoded: Decoded) -> None:
                          None))
             break
         add(finding(code, Severity.ERROR, title,
-                     f"A join answers {verdict.status} `{verdict.message}`.{_SINCE.get(verdict.reason, '')}", fix))
+                     f"A join answers {verdict.status} `{verdict.message}`.{_older_servers(trial, verdict)}", fix))
         _JOIN_REPAIRS[verdict.reason](trial)
 
     if video is not None:
@@ -212,6 +208,19 @@ def lint_grants(decoded: Decoded) -> None:
         add(finding(
             "token.custom_claims", Severity.INFO, f"Claims LiveKit does not use: {', '.join(c[:30] for c in custom[:8])}",
             "The server ignores them.", None))
+
+
+def _older_servers(claims: dict, verdict: server_rules.Verdict) -> str:
+    """Where older releases answer this join otherwise: their exact verdicts, and the release that added the check."""
+    eras = list(server_rules.ERAS)
+    older = {era: server_rules.join_verdict(claims, era) for era in eras[eras.index(verdict.era) + 1:]}
+    other = [era for era, answer in older.items() if (answer.status, answer.message) != (verdict.status, verdict.message)]
+    if not other:
+        return ""
+    since = server_rules.first_release(eras[eras.index(other[0]) - 1])
+    runs = "; ".join(f"{label} answer {answer.status} `{answer.message}`"
+                     for label, answer in server_rules.same_answers({era: older[era] for era in other}))
+    return f" The check exists since {since}: {runs}{_BEFORE_THE_CHECK.get(verdict.reason, '')}."
 
 
 def _lint_unknown_names(add, group: str, values: dict, skip: tuple[str, ...] = ()) -> None:

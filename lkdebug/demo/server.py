@@ -54,15 +54,18 @@ FAULTS = ("silent", "close", "proxy", "not_ready")
 STAND_IN_HEADER = "X-Lkdebug-Stand-In"
 SERVER_HEADER = "livekit-server stand-in (lkdebug)"
 PROXY_SERVER_HEADER = "nginx (lkdebug stand-in for a proxy that does not forward Upgrade)"
-# The version each era reports in its join response, so a probe can show "connected to vX".
+# The version each era reports in its join response, so a probe can show "connected to vX": the era's last
+# release, except v1.9, which answers as v1.9.9, the last release before /rtc/v1 (v1.9.10).
 ERA_VERSIONS = {
     server_rules.HEAD: "1.13.5-head",
     server_rules.V1_13: "1.13.5",
-    server_rules.V1_4: "1.12.0",
+    server_rules.V1_9: "1.9.9",
+    server_rules.V1_6: "1.9.0",
+    server_rules.V1_4: "1.6.1",
     server_rules.V1_0: "1.4.0",
 }
 # /rtc/v1 and /rtc/v1/validate exist since v1.9.10; these eras answer them from `/`: 404.
-ERAS_WITHOUT_V1 = (server_rules.V1_4, server_rules.V1_0)
+ERAS_WITHOUT_V1 = (server_rules.V1_9, server_rules.V1_6, server_rules.V1_4, server_rules.V1_0)
 
 GO_MAX_HEADER_BYTES = 1 << 20
 NOT_FOUND = "404 page not found\n"  # Go's http.NotFound writes with Fprintln: a trailing newline
@@ -427,7 +430,7 @@ class StandInServer:
         if claims is None:
             return server_rules.Verdict(False, 401, server_rules.NO_PERMISSIONS, "no_video", era)
         return server_rules.join_verdict(
-            claims, era, publish=bool(query.get("publish")), update_metadata=update_metadata
+            claims, era, publish=bool(query.get("publish")), update_metadata=update_metadata, query_room=query.get("room", "")
         )
 
     def _validate(self, request: web.Request, claims: dict | None, *, v1: bool) -> web.Response:
@@ -446,10 +449,10 @@ class StandInServer:
             if v1:
                 # One peer connection, offered by the client inside its join request: answered by the media endpoint.
                 join, _ = _decode_join_request(request.query["join_request"])
-                await ws.send_bytes(self._join_response(claims, subscriber_primary=False))
+                await ws.send_bytes(self._join_response(claims, request, subscriber_primary=False))
                 await media_peer.serve(ws, join, self.host)
             else:
-                await ws.send_bytes(self._join_response(claims, subscriber_primary=True))
+                await ws.send_bytes(self._join_response(claims, request, subscriber_primary=True))
                 # As livekit-server with a primary subscriber: the subscriber offer, then its candidates.
                 for frame in self.media.offer_frames():
                     await ws.send_bytes(frame)
@@ -459,7 +462,7 @@ class StandInServer:
             self._websockets.discard(ws)
         return ws
 
-    def _join_response(self, claims: dict, subscriber_primary: bool) -> bytes:
+    def _join_response(self, claims: dict, request: web.Request, subscriber_primary: bool) -> bytes:
         """A protobuf SignalResponse{join}, labelled as the stand-in's in every field it can."""
         models, _, rtc = _proto()
         version = ERA_VERSIONS[self.config.era]
@@ -468,7 +471,7 @@ class StandInServer:
             url, username, credential = ice.parse_url(text)
             servers.append(rtc.ICEServer(urls=[url.text], username=username, credential=credential))
         join = rtc.JoinResponse(
-            room=models.Room(name=claims["video"]["room"], sid="RM_standin"),
+            room=models.Room(name=server_rules.join_room(claims, self.config.era, request.query.get("room", "")), sid="RM_standin"),
             participant=models.ParticipantInfo(identity=claims.get("sub") or claims.get("jti", ""), sid="PA_standin"),
             server_version=version,
             server_region="lkdebug-stand-in",
@@ -653,7 +656,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--era", choices=list(server_rules.ERAS), default=server_rules.CURRENT_ERA,
-                        help="which server version's wording to answer with")
+                        help="which server version to answer as: "
+                             + "; ".join(f"{era} = {label}" for era, label in server_rules.ERAS.items()))
     parser.add_argument("--offset", type=float, default=0.0, help="seconds added to the stand-in's clock")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds every answer waits first")
     parser.add_argument("--fault", choices=FAULTS, default=None)

@@ -82,6 +82,21 @@ async def test_decoder_opens_with_the_token_given_on_the_command_line():
         assert "token is expired" in text_of(app, "#decoder-verdict")
 
 
+async def test_decoder_gives_one_line_to_the_releases_that_answer_alike(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        app.query_one("#decoder-input").load_text(token(room=""))
+        await pilot.pause()
+        summary = text_of(app, "#decoder-summary")
+        # v1.13 answers `no room name`, as v1.9.1 onwards do; v1.6.2 to v1.9.0 and older let an empty room in.
+        assert "v1.9.0 and older: 200 success" in summary and "v1.6.2 to v1.9.0" not in summary
+        app.query_one("#decoder-input").load_text(token(now=FROZEN_NOW - 7200))
+        await pilot.pause()
+        summary = text_of(app, "#decoder-summary")
+        assert summary.count("v1.4.1 to v1.12.x: 401 invalid token: <token>, error: go-jose/go-jose/jwt:") == 1
+        assert "v1.9.1 to v1.12.x" not in summary
+
+
 async def test_not_a_token_says_what_it_looks_like(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_tab(pilot, "3")

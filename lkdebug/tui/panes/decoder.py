@@ -21,7 +21,7 @@ from lkdebug.core.decode import decode
 from lkdebug.core.marks import STATUS
 from lkdebug.core.model import CheckStatus, Settings
 from lkdebug.core.redact import mask_token, visible
-from lkdebug.core.server_rules import ERAS
+from lkdebug.core.server_rules import same_answers
 from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
@@ -195,11 +195,12 @@ class DecoderPane(Vertical):
                     summary.append(time_info.relative, style="italic")
         if decoded.verdict is not None:
             v = decoded.verdict
-            for era, ov in decoded.eras.items():
-                if era != v.era and ov.message != v.message:
+            # Neighbouring eras that answer alike share a line, so six eras fit in the few rows there are.
+            for span, ov in same_answers({era: ov for era, ov in decoded.eras.items() if era != v.era}):
+                if ov.message != v.message:
                     # Older wordings echo the same token; once is enough to read.
-                    message = (decoded.verdict_message(era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<token>")
-                    summary.append(f"\n{ERAS.get(era, era)}: {ov.status} {visible(message)}", style="dim")
+                    message = (decoded.verdict_message(ov.era, reveal) or "").replace(mask_token(decoded.raw, reveal), "<token>")
+                    summary.append(f"\n{span}: {ov.status} {visible(message)}", style="dim")
         self._update("#decoder-verdict", verdict)
         self._update("#decoder-summary", Text("\n").join([line for line in summary.split("\n") if line.plain]))
         # An empty input is not a problem to count on the tab: the user has not pasted yet.
