@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from collections.abc import Coroutine
 from pathlib import Path
@@ -81,14 +80,16 @@ def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
 
     An air-gapped host names its own NTP server once in the environment, for every command and the TUI.
     """
-    from lkdebug.core.clock import parse_ntp_server
-
     values, origin = args.ntp_server, "--ntp-server"
     if not values:
         values = [v for v in os.environ.get("LKDEBUG_NTP_SERVERS", "").split(",") if v.strip()]
         origin = "LKDEBUG_NTP_SERVERS"
+    if not values:
+        return None
+    from lkdebug.core.clock import parse_ntp_server  # the probes' module: only when there is a server to parse
+
     try:
-        return [parse_ntp_server(value) for value in values] or None
+        return [parse_ntp_server(value) for value in values]
     except ValueError as error:
         raise UsageError(f"{origin} {error}") from None
 
@@ -96,6 +97,8 @@ def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
 def run_probes(main: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run`, with blocking helpers (name lookups, the livekit-api import) in daemon threads, so
     Ctrl+C ends the run at once (exit 130) even when one of them hangs."""
+    import asyncio
+
     from lkdebug.core.threads import DAEMON_THREADS
 
     with asyncio.Runner() as runner:

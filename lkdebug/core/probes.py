@@ -28,7 +28,8 @@ from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,
                                   server_words, upstream_failed, verdict_findings)
-from lkdebug.core.target import Target, TokenToTest, parse_url, url_finding
+# url_check and monotonic_ms live with the target, so an offline check (`check --no-network`) needs no network module.
+from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check  # noqa: F401 (re-exported)
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
 CERT_EXPIRY_WARNING_DAYS = 14
@@ -37,34 +38,6 @@ CERT_EXPIRY_WARNING_DAYS = 14
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
 _X509_EXPIRED = 10
 _X509_NAME_MISMATCH = (62, 64)  # host name, IP address
-
-
-def monotonic_ms(started: float) -> float:
-    return (time.monotonic() - started) * 1000
-
-
-# ---- URL ------------------------------------------------------------------------------------
-
-
-def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
-    started = time.monotonic()
-    if not text:
-        finding = url_finding(
-            "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
-            "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
-            "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
-        )
-        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
-    target, findings = parse_url(text)
-    if target is None:
-        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, findings), None
-    detail = f"signal {target.signal_url}, API {target.api_url}"
-    if target.prefix:
-        detail += f" (path prefix {target.prefix} kept)"
-    status = CheckStatus.WARN if findings else CheckStatus.PASS
-    data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
-            "prefix": target.prefix, "secure": target.secure}
-    return CheckResult("url", status, monotonic_ms(started), detail, findings, data), target
 
 
 # ---- DNS and TCP ----------------------------------------------------------------------------

@@ -7,12 +7,13 @@ probes send, with the answer lkdebug expects from the server.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
-from lkdebug.core.model import Finding, Severity
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 
 APP_PORTS = livekit_url.APP_PORTS  # a LiveKit URL on a web app's dev port is usually the app's own URL (A3)
 # Paths that are an app's token endpoint or an SDK-added suffix, never a proxy prefix.
@@ -114,3 +115,28 @@ class TokenToTest:
     secret_origin: str | None = None  # where the secret that signed it came from, when lkdebug knows
     predicted: server_rules.Verdict | None = None  # the answer lkdebug expects, when it can judge
     predicted_from: str | None = None  # whose keys that prediction used ("livekit.yaml", ".env.local")
+
+
+def monotonic_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def url_check(text: str | None) -> tuple[CheckResult, Target | None]:
+    started = time.monotonic()
+    if not text:
+        finding = url_finding(
+            "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
+            "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
+            "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
+        )
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
+    target, findings = parse_url(text)
+    if target is None:
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, findings), None
+    detail = f"signal {target.signal_url}, API {target.api_url}"
+    if target.prefix:
+        detail += f" (path prefix {target.prefix} kept)"
+    status = CheckStatus.WARN if findings else CheckStatus.PASS
+    data = {"signal_url": target.signal_url, "api_url": target.api_url, "host": target.host, "port": target.port,
+            "prefix": target.prefix, "secure": target.secure}
+    return CheckResult("url", status, monotonic_ms(started), detail, findings, data), target
