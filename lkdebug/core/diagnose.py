@@ -10,7 +10,7 @@ event loop that runs `diagnose`, when each probe starts (RUNNING) and when it en
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from lkdebug.core.records import replace
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 

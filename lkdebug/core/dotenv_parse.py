@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import ChainMap, namedtuple
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 VALUE_LIMIT = 64 << 10  # characters in one expanded value
 FILE_EXPANSION_LIMIT = 4 << 20  # characters produced by expansion in one file

@@ -10,7 +10,7 @@ core/precedence.py's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import dotenv_parse, envlint

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from lkdebug.core.records import dataclass, replace
 
 from lkdebug.core import redact
 from lkdebug.core.model import Finding, Settings, Severity

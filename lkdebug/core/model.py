@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 from typing import Any
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import envlint

@@ -17,7 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit

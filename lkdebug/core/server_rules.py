@@ -16,7 +16,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 # Server eras, newest first. Keys are stable identifiers; values are what a person reads.
 HEAD = "head"

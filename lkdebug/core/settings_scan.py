@@ -8,7 +8,7 @@ never more than 1 MiB. Nothing here touches the network or writes a file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -8,7 +8,7 @@ probes send, with the answer lkdebug expects from the server.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core import url as livekit_url

@@ -7,7 +7,7 @@ fix they print names the same `clean` URL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from urllib.parse import urlsplit
 
 from lkdebug.core.host import is_local_host
