@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
 
 from lkdebug.commands.common import exit_code, now_from_args, ntp_servers, run_probes, settings_from_args
 from lkdebug.core import redact
@@ -14,6 +13,10 @@ from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import CheckResult, CheckStatus, Report, Settings
 from lkdebug.core.marks import STATUS
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class Progress:

@@ -6,12 +6,15 @@ import argparse
 import os
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.core.model import Finding, Settings, has_error
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 
 def _check_file(flag: str, name: str) -> None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from lkdebug.core.records import replace
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 from lkdebug.core.target import Target, TokenToTest, url_check
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:  # the probes' modules (asyncio, ssl, sockets) load only when a probe runs: not offline
     import asyncio
     import ssl

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from lkdebug.core.records import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Severity(str, enum.Enum):

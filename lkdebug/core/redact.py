@@ -8,7 +8,10 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any
 
 KEY_VISIBLE = 6
 
