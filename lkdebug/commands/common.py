@@ -50,8 +50,9 @@ def _secret_text(args: argparse.Namespace) -> str:
     return cache[name]
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Discover settings as the common options say (DESIGN §3 'options for every command')."""
+def settings_from_args(args: argparse.Namespace, lint: bool = True) -> Settings:
+    """Discover settings as the common options say (DESIGN §3 'options for every command'); `lint` False:
+    without the findings about them (`load_settings`), for a command that shows none."""
     from lkdebug.core.sources import load_settings
 
     project_dir = Path(args.dir)
@@ -75,6 +76,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
         api_secret_text=_secret_text(args) if args.api_secret_file else None,
         now=now_from_args(args),
+        lint=lint,
     )
 
 
