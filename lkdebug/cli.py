@@ -105,8 +105,9 @@ def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
 
 
 class _Commands(argparse._SubParsersAction):
-    """Subcommands whose options are added once the command is chosen: a run parses one command, and adding
-    every command's options to its parser took longer than all that `token decode` does after parsing."""
+    """Subcommands whose parser is made, and given its options, once the command is chosen: a run parses one
+    command, and making every command's parser took longer than all that `token decode` does after parsing.
+    `lkdebug --help` lists them from their help alone, as argparse's own `add_parser` records it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,14 +115,17 @@ class _Commands(argparse._SubParsersAction):
 
     def command(self, name: str, help: str, **kwargs) -> Callable[[Callable[[argparse.ArgumentParser], None]], None]:
         """`@sub.command(name, help)` over a function that adds the command's own options (the common ones come first)."""
-        parser = self.add_parser(name, help=help, allow_abbrev=False, **kwargs)
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
+        self._name_parser_map[name] = None  # a choice already; its parser comes with its options
 
         def register(fill: Callable[[argparse.ArgumentParser], None]) -> None:
-            def both() -> None:
+            def make() -> None:
+                parser = self._parser_class(prog=f"{self._prog_prefix} {name}", allow_abbrev=False, **kwargs)
                 _common(parser, suppress=True)
                 fill(parser)
+                self._name_parser_map[name] = parser
 
-            self._fills[name] = both
+            self._fills[name] = make
 
         return register
 
@@ -130,9 +134,9 @@ class _Commands(argparse._SubParsersAction):
             self._fills.pop(name)()
 
     def __call__(self, parser, namespace, values, option_string=None):
-        fill = self._fills.pop(values[0], None)  # argparse has checked the name against the choices already
-        if fill is not None:
-            fill()
+        make = self._fills.pop(values[0], None)  # argparse has checked the name against the choices already
+        if make is not None:
+            make()
         super().__call__(parser, namespace, values, option_string)
 
 
