@@ -22,36 +22,38 @@ from __future__ import annotations
 import re
 from collections import ChainMap, namedtuple
 from collections.abc import Iterator, Mapping
+
+from lkdebug.core import lazyre
 from lkdebug.core.records import dataclass, field
 
 VALUE_LIMIT = 64 << 10  # characters in one expanded value
 FILE_EXPANSION_LIMIT = 4 << 20  # characters produced by expansion in one file
 
 # python-dotenv 1.2.4's grammar (dotenv/parser.py), one regex a step.
-_multiline_whitespace = re.compile(r"\s*", re.MULTILINE)
-_whitespace = re.compile(r"[^\S\r\n]*")
-_export = re.compile(r"(?:export[^\S\r\n]+)?")
-_single_quoted_key = re.compile(r"'([^']+)'")
-_unquoted_key = re.compile(r"([^=\#\s]+)")
-_equal_sign = re.compile(r"(=[^\S\r\n]*)")
+_multiline_whitespace = lazyre.compile(r"\s*", re.MULTILINE)
+_whitespace = lazyre.compile(r"[^\S\r\n]*")
+_export = lazyre.compile(r"(?:export[^\S\r\n]+)?")
+_single_quoted_key = lazyre.compile(r"'([^']+)'")
+_unquoted_key = lazyre.compile(r"([^=\#\s]+)")
+_equal_sign = lazyre.compile(r"(=[^\S\r\n]*)")
 # A backslash always escapes the character after it, so an escaped backslash is not taken for an escaped quote.
-_single_quoted_value = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
-_double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
-_unquoted_value = re.compile(r"([^\r\n]*)")
-_comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
-_end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_rest_of_line = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
-_double_quote_escapes = re.compile(r"\\[\\'\"abfnrtv]")
-_single_quote_escapes = re.compile(r"\\[\\']")
+_single_quoted_value = lazyre.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_double_quoted_value = lazyre.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_unquoted_value = lazyre.compile(r"([^\r\n]*)")
+_comment = lazyre.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+_end_of_line = lazyre.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_rest_of_line = lazyre.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
+_double_quote_escapes = lazyre.compile(r"\\[\\'\"abfnrtv]")
+_single_quote_escapes = lazyre.compile(r"\\[\\']")
 # What python-dotenv's `codecs.decode(escape, "unicode-escape")` gives for each escape those two regexes match.
 _ESCAPED = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\a": "\a", "\\b": "\b", "\\f": "\f", "\\n": "\n", "\\r": "\r",
             "\\t": "\t", "\\v": "\v"}
 # `${NAME}` and `${NAME:-default}` (dotenv/variables.py).
-_posix_variable = re.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
+_posix_variable = lazyre.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
 
 # The first blank that starts a run of blanks followed by '#': where re.sub(r"\s+#.*") cuts. The look-behind
 # lets a match start only where a run starts, so each run is scanned once.
-_comment_start = re.compile(r"(?<!\s)\s+#")
+_comment_start = lazyre.compile(r"(?<!\s)\s+#")
 
 # Equal, field by field, to python-dotenv's NamedTuples of the same names.
 Original = namedtuple("Original", "string line")
@@ -80,7 +82,7 @@ class _Reader:
     def peek(self) -> str:
         return self.string[self.chars:self.chars + 1]
 
-    def read_regex(self, regex: re.Pattern[str]) -> tuple[str, ...]:
+    def read_regex(self, regex: lazyre.LazyPattern) -> tuple[str, ...]:
         match = regex.match(self.string, self.chars)
         if match is None:
             raise _Error
@@ -90,7 +92,7 @@ class _Reader:
         return match.groups()
 
 
-def _unescape(regex: re.Pattern[str], text: str) -> str:
+def _unescape(regex: lazyre.LazyPattern, text: str) -> str:
     return regex.sub(lambda match: _ESCAPED[match.group(0)], text)
 
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from lkdebug.core import lazyre
 from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
@@ -33,8 +34,8 @@ TURN_PORTS = (3478, 5349)
 APP_PORTS = livekit_url.APP_PORTS  # dev servers of web apps, often pasted as the LiveKit URL
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
-API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
-PLACEHOLDER = re.compile(
+API_KEY_SHAPE = lazyre.compile(r"^API[A-Za-z0-9]{8,20}$")
+PLACEHOLDER = lazyre.compile(
     r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"
     r"|change[-_ ]?me|replace[-_ ]?(me|this)|^x{3,}$|xxxx|<[^>]*>|\{\{.*\}\}|placeholder|^\.\.\.$|…"
     r"|^(todo|tbd|none|null|undefined|dummy|fake|test|example|api[-_]?key|api[-_]?secret|secret[-_]?key)$"
@@ -42,8 +43,8 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 
-_URL_NAME = re.compile(r"(^|_)(URL|URI|HOST|WS|WSS|ENDPOINT|SERVER)(_|$)")
-_SERVER_API_NAME = re.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
+_URL_NAME = lazyre.compile(r"(^|_)(URL|URI|HOST|WS|WSS|ENDPOINT|SERVER)(_|$)")
+_SERVER_API_NAME = lazyre.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
 
 
 def client_prefix(name: str) -> str | None:
