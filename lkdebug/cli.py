@@ -13,6 +13,7 @@ import importlib
 import io
 import os
 import sys
+from collections.abc import Callable
 
 from lkdebug import __version__
 from lkdebug.core.redact import visible
@@ -103,7 +104,44 @@ def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
                    help="NTP server (repeatable; replaces the defaults and $LKDEBUG_NTP_SERVERS, a comma-separated list)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Commands(argparse._SubParsersAction):
+    """Subcommands whose parser is made, and given its options, once the command is chosen: a run parses one
+    command, and making every command's parser took longer than all that `token decode` does after parsing.
+    `lkdebug --help` lists them from their help alone, as argparse's own `add_parser` records it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._fills: dict[str, Callable[[], None]] = {}
+
+    def command(self, name: str, help: str, **kwargs) -> Callable[[Callable[[argparse.ArgumentParser], None]], None]:
+        """`@sub.command(name, help)` over a function that adds the command's own options (the common ones come first)."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
+        self._name_parser_map[name] = None  # a choice already; its parser comes with its options
+
+        def register(fill: Callable[[argparse.ArgumentParser], None]) -> None:
+            def make() -> None:
+                parser = self._parser_class(prog=f"{self._prog_prefix} {name}", allow_abbrev=False, **kwargs)
+                _common(parser, suppress=True)
+                fill(parser)
+                self._name_parser_map[name] = parser
+
+            self._fills[name] = make
+
+        return register
+
+    def fill_all(self) -> None:
+        for name in list(self._fills):
+            self._fills.pop(name)()
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        make = self._fills.pop(values[0], None)  # argparse has checked the name against the choices already
+        if make is not None:
+            make()
+        super().__call__(parser, namespace, values, option_string)
+
+
+def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
+    """The whole command line; `lazy`: each command's options are added only when that command is parsed."""
     parser = argparse.ArgumentParser(
         prog="lkdebug",
         description="A terminal debugger for LiveKit authentication and connection problems.",
@@ -116,77 +154,95 @@ def build_parser() -> argparse.ArgumentParser:
     # Their own dests, so a subcommand's --token (check, report) never overwrites them.
     parser.add_argument("--tab", dest="top_tab", choices=TABS, default=argparse.SUPPRESS, help="the TUI tab to open with")
     parser.add_argument("--token", dest="top_token", default=argparse.SUPPRESS, help="a token to open the TUI's Decoder with")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Commands)
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help, allow_abbrev=False)
-        _common(p, suppress=True)
-        return p
+    def command(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], None]:
+        return sub.command(name, help, description=help)
 
-    p = command("tui", "open the TUI (the default)")
-    p.add_argument("--tab", choices=TABS, default=None)
-    p.add_argument("--token", help="a token to open the Decoder with")
-    _probe_arguments(p, timeout=False)
-    # Set by `lkdebug serve` for each browser session; not for people to type.
-    p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
+    @command("tui", "open the TUI (the default)")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--tab", choices=TABS, default=None)
+        p.add_argument("--token", help="a token to open the Decoder with")
+        _probe_arguments(p, timeout=False)
+        # Set by `lkdebug serve` for each browser session; not for people to type.
+        p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+        p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
 
-    command("demo", "start the loopback stand-in LiveKit server and NTP responder, open the TUI on them")
+    @command("demo", "start the loopback stand-in LiveKit server and NTP responder, open the TUI on them")
+    def _(p: argparse.ArgumentParser) -> None:
+        """The common options only."""
 
-    p = command("env", "where every LiveKit setting comes from, and what is wrong with it")
-    p.add_argument("--json", action="store_true")
+    @command("env", "where every LiveKit setting comes from, and what is wrong with it")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true")
 
-    p = command("token", "create or decode access tokens")
-    token_sub = p.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    p = token_sub.add_parser("create", help="mint a token with the discovered key and secret", allow_abbrev=False)
-    _common(p, suppress=True)
-    _token_create_arguments(p)
-    p = token_sub.add_parser("decode", help="explain a token: claims, times, signature, the server's verdict",
-                             allow_abbrev=False)
-    _common(p, suppress=True)
-    p.add_argument("token", nargs="?", help="the token, or '-' to read stdin (read when absent and stdin is not a TTY)")
-    p.add_argument("--json", action="store_true")
-    _now_argument(p)
+    @command("token", "create or decode access tokens")
+    def _(p: argparse.ArgumentParser) -> None:
+        token_sub = p.add_subparsers(dest="token_command", metavar="ACTION", required=True, action=_Commands)
 
-    p = command("check", "run the offline checks and the network probes")
-    p.add_argument("--token", help="the token to test (default: one minted from the settings)")
-    _probe_arguments(p)
-    p.add_argument("--no-network", action="store_true", help="offline checks only")
-    p.add_argument("--no-media", action="store_true", help="skip the join response, TURN and media probes")
-    p.add_argument("--media", action="store_true", help="also join the room with LiveKit's Python SDK in a child process (lkdebug[media])")
-    p.add_argument("--relay-only", action="store_true", help="with --media: ICE through TURN relays only")
-    p.add_argument("--ice-server", action="append", default=[], metavar="URL",
-                   help="a STUN/TURN server to test instead of the join response's: turn:[USER:PASS@]host:port?transport=udp (repeatable)")
-    p.add_argument("--ice-user", default="", metavar="USER", help="username for --ice-server URLs without one")
-    p.add_argument("--ice-password-file", default=None, metavar="FILE", help="read the --ice-server credential from FILE")
-    p.add_argument("--json", action="store_true")
-    _now_argument(p)
+        @token_sub.command("create", "mint a token with the discovered key and secret")
+        def _(p: argparse.ArgumentParser) -> None:
+            _token_create_arguments(p)
 
-    p = command("report", "a redacted report, ready to paste into an issue")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.add_argument("--token", help="a token to include (its signature is never shown)")
-    p.add_argument("--network", action="store_true", help="also run the network probes")
-    _probe_arguments(p)
+        @token_sub.command("decode", "explain a token: claims, times, signature, the server's verdict")
+        def _(p: argparse.ArgumentParser) -> None:
+            p.add_argument("token", nargs="?", help="the token, or '-' to read stdin (read when absent and stdin is not a TTY)")
+            p.add_argument("--json", action="store_true")
+            _now_argument(p)
 
-    p = command("webhook", "check webhook requests LiveKit sends")
-    webhook_sub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True)
-    p = webhook_sub.add_parser("verify", help="check a webhook's Authorization and body (exit 0 valid, 1 invalid)",
-                               allow_abbrev=False)
-    _common(p, suppress=True)
-    p.add_argument("--body", required=True, metavar="FILE|-", help="the raw request body, or '-' for stdin")
-    p.add_argument("--authorization", required=True, metavar="VALUE", help="the Authorization header's value")
-    p.add_argument("--json", action="store_true")
+        if not lazy:
+            token_sub.fill_all()
 
-    p = command("completion", "print the shell completion script (e.g. `source <(lkdebug completion bash)`)")
-    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    @command("check", "run the offline checks and the network probes")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--token", help="the token to test (default: one minted from the settings)")
+        _probe_arguments(p)
+        p.add_argument("--no-network", action="store_true", help="offline checks only")
+        p.add_argument("--no-media", action="store_true", help="skip the join response, TURN and media probes")
+        p.add_argument("--media", action="store_true", help="also join the room with LiveKit's Python SDK in a child process (lkdebug[media])")
+        p.add_argument("--relay-only", action="store_true", help="with --media: ICE through TURN relays only")
+        p.add_argument("--ice-server", action="append", default=[], metavar="URL",
+                       help="a STUN/TURN server to test instead of the join response's: turn:[USER:PASS@]host:port?transport=udp (repeatable)")
+        p.add_argument("--ice-user", default="", metavar="USER", help="username for --ice-server URLs without one")
+        p.add_argument("--ice-password-file", default=None, metavar="FILE", help="read the --ice-server credential from FILE")
+        p.add_argument("--json", action="store_true")
+        _now_argument(p)
 
-    p = command("serve", "serve the TUI in a web browser for paired debugging")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    p.add_argument("--public", action="store_true", help="allow binding to a non-loopback address")
-    p.add_argument("--allow-reveal", action="store_true", help="let the served session reveal secrets and hand out tokens")
-    p.add_argument("--max-sessions", type=int, default=4, metavar="N", help="browser tabs served at once (default: 4)")
+    @command("report", "a redacted report, ready to paste into an issue")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+        p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+        p.add_argument("--token", help="a token to include (its signature is never shown)")
+        p.add_argument("--network", action="store_true", help="also run the network probes")
+        _probe_arguments(p)
+
+    @command("webhook", "check webhook requests LiveKit sends")
+    def _(p: argparse.ArgumentParser) -> None:
+        webhook_sub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True, action=_Commands)
+
+        @webhook_sub.command("verify", "check a webhook's Authorization and body (exit 0 valid, 1 invalid)")
+        def _(p: argparse.ArgumentParser) -> None:
+            p.add_argument("--body", required=True, metavar="FILE|-", help="the raw request body, or '-' for stdin")
+            p.add_argument("--authorization", required=True, metavar="VALUE", help="the Authorization header's value")
+            p.add_argument("--json", action="store_true")
+
+        if not lazy:
+            webhook_sub.fill_all()
+
+    @command("completion", "print the shell completion script (e.g. `source <(lkdebug completion bash)`)")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+    @command("serve", "serve the TUI in a web browser for paired debugging")
+    def _(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; any other needs --public)")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+        p.add_argument("--public", action="store_true", help="allow binding to a non-loopback address")
+        p.add_argument("--allow-reveal", action="store_true", help="let the served session reveal secrets and hand out tokens")
+        p.add_argument("--max-sessions", type=int, default=4, metavar="N", help="browser tabs served at once (default: 4)")
+
+    if not lazy:
+        sub.fill_all()
     return parser
 
 
@@ -219,8 +275,9 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _tolerant_streams()
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (the script `lkdebug completion` prints)
+    completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (the script `lkdebug completion` prints)
+    parser = build_parser(lazy=not completing)  # argcomplete walks every command's options
+    if completing:
         import argcomplete
 
         argcomplete.autocomplete(parser)

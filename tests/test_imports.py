@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,58 @@ def test_import_contracts_hold_statically():
     result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+# What each headless command must not load: the probes' machinery (asyncio, sockets, TLS, threads, logging),
+# libraries it has no use for, and the standard library's costly helpers the core does without
+# (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py).
+NEVER_HEADLESS = ("asyncio", "aiohttp", "ssl", "socket", "concurrent", "logging", "dotenv", "yaml", "jwt", "textual",
+                  "rich", "livekit", "websockets", "dataclasses", "inspect", "typing")
+RUN_AND_LIST = r"""
+import sys
+from lkdebug.cli import main
+code = main(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write("\n".join(sorted(sys.modules)))
+"""
+
+
+def _modules_after(tmp_path, *argv: str) -> set[str]:
+    project, listing = tmp_path / "project", tmp_path / "modules.txt"
+    project.mkdir(exist_ok=True)
+    # A key, its secret in another file (decode pairs them), a URL: every reader and the lint have work to do.
+    (project / ".env").write_text("LIVEKIT_URL=wss://example.livekit.cloud\nLIVEKIT_API_KEY=APIexample1234\n")
+    (project / ".env.local").write_text("LIVEKIT_API_SECRET=" + "s" * 40 + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIVEKIT_", "LKDEBUG_"))}
+    result = subprocess.run([sys.executable, "-c", RUN_AND_LIST, str(listing), "--dir", str(project), *argv],
+                            capture_output=True, text=True, timeout=60, env={**env, "HOME": str(tmp_path)})
+    assert result.returncode in (0, 1), result.stderr
+    return set(listing.read_text().split("\n"))
+
+
+def _loaded(modules: set[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in roots)
+
+
+def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
+    from lkdebug.core.mint import build_claims, mint
+
+    token = mint(build_claims(api_key="APIexample1234", identity="alice", now=1_700_000_000), "s" * 40)
+    modules = _modules_after(tmp_path, "token", "decode", "--json", "--now", "1700000001", token)
+    assert not _loaded(modules, NEVER_HEADLESS)
+    assert "lkdebug.core.dotenv_sources" in modules  # it read the keys in the .env files...
+    assert "lkdebug.core.diagnose" not in modules  # ...and nothing it does not run
+
+
+def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
+    modules = _modules_after(tmp_path, "env", "--json")
+    assert not _loaded(modules, NEVER_HEADLESS)
+    assert "lkdebug.core.envlint" in modules and "lkdebug.core.diagnose" not in modules
+
+
+def test_check_without_network_needs_no_event_loop(tmp_path):
+    modules = _modules_after(tmp_path, "check", "--no-network", "--json")
+    assert not _loaded(modules, NEVER_HEADLESS)
+    probes = [m for m in modules if m in ("lkdebug.core.probes", "lkdebug.core.clock", "lkdebug.core.replies",
+                                          "lkdebug.core.turn", "lkdebug.core.join", "lkdebug.core.threads")]
+    assert "lkdebug.core.diagnose" in modules and not probes

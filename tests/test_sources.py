@@ -281,3 +281,16 @@ def test_defaults_read_os_environ(tmp_path, monkeypatch):
     monkeypatch.setenv("LIVEKIT_URL", "wss://from-os.example.net")
     s = load_settings(tmp_path, home=tmp_path, container=False, system_configs=())
     assert s.url.value == "wss://from-os.example.net" and os.environ["LIVEKIT_URL"] == s.url.value
+
+
+def test_discovery_without_the_lint_reads_the_same_keys_and_values(load):
+    """`token decode` loads settings with lint=False: what it reads must be what the full load reads."""
+    files = {".env": f"LIVEKIT_URL=wss://demo.example.net\nLIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET= {SECRET}\n",
+             ".env.local": f"LIVEKIT_API_SECRET={OTHER_SECRET}\n", "livekit.yaml": f"keys:\n  {KEY}: {SECRET}\n"}
+    environ = {"LIVEKIT_API_SECRET": "stale-exported-secret-0123456789abcdef"}
+    full, bare = load(files, environ), load(files, environ, lint=False)
+    assert len(bare.findings) < len(full.findings)  # the lint (a leading space, three secrets) did not run
+    for name in ("known_keys", "server_keys", "url", "api_key", "api_secret", "sources", "mode", "lk"):
+        assert getattr(bare, name) == getattr(full, name), name
+    assert [(v.name, v.value, v.source, v.wins) for v in bare.variables] == \
+        [(v.name, v.value, v.source, v.wins) for v in full.variables]

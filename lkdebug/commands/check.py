@@ -6,14 +6,17 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
 
 from lkdebug.commands.common import exit_code, now_from_args, ntp_servers, run_probes, settings_from_args
 from lkdebug.core import redact
 from lkdebug.exitcodes import UsageError
-from lkdebug.core.model import CheckResult, CheckStatus, Report
+from lkdebug.core.model import CheckResult, CheckStatus, Report, Settings
 from lkdebug.core.marks import STATUS
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class Progress:
@@ -37,8 +40,6 @@ class Progress:
 
 def _ice_servers(args: argparse.Namespace) -> list:
     """`--ice-server` URLs with their credentials: from the URL, or `--ice-user` and `--ice-password-file`."""
-    from lkdebug.core.ice import server_from_flag
-
     credential = ""
     if args.ice_password_file:
         try:
@@ -46,6 +47,10 @@ def _ice_servers(args: argparse.Namespace) -> list:
                 credential = handle.read().strip("\r\n")
         except OSError as error:
             raise UsageError(f"--ice-password-file {args.ice_password_file}: {error.strerror or error}") from None
+    if not args.ice_server:
+        return []
+    from lkdebug.core.ice import server_from_flag
+
     servers = []
     for text in args.ice_server:
         server = server_from_flag(text, args.ice_user, credential)
@@ -107,8 +112,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--ice-server is for the TURN and media probes, which --no-media skips")
     ice_servers = _ice_servers(args)
     settings = settings_from_args(args)
-    from lkdebug.core.diagnose import diagnose
+    from lkdebug.core.diagnose import diagnose, diagnose_offline
 
+    if args.no_network:  # no probe runs, so no event loop (nor asyncio) is needed
+        report = diagnose_offline(settings, url=args.url, token=args.token,
+                                  now=moment if args.now is not None else time.time())
+        return _print_report(args, report, settings)
     # The live line rewrites itself with escape codes: only where colour would be shown too.
     progress = Progress(sys.stderr) if use_colour(sys.stderr) and not args.json else None
     try:
@@ -121,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.clear()
+    return _print_report(args, report, settings)
+
+
+def _print_report(args: argparse.Namespace, report: Report, settings: Settings) -> int:
     secrets = settings.secrets()
     if args.json:
         document = {"schema": "lkdebug/check/1", **report.to_dict()}

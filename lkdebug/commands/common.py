@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 from lkdebug.exitcodes import ExitCode, UsageError
 from lkdebug.core.model import Finding, Settings, has_error
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 
 def _check_file(flag: str, name: str) -> None:
@@ -48,8 +50,9 @@ def _secret_text(args: argparse.Namespace) -> str:
     return cache[name]
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Discover settings as the common options say (DESIGN §3 'options for every command')."""
+def settings_from_args(args: argparse.Namespace, lint: bool = True) -> Settings:
+    """Discover settings as the common options say (DESIGN §3 'options for every command'); `lint` False:
+    without the findings about them (`load_settings`), for a command that shows none."""
     from lkdebug.core.sources import load_settings
 
     project_dir = Path(args.dir)
@@ -73,6 +76,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
         api_secret_text=_secret_text(args) if args.api_secret_file else None,
         now=now_from_args(args),
+        lint=lint,
     )
 
 
@@ -81,14 +85,16 @@ def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
 
     An air-gapped host names its own NTP server once in the environment, for every command and the TUI.
     """
-    from lkdebug.core.clock import parse_ntp_server
-
     values, origin = args.ntp_server, "--ntp-server"
     if not values:
         values = [v for v in os.environ.get("LKDEBUG_NTP_SERVERS", "").split(",") if v.strip()]
         origin = "LKDEBUG_NTP_SERVERS"
+    if not values:
+        return None
+    from lkdebug.core.clock import parse_ntp_server  # the probes' module: only when there is a server to parse
+
     try:
-        return [parse_ntp_server(value) for value in values] or None
+        return [parse_ntp_server(value) for value in values]
     except ValueError as error:
         raise UsageError(f"{origin} {error}") from None
 
@@ -96,6 +102,8 @@ def ntp_servers(args: argparse.Namespace) -> list[tuple[str, int]] | None:
 def run_probes(main: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run`, with blocking helpers (name lookups, the livekit-api import) in daemon threads, so
     Ctrl+C ends the run at once (exit 130) even when one of them hangs."""
+    import asyncio
+
     from lkdebug.core.threads import DAEMON_THREADS
 
     with asyncio.Runner() as runner:

@@ -16,7 +16,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core import host, server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity

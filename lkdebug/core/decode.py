@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import Finding, KnownKey, Severity

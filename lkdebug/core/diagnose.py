@@ -9,20 +9,21 @@ event loop that runs `diagnose`, when each probe starts (RUNNING) and when it en
 
 from __future__ import annotations
 
-import asyncio
-import ssl
 import time
-from dataclasses import dataclass, replace
+from lkdebug.core.records import dataclass, replace
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from lkdebug.core import clock, hostside, probes, replies, server_rules
-from lkdebug.core import join as joins
-from lkdebug.core import media_join as sdk_join
-from lkdebug.core import turn as turns
-from lkdebug.core.ice import IceServer
+from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
-from lkdebug.core.target import Target, TokenToTest
+from lkdebug.core.target import Target, TokenToTest, url_check
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:  # the probes' modules (asyncio, ssl, sockets) load only when a probe runs: not offline
+    import asyncio
+    import ssl
+
+    from lkdebug.core.ice import IceServer
 
 CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "host", "server_api",
                "ntp", "server_clock")
@@ -197,6 +198,33 @@ def _skip(name: str, reason: str) -> CheckResult:
     return CheckResult(name, CheckStatus.SKIP, None, reason)
 
 
+def _offline(settings: Settings, url: str | None, token_findings: list[Finding]) -> tuple[
+        str | None, list[Finding], CheckResult, Target | None]:
+    """What needs no network: (the URL, the settings' and the token's findings, the URL's check, its target)."""
+    url = url or (settings.url.value if settings.url else None)
+    findings: list[Finding] = [*settings.findings, *token_findings]
+    # The settings' URL is judged by the env lint (url.findings, under its variable's name and place);
+    # the url check says the problems only of a URL given elsewhere (the TUI's URL field, which holds
+    # the settings' URL stripped until it is edited).
+    judged = url is not None and settings.url is not None and url.strip() == settings.url.value.strip()
+    url_result, target = url_check(url, judged=judged)
+    return url, findings, url_result, target
+
+
+def diagnose_offline(settings: Settings, *, url: str | None = None, token: str | None = None,
+                     now: float) -> Report:
+    """`diagnose(..., network=False)` without an event loop (`check --no-network`): the offline findings, the
+    URL's check, every probe skipped."""
+    # A token given is decoded for its findings; the one lkdebug would mint for the probes has none to give.
+    token_findings = [] if token is None else _token_to_test(settings, token, now)[1]
+    url, findings, url_result, _ = _offline(settings, url, token_findings)
+    # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
+    checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]
+    if url:
+        findings += url_result.findings
+    return Report(target_url=url, findings=order_findings(findings), checks=checks)
+
+
 async def diagnose(
     settings: Settings,
     *,
@@ -221,10 +249,16 @@ async def diagnose(
     skips the join, TURN and media probes; `ice_servers` replaces the join response's for the TURN
     probe; `media_join` runs a real SDK join in a child process (`relay_only`: through TURN only).
     """
-    url = url or (settings.url.value if settings.url else None)
-    findings: list[Finding] = list(settings.findings)
+    if not network:
+        return diagnose_offline(settings, url=url, token=token, now=now())
+    import asyncio
+
+    from lkdebug.core import clock, hostside, probes
+    from lkdebug.core import join as joins
+    from lkdebug.core import media_join as sdk_join
+
     to_test, token_findings, no_token = _token_to_test(settings, token, now())
-    findings += token_findings
+    url, findings, url_result, target = _offline(settings, url, token_findings)
     secrets = settings.secrets()
     results: dict[str, CheckResult] = {}
 
@@ -234,17 +268,6 @@ async def diagnose(
             on_update(result)
         return result
 
-    # The settings' URL is judged by the env lint (url.findings, under its variable's name and place);
-    # the url check says the problems only of a URL given elsewhere (the TUI's URL field, which holds
-    # the settings' URL stripped until it is edited).
-    judged = url is not None and settings.url is not None and url.strip() == settings.url.value.strip()
-    url_result, target = probes.url_check(url, judged=judged)
-    if not network:
-        # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
-        checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]
-        if url:
-            findings += url_result.findings
-        return Report(target_url=url, findings=order_findings(findings), checks=checks)
     publish(url_result)
 
     async def run(name: str, needs: Sequence[str], probe: Callable[[], Awaitable[CheckResult]],
@@ -362,6 +385,9 @@ async def _try_other_secrets(validate: CheckResult, target: Target, settings: Se
                              secrets: Sequence[str]) -> None:
     """The server refused the winning secret: ask it about every other secret found for the key, and
     name the one it accepts (a stale export in the shell beating the right value in .env.local)."""
+    import asyncio
+
+    from lkdebug.core import probes, replies
     from lkdebug.core.mint import mint, probe_claims
     from lkdebug.core.redact import mask_secret
 
@@ -397,6 +423,8 @@ async def _try_other_secrets(validate: CheckResult, target: Target, settings: Se
 async def _turn(tasks: dict[str, asyncio.Task[CheckResult]], run: Callable, skipped: Callable,
                 flag_servers: Sequence[IceServer], timeout: float, ssl_context: ssl.SSLContext | None) -> CheckResult:
     """A relay per TURN server and transport: `--ice-server`'s, else the join response's (once it is read)."""
+    from lkdebug.core import turn as turns
+
     servers = list(flag_servers)
     if not servers:
         joined = await tasks["join"]
@@ -436,6 +464,8 @@ class ServerClock:
 async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Callable[[CheckResult], CheckResult],
                         to_test: TokenToTest | None, now: Callable[[], float]) -> CheckResult:
     """The three-way clock judgement: needs the NTP answers and the server's `Date` (from `GET /`)."""
+    from lkdebug.core import clock
+
     publish(CheckResult("server_clock", CheckStatus.RUNNING))
     ntp = await tasks["ntp"]
     http = await tasks["http"] if "http" in tasks else None

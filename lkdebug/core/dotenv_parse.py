@@ -1,90 +1,149 @@
-"""python-dotenv's parser and `${VAR}` expansion, in linear time and with the expansion bounded.
+"""python-dotenv's grammar and `${VAR}` expansion, in linear time, with the expansion bounded.
 
-Two things made reading a `.env` quadratic, one in lkdebug and one in python-dotenv:
+lkdebug parses dotenv files itself, to python-dotenv 1.2.4's grammar (its regexes, below, are the grammar;
+`KEY= # comment` is empty), rather than importing python-dotenv: importing it loads `logging`, `tempfile`
+and `typing`, which cost every command more than the whole parse of a `.env`. tests/test_dotenv_parse.py
+checks `parse_stream` against python-dotenv's on generated files, line numbers (`binding.original.line`)
+included, and the expansion against `dotenv_values`.
 
-- expanding each value against `{**environ, **values}` copies every earlier value per line (python-dotenv's
-  own `resolve_variables` does the same with `os.environ`); a ChainMap looks names up without copying;
+Two things made python-dotenv's own reading quadratic, and are done differently here:
+
+- expanding each value against `{**environ, **values}` copies every earlier value per line; a ChainMap looks
+  names up without copying;
 - python-dotenv strips an inline comment from an unquoted value with `re.sub(r"\\s+#.*", ...)`, which tries
   `\\s+` from every blank of a run of blanks: a value with 40,000 blanks takes 12 s. `_comment_start` finds
-  the same cut trying each run once.
-
-So `parse_stream` is python-dotenv's `parse_binding` loop over its own Reader, regexes and quoted-value
-parser, with that one step replaced (and lines counted with `str.count`); tests/test_dotenv_parse.py checks it
-against python-dotenv's `parse_stream` on generated files, line numbers (`binding.original.line`) included.
+  the same cut trying each run once. Lines are counted with `str.count`, not a regex over every piece.
 
 Expansion is capped: nested `B=${A}${A}` lines double in length each, so 442 bytes reach gigabytes.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from collections import ChainMap
+from collections import ChainMap, namedtuple
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 
-from dotenv import parser as dotenv_parser
-from dotenv.parser import Binding, Reader
-from dotenv.variables import parse_variables
+from lkdebug.core import lazyre
+from lkdebug.core.records import dataclass, field
 
 VALUE_LIMIT = 64 << 10  # characters in one expanded value
 FILE_EXPANSION_LIMIT = 4 << 20  # characters produced by expansion in one file
 
+# python-dotenv 1.2.4's grammar (dotenv/parser.py), one regex a step.
+_multiline_whitespace = lazyre.compile(r"\s*", re.MULTILINE)
+_whitespace = lazyre.compile(r"[^\S\r\n]*")
+_export = lazyre.compile(r"(?:export[^\S\r\n]+)?")
+_single_quoted_key = lazyre.compile(r"'([^']+)'")
+_unquoted_key = lazyre.compile(r"([^=\#\s]+)")
+_equal_sign = lazyre.compile(r"(=[^\S\r\n]*)")
+# A backslash always escapes the character after it, so an escaped backslash is not taken for an escaped quote.
+_single_quoted_value = lazyre.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_double_quoted_value = lazyre.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_unquoted_value = lazyre.compile(r"([^\r\n]*)")
+_comment = lazyre.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+_end_of_line = lazyre.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_rest_of_line = lazyre.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
+_double_quote_escapes = lazyre.compile(r"\\[\\'\"abfnrtv]")
+_single_quote_escapes = lazyre.compile(r"\\[\\']")
+# What python-dotenv's `codecs.decode(escape, "unicode-escape")` gives for each escape those two regexes match.
+_ESCAPED = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\a": "\a", "\\b": "\b", "\\f": "\f", "\\n": "\n", "\\r": "\r",
+            "\\t": "\t", "\\v": "\v"}
+# `${NAME}` and `${NAME:-default}` (dotenv/variables.py).
+_posix_variable = lazyre.compile(r"\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}")
+
 # The first blank that starts a run of blanks followed by '#': where re.sub(r"\s+#.*") cuts. The look-behind
 # lets a match start only where a run starts, so each run is scanned once.
-_comment_start = re.compile(r"(?<!\s)\s+#")
+_comment_start = lazyre.compile(r"(?<!\s)\s+#")
+
+# Equal, field by field, to python-dotenv's NamedTuples of the same names.
+Original = namedtuple("Original", "string line")
+Binding = namedtuple("Binding", "key value original error")
 
 
-class _Reader(Reader):
-    """python-dotenv's Reader, counting lines with `str.count`: its `advance` runs a regex over every piece it
-    consumes, a third of the parse. Exact once newlines are universal (only \\n), as `parse_stream` makes them."""
+class _Error(Exception):
+    """A statement the grammar does not cover: the rest of its line is skipped, and the binding is an error."""
 
-    def read_regex(self, regex: re.Pattern[str]) -> tuple[str, ...]:
-        match = regex.match(self.string, self.position.chars)
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.string = text
+        self.chars, self.line = 0, 1
+        self.mark_chars, self.mark_line = 0, 1
+
+    def has_next(self) -> bool:
+        return self.chars < len(self.string)
+
+    def set_mark(self) -> None:
+        self.mark_chars, self.mark_line = self.chars, self.line
+
+    def get_marked(self) -> Original:
+        return Original(self.string[self.mark_chars:self.chars], self.mark_line)
+
+    def peek(self) -> str:
+        return self.string[self.chars:self.chars + 1]
+
+    def read_regex(self, regex: lazyre.LazyPattern) -> tuple[str, ...]:
+        match = regex.match(self.string, self.chars)
         if match is None:
-            raise dotenv_parser.Error("read_regex: Pattern not found")
-        self.position.line += self.string.count("\n", self.position.chars, match.end())
-        self.position.chars = match.end()
+            raise _Error
+        # Exact as a line count once newlines are universal (only \n), as `parse_stream` makes them.
+        self.line += self.string.count("\n", self.chars, match.end())
+        self.chars = match.end()
         return match.groups()
 
 
-def _unquoted_value(reader: Reader) -> str:
-    (part,) = reader.read_regex(dotenv_parser._unquoted_value)
+def _unescape(regex: lazyre.LazyPattern, text: str) -> str:
+    return regex.sub(lambda match: _ESCAPED[match.group(0)], text)
+
+
+def _key(reader: _Reader) -> str | None:
+    char = reader.peek()
+    if char == "#":
+        return None
+    (key,) = reader.read_regex(_single_quoted_key if char == "'" else _unquoted_key)
+    return key
+
+
+def _value(reader: _Reader) -> str:
+    char = reader.peek()
+    if char == "'":
+        (value,) = reader.read_regex(_single_quoted_value)
+        return _unescape(_single_quote_escapes, value)
+    if char == '"':
+        (value,) = reader.read_regex(_double_quoted_value)
+        return _unescape(_double_quote_escapes, value)
+    (part,) = reader.read_regex(_unquoted_value)
     cut = _comment_start.search(part)
     return (part if cut is None else part[: cut.start()]).rstrip()
 
 
-def _binding(reader: Reader) -> Binding:
-    """python-dotenv's `parse_binding`, with `_unquoted_value` for its quadratic `parse_unquoted_value`."""
+def _binding(reader: _Reader) -> Binding:
+    """One statement, as python-dotenv's `parse_binding` reads it."""
     reader.set_mark()
     try:
-        reader.read_regex(dotenv_parser._multiline_whitespace)
+        reader.read_regex(_multiline_whitespace)
         if not reader.has_next():
-            return Binding(key=None, value=None, original=reader.get_marked(), error=False)
-        reader.read_regex(dotenv_parser._export)
-        key = dotenv_parser.parse_key(reader)
-        reader.read_regex(dotenv_parser._whitespace)
+            return Binding(None, None, reader.get_marked(), False)
+        reader.read_regex(_export)
+        key = _key(reader)
+        reader.read_regex(_whitespace)
         value = None
-        if reader.peek(1) == "=":
-            (equal_sign,) = reader.read_regex(dotenv_parser._equal_sign)
-            if len(equal_sign) > 1 and reader.peek(1) == "#":
-                value = ""  # `KEY= # comment`: an empty value and a comment
-            elif reader.peek(1) in ("'", '"'):
-                value = dotenv_parser.parse_value(reader)
-            else:
-                value = _unquoted_value(reader)
-        reader.read_regex(dotenv_parser._comment)
-        reader.read_regex(dotenv_parser._end_of_line)
-        return Binding(key=key, value=value, original=reader.get_marked(), error=False)
-    except dotenv_parser.Error:
-        reader.read_regex(dotenv_parser._rest_of_line)
-        return Binding(key=None, value=None, original=reader.get_marked(), error=True)
+        if reader.peek() == "=":
+            (equal_sign,) = reader.read_regex(_equal_sign)
+            # `KEY= # comment` is an empty value and a comment; `KEY=#v` is the value `#v`.
+            value = "" if len(equal_sign) > 1 and reader.peek() == "#" else _value(reader)
+        reader.read_regex(_comment)
+        reader.read_regex(_end_of_line)
+        return Binding(key, value, reader.get_marked(), False)
+    except _Error:
+        reader.read_regex(_rest_of_line)
+        return Binding(None, None, reader.get_marked(), True)
 
 
 def parse_stream(text: str) -> Iterator[Binding]:
     """The bindings of a dotenv text, as python-dotenv's `parse_stream` gives them for a file opened as text
-    (universal newlines: CRLF and CR read as LF)."""
-    reader = _Reader(io.StringIO(text, newline=None))
+    (universal newlines: CRLF and CR read as LF; a leading BOM dropped)."""
+    reader = _Reader(text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff"))
     while reader.has_next():
         yield _binding(reader)
 
@@ -104,8 +163,21 @@ class Expander:
     def __post_init__(self) -> None:
         self._lookup = ChainMap(self.values, self.environ)
 
+    def _pieces(self, value: str) -> Iterator[str]:
+        """python-dotenv's atoms resolved: the text between references, and each reference's value (an unset
+        name gives its default, else "")."""
+        cursor = 0
+        for match in _posix_variable.finditer(value):
+            if match.start() > cursor:
+                yield value[cursor:match.start()]
+            found = self._lookup.get(match["name"], match["default"] if match["default"] is not None else "")
+            yield found if found is not None else ""
+            cursor = match.end()
+        if cursor < len(value):
+            yield value[cursor:]
+
     def expand(self, value: str, name: str, line: int) -> str:
-        pieces = [atom.resolve(self._lookup) for atom in parse_variables(value)]
+        pieces = list(self._pieces(value))
         length = sum(map(len, pieces))
         if length > len(value) and (length > VALUE_LIMIT or length - len(value) > self.budget):
             self.capped.append((name, line, length))

@@ -1,7 +1,7 @@
 """The process environment and dotenv files: every occurrence of every LiveKit variable, with its line.
 
-Files are parsed with python-dotenv's parser (`parse_stream`, which `dotenv_values()` is built on;
-core/dotenv_parse.py makes it linear) and `${VAR}` is expanded with its own `parse_variables`:
+Files are parsed to python-dotenv's grammar (core/dotenv_parse.py: its `parse_stream`, which `dotenv_values()`
+is built on, in linear time) and `${VAR}` is expanded as its `parse_variables` reads it:
 `dotenv_values()` itself would expand from `os.environ` rather than the `environ` given here, and would log
 unparsable lines to stderr instead of letting us report their line. Which occurrence wins is
 core/precedence.py's.
@@ -10,7 +10,7 @@ core/precedence.py's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import dotenv_parse, envlint

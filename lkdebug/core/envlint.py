@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from lkdebug.core import lazyre
 from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host
@@ -29,8 +30,8 @@ SERVER_NO_KEYS = "one of key-file or keys must be provided"
 SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
-API_KEY_SHAPE = re.compile(r"^API[A-Za-z0-9]{8,20}$")
-PLACEHOLDER = re.compile(
+API_KEY_SHAPE = lazyre.compile(r"^API[A-Za-z0-9]{8,20}$")
+PLACEHOLDER = lazyre.compile(
     r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"
     r"|change[-_ ]?me|replace[-_ ]?(me|this)|^x{3,}$|xxxx|<[^>]*>|\{\{.*\}\}|placeholder|^\.\.\.$|…"
     r"|^(todo|tbd|none|null|undefined|dummy|fake|test|example|api[-_]?key|api[-_]?secret|secret[-_]?key)$"
@@ -44,8 +45,8 @@ PLACEHOLDER = re.compile(
 _URL_WORDS = frozenset({"URL", "URI", "HOST", "WS", "WSS", "ENDPOINT", "SERVER"})
 _URL_QUALIFIERS = frozenset({"API", "HTTP", "HTTPS", "PUBLIC", "CLOUD", "PROJECT", "BASE", "SIGNAL", "SIGNALING",
                              "SIGNALLING", "RTC", "INTERNAL", "EXTERNAL"})
-_LIVEKIT_TAIL = re.compile(r"(?:^|_)(?:LIVEKIT|LK)_([A-Z0-9_]+)$")
-_SERVER_API_NAME = re.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
+_LIVEKIT_TAIL = lazyre.compile(r"(?:^|_)(?:LIVEKIT|LK)_([A-Z0-9_]+)$")
+_SERVER_API_NAME = lazyre.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
 
 
 def client_prefix(name: str) -> str | None:

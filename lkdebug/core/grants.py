@@ -19,7 +19,7 @@ registered claims the minter sets: iss, sub, nbf, exp, iat, jti), "video", "sip"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 TRACK_SOURCES = ("camera", "microphone", "screen_share", "screen_share_audio")
 PARTICIPANT_KINDS = ("standard", "ingress", "egress", "sip", "agent", "connector", "bridge")

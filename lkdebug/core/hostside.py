@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import time
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from pathlib import Path
 
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from urllib.parse import unquote
 
 DEFAULT_PORTS = {"stun": 3478, "turn": 3478, "turns": 5349}

@@ -15,7 +15,7 @@ import asyncio
 import importlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import advertised, ice
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity

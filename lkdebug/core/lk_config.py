@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from lkdebug.core import lazyre
+from lkdebug.core.records import dataclass, replace
 
 from lkdebug.core import redact
 from lkdebug.core.model import Finding, Settings, Severity
 
 LK_DEFAULT_URL = "http://localhost:7880"
-_SUBDOMAIN = re.compile(r"^(?:https?|wss?)://([^.]+)\.")  # util.ExtractSubdomain
+_SUBDOMAIN = lazyre.compile(r"^(?:https?|wss?)://([^.]+)\.")  # util.ExtractSubdomain
 
 
 @dataclass(frozen=True)

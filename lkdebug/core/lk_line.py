@@ -27,7 +27,7 @@ import json
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core import redact
 from lkdebug.core.grants import GRANTS, grant

@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from lkdebug.core import lk_config
 from lkdebug.core.model import KnownKey, Severity, Source
 from lkdebug.core.settings_scan import Scan, parse_yaml, read_text, settings_finding
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any
 
 LK_CONFIG = Path(".livekit") / "cli-config.yaml"
 

@@ -6,7 +6,7 @@ apart. The symbol alone carries the meaning, so NO_COLOR and TERM=dumb lose noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core.model import CheckStatus, Severity
 

@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 from lkdebug.core.ice import IceServer
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from lkdebug.core.records import dataclass, field
 
-P = TypeVar("P")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    P = TypeVar("P")
 
 
 class Severity(str, enum.Enum):

@@ -8,15 +8,16 @@ import json
 import re
 from urllib.parse import unquote
 
+from lkdebug.core import lazyre
 from lkdebug.core.redact import visible
 
 # Field names apps use for the token in JSON bodies and URLs (LiveKit Meet: `liveKitUrl=...&token=`).
 _TOKEN_FIELDS = ("token", "accesstoken", "access_token", "participanttoken", "participant_token", "jwt")
-JWT_SHAPE = re.compile(r"[A-Za-z0-9_\-+/=]+\.[A-Za-z0-9_\-+/=]*\.[A-Za-z0-9_\-+/=]*")
-_BEARER = re.compile(r"(?i)(authorization\s*:\s*)?bearer(\s+|$)")
-_ASSIGNMENT = re.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*[=:]\s*(\S.*)", re.S)
+JWT_SHAPE = lazyre.compile(r"[A-Za-z0-9_\-+/=]+\.[A-Za-z0-9_\-+/=]*\.[A-Za-z0-9_\-+/=]*")
+_BEARER = lazyre.compile(r"(?i)(authorization\s*:\s*)?bearer(\s+|$)")
+_ASSIGNMENT = lazyre.compile(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*[=:]\s*(\S.*)", re.S)
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PERCENT = lazyre.compile(r"%[0-9A-Fa-f]{2}")
 CORRECT_AS_SENT = " (as the server expects it)"
 
 

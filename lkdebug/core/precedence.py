@@ -11,12 +11,11 @@ Within one file the last assignment wins (python-dotenv and Node's dotenv agree;
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from lkdebug.core.records import replace
 from pathlib import Path
 
-from lkdebug.core import envlint
+from lkdebug.core import envlint, lazyre
 from lkdebug.core.model import Setting, Variable
 from lkdebug.core.settings_scan import Found, is_file
 
@@ -31,7 +30,7 @@ URL_NAMES = ("LIVEKIT_URL", "LIVEKIT_HOST", "LIVEKIT_WS_URL", "LIVEKIT_SERVER_UR
 KEY_NAMES = ("LIVEKIT_API_KEY",)
 SECRET_NAMES = ("LIVEKIT_API_SECRET",)
 
-_MODE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_MODE_NAME = lazyre.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 # --- mode -----------------------------------------------------------------------------------------

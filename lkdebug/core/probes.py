@@ -17,7 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -29,7 +29,8 @@ from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,
                                   server_words, upstream_failed, verdict_findings)
-from lkdebug.core.target import Target, TokenToTest, parse_url, url_finding
+# url_check and monotonic_ms live with the target, so an offline check (`check --no-network`) needs no network module.
+from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from lkdebug.core.join import Signal
@@ -41,38 +42,6 @@ CERT_EXPIRY_WARNING_DAYS = 14
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
 _X509_EXPIRED = 10
 _X509_NAME_MISMATCH = (62, 64)  # host name, IP address
-
-
-def monotonic_ms(started: float) -> float:
-    return (time.monotonic() - started) * 1000
-
-
-# ---- URL ------------------------------------------------------------------------------------
-
-
-def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, Target | None]:
-    """The URL understood as a target. `judged`: the env lint said this URL's problems already (it is the
-    settings' URL), so the check's row shows the verdict and the findings stay the env lint's."""
-    started = time.monotonic()
-    if not text:
-        finding = url_finding(
-            "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
-            "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
-            "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
-        )
-        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
-    target, findings = parse_url(text)
-    shown = [] if judged else findings
-    if target is None:
-        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, shown), None
-    detail = f"signal {target.signal_url}, API {target.api_url}"
-    if target.prefix:
-        detail += f" (path prefix {target.prefix} kept)"
-    problems = [f for f in findings if f.severity.rank <= Severity.WARNING.rank]
-    if judged and problems:
-        detail += f"; {len(problems)} problem(s), in the settings' findings"
-    status = CheckStatus.WARN if problems else CheckStatus.PASS
-    return CheckResult("url", status, monotonic_ms(started), detail, shown, target), target
 
 
 # ---- DNS and TCP ----------------------------------------------------------------------------

@@ -8,7 +8,12 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+
+from lkdebug.core import lazyre
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any
 
 KEY_VISIBLE = 6
 
@@ -24,10 +29,10 @@ _control_patterns: dict[bool, re.Pattern[str]] = {}
 # signature. The lookbehind lets a run start only where no base64 character precedes it (`=` may:
 # `access_token=eyJ...`) and possessive quantifiers never backtrack into it, so each character is
 # scanned a bounded number of times (no quadratic rescan of a 20 MB paste).
-_DOTTED_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+){2,}+")
+_DOTTED_RUN = lazyre.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+){2,}+")
 SIGNATURE_HIDDEN = "<signature hidden>"
 # A JWT after masking, as it appears in scrubbed text (to shorten an echoed token to "<the token>").
-MASKED_JWT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]+=*\." + re.escape(SIGNATURE_HIDDEN))
+MASKED_JWT = lazyre.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]+=*\." + re.escape(SIGNATURE_HIDDEN))
 # Segments longer than this are not parsed in full (memory stays bounded): their first and last
 # bytes must look like a JSON object. Hiding a non-signature is harmless; showing one is not.
 _PARSE_LIMIT = 1 << 20
@@ -45,14 +50,14 @@ _URLSAFE = str.maketrans("-_", "+/")
 # userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
 # A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
 # starts with the literal `://`, which the regex engine finds without trying every position.
-_USERINFO = re.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
+_USERINFO = lazyre.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
 # Names of variables and query parameters whose values are secrets, in the words users really use;
 # the short ones only as whole words (not COMPASS, BYPASS).
 _SECRET_WORDS = r"secret|passw(?:or)?d|passphrase|credential|private|(?<![a-z0-9])(?:pass|pwd|pw)(?![a-z0-9])"
-_SECRET_NAME = re.compile(_SECRET_WORDS, re.IGNORECASE)
+_SECRET_NAME = lazyre.compile(_SECRET_WORDS, re.IGNORECASE)
 # `?db_password=...&api_secret=...` in a URL: values of parameters named like secrets.
-_QUERY_SECRET = re.compile(rf"([?&;][A-Za-z0-9_.-]{{0,64}}?(?:{_SECRET_WORDS})[A-Za-z0-9_.-]{{0,64}}=)[^&#\s\"'<>`]++",
-                           re.IGNORECASE)
+_QUERY_SECRET = lazyre.compile(rf"([?&;][A-Za-z0-9_.-]{{0,64}}?(?:{_SECRET_WORDS})[A-Za-z0-9_.-]{{0,64}}=)[^&#\s\"'<>`]++",
+                               re.IGNORECASE)
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:

@@ -6,11 +6,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
 
 from lkdebug.core import redact
 from lkdebug.core.marks import SEVERITY, ansi_for
 from lkdebug.core.model import Finding, Settings, Severity, sort_findings
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 # One line of rendered text: (text, role) spans; a role is a severity value or a marks.ROLE_* key.
 Line = list[tuple[str, str]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 # Server eras, newest first: within one era every token gets the same answer. A key names the minor
 # release the era starts in (v1.4 starts at v1.4.1, the first on go-jose v3); values are what a person reads.

@@ -15,7 +15,7 @@ import os
 import select
 import stat
 import time
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from pathlib import Path
 
 SETTINGS_LIMIT = 1 << 20  # LiveKit settings are a few hundred bytes; 1 MiB is no one's .env

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import envlint, host, lk_config, settings_files
@@ -72,16 +72,18 @@ def load_settings(
     container: bool | None = None,
     system_configs: Sequence[Path] = SYSTEM_CONFIGS,
     now: float | None = None,
+    lint: bool = True,
 ) -> Settings:
     """Discover every LiveKit setting, decide which value wins, and lint the result.
 
     Never raises for anything in the user's files: a broken file becomes a finding. `now` is the
     clock the tokens stored in variables are judged with (default: this machine's). `api_secret_text` is
-    the content of `api_secret_file` when the caller read it already (`read_secret_file`).
+    the content of `api_secret_file` when the caller read it already (`read_secret_file`). `lint` False
+    stops after discovery: the values, sources and key pairs, with only the findings of reading them (for
+    `token decode`, which reads the keys and never shows the settings' findings).
     """
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
-    container = host.in_container() if container is None else container
     project_dir = Path(project_dir)
     mode, mode_reason = decide_mode(environ, project_dir)
 
@@ -118,7 +120,11 @@ def load_settings(
     if settings.api_key and settings.api_secret:
         scan.known.append(KnownKey(settings.api_key.value, settings.api_secret.value, "the resolved settings"))
     settings.known_keys = list(dict.fromkeys(k for k in scan.known if k.api_key and k.secret))
+    if not lint:
+        settings.variables, settings.findings = variables, list(dict.fromkeys(scan.findings))
+        return settings
 
+    container = host.in_container() if container is None else container
     findings = list(scan.findings)
     linted = []
     for var in variables:

@@ -7,12 +7,13 @@ probes send, with the answer lkdebug expects from the server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from lkdebug.core.records import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
-from lkdebug.core.model import Finding, Severity
+from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 
 
 
@@ -78,3 +79,32 @@ class TokenToTest:
     secret_origin: str | None = None  # where the secret that signed it came from, when lkdebug knows
     predicted: server_rules.Verdict | None = None  # the answer lkdebug expects, when it can judge
     predicted_from: str | None = None  # whose keys that prediction used ("livekit.yaml", ".env.local")
+
+
+def monotonic_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, Target | None]:
+    """The URL understood as a target. `judged`: the env lint said this URL's problems already (it is the
+    settings' URL), so the check's row shows the verdict and the findings stay the env lint's."""
+    started = time.monotonic()
+    if not text:
+        finding = url_finding(
+            "net.no_url", Severity.WARNING, "No LiveKit URL found, so nothing was probed",
+            "Neither --url, LIVEKIT_URL (process or .env files) nor an lk project gave a URL.",
+            "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
+        )
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
+    target, findings = parse_url(text)
+    shown = [] if judged else findings
+    if target is None:
+        return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, shown), None
+    detail = f"signal {target.signal_url}, API {target.api_url}"
+    if target.prefix:
+        detail += f" (path prefix {target.prefix} kept)"
+    problems = [f for f in findings if f.severity.rank <= Severity.WARNING.rank]
+    if judged and problems:
+        detail += f"; {len(problems)} problem(s), in the settings' findings"
+    status = CheckStatus.WARN if problems else CheckStatus.PASS
+    return CheckResult("url", status, monotonic_ms(started), detail, shown, target), target

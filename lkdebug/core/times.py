@@ -6,9 +6,10 @@ import math
 import re
 from datetime import datetime, timezone
 
+from lkdebug.core import lazyre
 from lkdebug.core.server_rules import LEEWAY_S
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|sec|min|hr|s|m|h|d)")
+_DURATION_PART = lazyre.compile(r"(\d+(?:\.\d+)?)(ms|sec|min|hr|s|m|h|d)")
 _UNIT_S = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 
 

@@ -7,7 +7,6 @@ when its answer is the one a finding explains.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from lkdebug.core import server_rules
 from lkdebug.core.grants import GRANT_OBJECTS, GROUPS, PARTICIPANT_KINDS, grant, in_group
@@ -15,6 +14,7 @@ from lkdebug.core.model import Finding, Severity
 from lkdebug.core.redact import scrub
 from lkdebug.core.times import seconds_between, span
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:
     from lkdebug.core.decode import Decoded
 

@@ -19,7 +19,7 @@ import socket
 import ssl
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 
 from lkdebug.core.ice import IceServer, IceUrl
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity

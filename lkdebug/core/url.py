@@ -9,8 +9,7 @@ as the env lint's findings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from lkdebug.core.records import dataclass
 from urllib.parse import urlsplit
 
 from lkdebug.core import redact
@@ -138,7 +137,11 @@ _CODES = {
     "port": ("env.url_port", "net.url_port"),
     "localhost": ("env.url_localhost", "env.url_localhost"),
 }
-Say = Callable[[str, Severity, str, str, str | None], Finding]  # (problem, severity, title, detail, fix)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Say = Callable[[str, Severity, str, str, str | None], Finding]  # (problem, severity, title, detail, fix)
 _FORMS = {"client": f"wss://<host> (ws://localhost:{LIVEKIT_PORT} for a local dev server)",
           "server_api": f"https://<host> (http://localhost:{LIVEKIT_PORT} for a local dev server)",
           "any": f"wss://<host> (ws://localhost:{LIVEKIT_PORT} for a local dev server; https:// for server APIs)"}

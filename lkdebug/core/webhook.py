@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import redact, server_rules
 from lkdebug.core.decode import Decoded, Signature, decode

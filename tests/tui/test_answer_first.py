@@ -8,11 +8,11 @@ finding hidden under the fold, clipped or pushed below the probe rows fails.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
 
+from lkdebug.core import records
 from lkdebug.core.model import Finding, KnownKey, Setting, Severity
 from lkdebug.demo import DEMO_API_KEY
 from lkdebug.demo.ntp import NtpResponder
@@ -62,7 +62,7 @@ def app_on(server, ntp, secret: str | None = None):
 
     settings = fake_settings(url=server.url.replace("http://", "ws://"))
     if secret:
-        settings = dataclasses.replace(
+        settings = records.replace(
             settings, api_secret=Setting("LIVEKIT_API_SECRET", secret, ".env.local"),
             known_keys=[KnownKey(DEMO_API_KEY, secret, ".env.local")],
         )
@@ -139,7 +139,7 @@ async def test_environment_rows_are_one_line_and_everything_is_reachable(size):
         assert any("not found in" in s for s in screens)  # the last source, past the rows
 
 
-@dataclasses.dataclass(frozen=True)
+@records.dataclass(frozen=True)
 class Caused(Finding):
     """A finding naming its cause, as diagnose's `because` does (read with getattr by the renderers)."""
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-from lkdebug.core import server_rules
+from lkdebug.core import records, server_rules
 from lkdebug.core.model import Setting
 
 from .conftest import fake_settings, FROZEN_NOW, make_app, open_tab, plain, settle, token, until
@@ -185,7 +183,7 @@ async def test_environment_reloads_when_a_watched_file_changes(tmp_path):
     def load():
         loads.append(1)
         settings = fake_settings(url=f"wss://reloaded-{len(loads)}.example")
-        return dataclasses.replace(settings, sources=[dataclasses.replace(settings.sources[1], path=str(env_file))])
+        return records.replace(settings, sources=[records.replace(settings.sources[1], path=str(env_file))])
 
     app = make_app(load(), load_settings=load)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,11 +3,10 @@ markup in it is not markup, and control characters are shown (`\\x1b`), never se
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from aiohttp import web
 
+from lkdebug.core import records
 from lkdebug.core.model import Setting, Variable
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 
@@ -40,7 +39,7 @@ async def test_markup_and_escapes_in_claims_are_shown_as_text():
 async def test_markup_and_escapes_in_settings_values_are_shown_as_text():
     settings = fake_settings()
     hostile = Variable("NEXT_PUBLIC_LIVEKIT_URL", "ws://" + HOSTILE, "/project/.env")
-    settings = dataclasses.replace(settings, variables=[hostile, *settings.variables])
+    settings = records.replace(settings, variables=[hostile, *settings.variables])
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_tab(pilot, "1")
@@ -68,7 +67,7 @@ async def hostile_server():
 
 
 async def test_markup_and_escapes_in_a_server_body_are_shown_as_text(hostile_server):
-    settings = dataclasses.replace(fake_settings(url=hostile_server),
+    settings = records.replace(fake_settings(url=hostile_server),
                                    url=Setting("LIVEKIT_URL", hostile_server, ".env.local"))
     app = make_app(settings, ntp_servers=[])
     async with app.run_test(size=(120, 40)) as pilot:
