@@ -423,6 +423,7 @@ async def _try_other_secrets(validate: CheckResult, target: Target, settings: Se
 async def _turn(tasks: dict[str, asyncio.Task[CheckResult]], run: Callable, skipped: Callable,
                 flag_servers: Sequence[IceServer], timeout: float, ssl_context: ssl.SSLContext | None) -> CheckResult:
     """A relay per TURN server and transport: `--ice-server`'s, else the join response's (once it is read)."""
+    from lkdebug.core import join as joins
     from lkdebug.core import turn as turns
 
     servers = list(flag_servers)
@@ -464,7 +465,7 @@ class ServerClock:
 async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Callable[[CheckResult], CheckResult],
                         to_test: TokenToTest | None, now: Callable[[], float]) -> CheckResult:
     """The three-way clock judgement: needs the NTP answers and the server's `Date` (from `GET /`)."""
-    from lkdebug.core import clock
+    from lkdebug.core import clock, replies
 
     publish(CheckResult("server_clock", CheckStatus.RUNNING))
     ntp = await tasks["ntp"]
