@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from lkdebug.core.grants import GRANT_OBJECTS, grant, in_group
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:
     from lkdebug.core.decode import TimeClaim
 

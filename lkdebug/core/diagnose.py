@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from lkdebug.core.records import dataclass, replace
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
@@ -23,13 +22,16 @@ if TYPE_CHECKING:  # the probes' modules (asyncio, ssl, sockets) load only when 
     import asyncio
     import ssl
 
+    from typing import TypeVar
+
     from lkdebug.core.ice import IceServer
+
+    R = TypeVar("R")
 
 CHECK_NAMES = ("url", "dns", "tcp", "tls", "http", "validate", "websocket", "join", "turn", "media_join", "host", "server_api",
                "ntp", "server_clock")
 MEDIA_CHECKS = ("join", "turn", "media_join", "host")
 PROBE_TOKEN_TTL_S = 600
-R = TypeVar("R")
 
 # Root cause first within a severity: what the server itself said, then the clocks, then the
 # offline findings, then the network layers from the bottom up; derived failures last. A guess
