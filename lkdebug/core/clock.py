@@ -16,10 +16,10 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Sequence
-from lkdebug.core.records import dataclass
 
 from lkdebug.core import host, server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
+from lkdebug.core.records import dataclass
 from lkdebug.core.server_rules import LEEWAY_S
 from lkdebug.core.threads import DAEMON_THREADS
 

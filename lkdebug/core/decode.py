@@ -13,11 +13,11 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import Finding, KnownKey, Severity
 from lkdebug.core.paste import CORRECT_AS_SENT, JWT_SHAPE, MAX_INPUT, looks_like, unwrap
+from lkdebug.core.records import dataclass, field
 from lkdebug.core.redact import mask_key, mask_secret, mask_token, scrub
 from lkdebug.core.server_rules import Verdict
 from lkdebug.core.times import describe_time, iso_utc, seconds_between

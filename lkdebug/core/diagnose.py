@@ -10,11 +10,11 @@ event loop that runs `diagnose`, when each probe starts (RUNNING) and when it en
 from __future__ import annotations
 
 import time
-from lkdebug.core.records import dataclass, replace
 from collections.abc import Awaitable, Callable, Sequence
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
+from lkdebug.core.records import dataclass, replace
 from lkdebug.core.target import Target, TokenToTest, url_check
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for

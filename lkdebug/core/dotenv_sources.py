@@ -10,12 +10,12 @@ core/precedence.py's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import dotenv_parse, envlint
 from lkdebug.core.model import Finding, Severity, Source, Variable
 from lkdebug.core.precedence import dotenv_order
+from lkdebug.core.records import replace
 from lkdebug.core.settings_files import Skipped, read_settings_file, size_text
 from lkdebug.core.settings_scan import Found, Scan, settings_finding, skipped_finding, unreadable_finding
 

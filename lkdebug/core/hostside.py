@@ -14,11 +14,11 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import time
-from lkdebug.core.records import dataclass
 from pathlib import Path
 
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
 from lkdebug.core.probes import monotonic_ms
+from lkdebug.core.records import dataclass
 
 # livekit-server's defaults (pkg/config DefaultConfig): signal port 7880, ICE/TCP 7881, no UDP range
 # (pion then picks ephemeral ports), TURN off.

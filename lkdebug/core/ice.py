@@ -12,8 +12,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from lkdebug.core.records import dataclass
 from urllib.parse import unquote
+
+from lkdebug.core.records import dataclass
 
 DEFAULT_PORTS = {"stun": 3478, "turn": 3478, "turns": 5349}
 TRANSPORTS = ("udp", "tcp")

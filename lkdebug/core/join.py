@@ -15,11 +15,11 @@ import asyncio
 import importlib
 import time
 from collections.abc import Sequence
-from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import advertised, ice
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.probes import WebSocketAnswer, _connect, monotonic_ms
+from lkdebug.core.records import dataclass, field
 from lkdebug.core.replies import one_line
 from lkdebug.core.target import Target
 

@@ -27,11 +27,11 @@ import json
 import re
 import shlex
 from collections.abc import Mapping
-from lkdebug.core.records import dataclass
 
 from lkdebug.core import redact
 from lkdebug.core.grants import GRANTS, grant
 from lkdebug.core.model import Setting
+from lkdebug.core.records import dataclass
 
 LK_SOURCE_REVISION = "livekit/livekit-cli 29c268653d17990f13635952084eda3d7a87e614 (v2.18.2-10)"
 # util.ExpandTemplate's placeholders (pkg/util/templates.go): replaced in --room, --identity, --name.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+
 from lkdebug.core.records import dataclass, field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for

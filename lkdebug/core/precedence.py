@@ -12,11 +12,11 @@ Within one file the last assignment wins (python-dotenv and Node's dotenv agree;
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import envlint, lazyre
 from lkdebug.core.model import Setting, Variable
+from lkdebug.core.records import replace
 from lkdebug.core.settings_scan import Found, is_file
 
 WHY_PROCESS = ("the process environment beats dotenv files: Next.js, Vite, Node's dotenv and python-dotenv's "

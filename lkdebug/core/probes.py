@@ -17,7 +17,6 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from lkdebug.core.records import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from urllib.parse import quote
 from lkdebug.core import host, server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
+from lkdebug.core.records import dataclass
 from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,

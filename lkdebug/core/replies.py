@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Callable, Sequence
-from lkdebug.core.records import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
+from lkdebug.core.records import dataclass
 from lkdebug.core.redact import MASKED_JWT, scrub
 from lkdebug.core.target import Target, TokenToTest
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from lkdebug.core import envlint, host, redact
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
+from lkdebug.core.records import dataclass
 from lkdebug.core.settings_scan import Scan, is_file, parse_yaml, read_text, settings_finding
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for

@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
+
 from lkdebug.core.records import dataclass, field
 
 # Server eras, newest first: within one era every token gets the same answer. A key names the minor

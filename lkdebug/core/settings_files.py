@@ -15,8 +15,9 @@ import os
 import select
 import stat
 import time
-from lkdebug.core.records import dataclass
 from pathlib import Path
+
+from lkdebug.core.records import dataclass
 
 SETTINGS_LIMIT = 1 << 20  # LiveKit settings are a few hundred bytes; 1 MiB is no one's .env
 SECRET_LIMIT = 64 << 10  # a LiveKit API secret is 32 to 64 characters

@@ -8,10 +8,10 @@ never more than 1 MiB. Nothing here touches the network or writes a file.
 
 from __future__ import annotations
 
-from lkdebug.core.records import dataclass, field
 from pathlib import Path
 
 from lkdebug.core.model import Finding, KnownKey, Severity, Source, Variable
+from lkdebug.core.records import dataclass, field
 from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_file, size_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for

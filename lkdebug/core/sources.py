@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import replace
 from pathlib import Path
 
 from lkdebug.core import envlint, host, lk_config, settings_files
@@ -22,6 +21,7 @@ from lkdebug.core.dotenv_sources import scan_env
 from lkdebug.core.lk_sources import scan_lk
 from lkdebug.core.model import KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, pick, resolve
+from lkdebug.core.records import replace
 from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
 from lkdebug.core.settings_files import Skipped
 from lkdebug.core.settings_scan import Scan, is_file, settings_finding

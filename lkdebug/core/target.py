@@ -8,12 +8,12 @@ probes send, with the answer lkdebug expects from the server.
 from __future__ import annotations
 
 import time
-from lkdebug.core.records import dataclass
 
 from lkdebug.core import server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
+from lkdebug.core.records import dataclass
 
 
 

@@ -19,11 +19,11 @@ import socket
 import ssl
 import time
 from collections.abc import Sequence
-from lkdebug.core.records import dataclass
 
 from lkdebug.core.ice import IceServer, IceUrl
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.probes import monotonic_ms
+from lkdebug.core.records import dataclass
 from lkdebug.core.replies import one_line
 
 DELETE_WAIT_S = 1.0  # giving the relay back is a courtesy: the server frees it when it expires anyway

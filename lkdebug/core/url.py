@@ -9,12 +9,12 @@ as the env lint's findings.
 
 from __future__ import annotations
 
-from lkdebug.core.records import dataclass
 from urllib.parse import urlsplit
 
 from lkdebug.core import redact
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Severity
+from lkdebug.core.records import dataclass
 
 SCHEMES = {"ws": False, "wss": True, "http": False, "https": True}  # scheme -> TLS
 LIVEKIT_PORT = 7880  # livekit-server's HTTP/WebSocket/Twirp port (DefaultConfig.Port)

@@ -16,11 +16,11 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from lkdebug.core.records import dataclass, field
 
 from lkdebug.core import redact, server_rules
 from lkdebug.core.decode import Decoded, Signature, decode
 from lkdebug.core.model import Finding, KnownKey, Severity
+from lkdebug.core.records import dataclass, field
 
 NODE_TOLERANCE_S = 10
 # The token findings that apply to a webhook's Authorization as they do to an access token.
