@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Set by `lkdebug serve` for each browser session; not for people to type.
     p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--api-secret-fd", type=int, default=None, help=argparse.SUPPRESS)  # a pipe holding --api-secret-file
 
     command("demo", "start the loopback stand-in LiveKit server and NTP responder, open the TUI on them")
 
