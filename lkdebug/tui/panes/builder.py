@@ -147,6 +147,10 @@ class BuilderPane(Horizontal):
 
     # The form
 
+    def focus_first(self) -> None:
+        """The identity, the one field every token needs: a user who opens the tab types it at once."""
+        self._widgets["sub"].focus()
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="builder-form", classes="tab-focus"):
             for group, title in GROUPS.items():
