@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     if args.api_secret_file:  # read once: a pipe, `<(…)` or /dev/stdin holds it for one reader only
         from lkdebug.commands.common import api_secret_text
 
-        api_secret = api_secret_text(args).encode("utf-8", "surrogatepass") + b"\n"  # the tab strips the newline again
+        api_secret = api_secret_text(args).encode() + b"\n"  # the tab strips the newline again
         if len(api_secret) > SECRET_PIPE_LIMIT:
             raise UsageError(f"--api-secret-file {args.api_secret_file}: holds more than {SECRET_PIPE_LIMIT} bytes; "
                              "an API secret is a few dozen characters")
@@ -242,14 +242,15 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
             argv, handed = shlex.split(self.command), ()
-            if api_secret is not None:
-                reader, writer = os.pipe()  # both close-on-exec: only `pass_fds` hands the reader over
-                try:
-                    os.write(writer, api_secret)  # fits in the pipe: SECRET_PIPE_LIMIT
-                finally:
-                    os.close(writer)
-                argv, handed = [*argv, "--api-secret-fd", str(reader)], (reader,)
             try:
+                if api_secret is not None:
+                    reader, writer = os.pipe()  # both close-on-exec: only `pass_fds` hands the reader over
+                    handed = (reader,)
+                    try:
+                        os.write(writer, api_secret)  # fits in the pipe: SECRET_PIPE_LIMIT
+                    finally:
+                        os.close(writer)
+                    argv += ["--api-secret-fd", str(reader)]
                 self._process = process = await asyncio.create_subprocess_exec(
                     *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
