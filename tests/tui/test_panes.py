@@ -123,6 +123,12 @@ async def test_the_builder_opens_with_the_identity_focused(app):
         await open_tab(pilot, "2")
         identity = app.query_one("#f-sub")
         assert identity.has_focus
+        await pilot.press("3")  # empty and focused by the tab opening: 1-4 still switch tabs, as on the Decoder
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "decoder"
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        assert identity.has_focus
         await pilot.press(*"alice")
         await pilot.pause()
         assert claims_of(app.tokens["builder"])["sub"] == "alice"
@@ -135,6 +141,11 @@ async def test_the_builder_opens_with_the_identity_focused(app):
         await pilot.press(*"bob")
         await pilot.pause()
         assert claims_of(app.tokens["builder"])["sub"] == "bob"
+        identity.value = ""
+        await pilot.click("#f-sub")  # the user's own focus: a digit is the identity's (numeric identities)
+        await pilot.press(*"42")
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "builder" and claims_of(app.tokens["builder"])["sub"] == "42"
 
 
 async def test_invalid_builder_input_marks_the_field_and_says_why(app):
