@@ -71,7 +71,7 @@ def error_text(error: BaseException, target: Target) -> str:
     a redirect's Location, or the raw header bytes the server sent: none of that is shown.
     """
     import aiohttp
-    from websockets.exceptions import InvalidURI
+    from websockets.exceptions import InvalidMessage, InvalidURI
 
     where = f"{target.host}:{target.port}"
     kind = type(error).__name__
@@ -80,6 +80,8 @@ def error_text(error: BaseException, target: Target) -> str:
     # Our own URLs are valid: these are a redirect's Location (aiohttp names them RedirectClientError from 3.10).
     if isinstance(error, (aiohttp.InvalidURL, getattr(aiohttp, "RedirectClientError", aiohttp.InvalidURL), InvalidURI)):
         return f"{where} redirects to a URL an HTTP client cannot follow ({kind})"
+    if isinstance(error, InvalidMessage):
+        return f"{where} answered with something that is not an HTTP response ({kind})"
     strerror = error.strerror if isinstance(error, OSError) else None
     return f"{kind} from {where}: {one_line(strerror, 120)}" if strerror else f"{kind} from {where}"
 
