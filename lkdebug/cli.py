@@ -104,6 +104,13 @@ def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
                    help="NTP server (repeatable; replaces the defaults and $LKDEBUG_NTP_SERVERS, a comma-separated list)")
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file=None) -> None:
+        """As argparse's, but a failed write (--help on a full disk) is raised, not dropped: main reports it."""
+        if message:
+            (file or sys.stderr).write(message)
+
+
 class _Commands(argparse._SubParsersAction):
     """Subcommands whose parser is made, and given its options, once the command is chosen: a run parses one
     command, and making every command's parser took longer than all that `token decode` does after parsing.
@@ -142,7 +149,7 @@ class _Commands(argparse._SubParsersAction):
 
 def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
     """The whole command line; `lazy`: each command's options are added only when that command is parsed."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lkdebug",
         description="A terminal debugger for LiveKit authentication and connection problems.",
         epilog="Exit codes: 0 no error finding, 1 an error finding, 2 usage error, 3 internal error.",
@@ -167,6 +174,7 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
         # Set by `lkdebug serve` for each browser session; not for people to type.
         p.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
         p.add_argument("--allow-reveal", action="store_true", help=argparse.SUPPRESS)
+        p.add_argument("--api-secret-fd", type=int, default=None, help=argparse.SUPPRESS)  # a pipe holding --api-secret-file
 
     @command("demo", "start the loopback stand-in LiveKit server and NTP responder, open the TUI on them")
     def _(p: argparse.ArgumentParser) -> None:
@@ -273,6 +281,18 @@ def _silence_stdout() -> None:
         pass
 
 
+def _write_failure(error: BaseException) -> int | None:
+    """The exit code when stdout refuses the output (a closed pipe, a full disk); None for any other error."""
+    if isinstance(error, BrokenPipeError):  # `lkdebug env | head`: the reader has what it wanted
+        _silence_stdout()
+        return ExitCode.OK
+    if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS and sys.stdout is not None:
+        _silence_stdout()
+        print(f"lkdebug: cannot write the output to stdout: {error.strerror}", file=sys.stderr)
+        return ExitCode.USAGE
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     _tolerant_streams()
     completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (the script `lkdebug completion` prints)
@@ -281,7 +301,18 @@ def main(argv: list[str] | None = None) -> int:
         import argcomplete
 
         argcomplete.autocomplete(parser)
-    args = parser.parse_args(argv)
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version print, then exit
+            if done.code == 0 and sys.stdout is not None:
+                sys.stdout.flush()  # a full disk shows here, not as a silent exit 0
+            raise
+    except OSError as error:
+        failed = _write_failure(error)
+        if failed is None:
+            raise
+        return failed
     command = args.command or "tui"
     if command != "tui" and (hasattr(args, "top_tab") or hasattr(args, "top_token")):
         parser.error(f"--tab and --token before the command are the TUI's; `lkdebug {command}` takes its own options after its name")
@@ -305,14 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `lkdebug env | head`: the reader has what it wanted
-        _silence_stdout()
-        return ExitCode.OK
     except Exception as error:  # the one place a bug becomes a line instead of a traceback
-        if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS and sys.stdout is not None:
-            _silence_stdout()
-            print(f"lkdebug: cannot write the output to stdout: {error.strerror}", file=sys.stderr)
-            return ExitCode.USAGE
+        failed = _write_failure(error)
+        if failed is not None:
+            return failed
         if os.environ.get("LKDEBUG_DEBUG"):
             raise
         print(

@@ -82,7 +82,7 @@ def poll(condition, what: str, timeout: float = WAIT, step: float = 0.05):
 
 
 @contextlib.contextmanager
-def lkdebug_serve(project: Path, log: Path, *flags: str) -> Iterator[Served]:
+def lkdebug_serve(project: Path, log: Path, *flags: str, stdin=subprocess.DEVNULL) -> Iterator[Served]:
     """`lkdebug serve` on a free loopback port; on exit SIGTERM, and no process of it may be left."""
     port = free_port()
     run = uuid.uuid4().hex
@@ -91,7 +91,7 @@ def lkdebug_serve(project: Path, log: Path, *flags: str) -> Iterator[Served]:
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "lkdebug", "serve", "--port", str(port), "--dir", str(project), *flags],
-            stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env, start_new_session=True,
+            stdin=stdin, stdout=output, stderr=output, env=env, start_new_session=True,
         )
     try:
         def printed() -> str | None:

@@ -237,6 +237,17 @@ def test_a_full_disk_is_one_line_not_a_traceback(project, token, base_env, argv)
     assert result.stderr.strip() == "lkdebug: cannot write the output to stdout: No space left on device"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["env", "--help"], ["token", "create", "--help"]], ids=" ".join)
+def test_help_and_version_on_a_full_disk_are_one_line_not_a_silent_success(base_env, argv, unbuffered):
+    # argparse drops a failed write; buffered, the failure only shows at the interpreter's last flush.
+    with open("/dev/full", "w") as full:
+        result = _lkdebug(argv, {**base_env, "PYTHONUNBUFFERED": unbuffered}, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "lkdebug: cannot write the output to stdout: No space left on device"
+
+
 def test_a_report_written_to_a_file_needs_no_stdout(project, base_env, tmp_path):
     output = tmp_path / "report.md"
     result = _lkdebug(["report", "--dir", str(project), "--output", str(output)], base_env, stdout=None,

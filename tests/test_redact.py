@@ -151,8 +151,8 @@ def test_a_huge_segment_is_judged_without_parsing_it_whole():
 
 @pytest.mark.parametrize("paste", [
     "A" * 4_000_000, "a." * 2_000_000, "e30." * 1_000_000, "ws://a:" + "b@" * 2_000_000,
-    "a=a&password=x" * 300_000, "http://" * 600_000,
-], ids=["one run", "dots", "json segments", "userinfo", "query", "schemes"])
+    "a=a&password=x" * 300_000, "http://" * 600_000, "e30.e30.e30 " * 300_000,
+], ids=["one run", "dots", "json segments", "userinfo", "query", "schemes", "runs past the budget"])
 def test_a_crafted_paste_costs_memory_in_proportion(paste):
     """The 20 MB paste of the attack used 802 MiB; scrub must stay within a few copies of its input."""
     tracemalloc.start()
@@ -214,3 +214,43 @@ def test_text_glued_to_the_header_does_not_save_the_signature(glue):
 def test_the_dev_secret_is_public_so_prose_keeps_the_word():
     assert redact.scrub("Using the dev credentials (devkey/secret): the API secret", ["secret"]) == \
         "Using the dev credentials (devkey/secret): the API secret"
+
+
+# Past DECODE_BUDGET runs, decoding stops: the rest is masked by shape alone (the crafted worst case).
+
+
+def test_decoding_stops_after_the_budget(monkeypatch):
+    examined = []
+    judge = redact._hide_signatures
+    monkeypatch.setattr(redact, "_hide_signatures", lambda match: examined.append(match) or judge(match))
+    masked = redact.scrub("e30.e30.e30 " * (3 * redact.DECODE_BUDGET))
+    assert len(examined) == redact.DECODE_BUDGET
+    # Three JSON objects are no token (decoded); past the budget every run loses its third segment.
+    assert masked == "e30.e30.e30 " * redact.DECODE_BUDGET + "e30.e30.<signature hidden> " * (2 * redact.DECODE_BUDGET)
+
+
+@pytest.mark.parametrize("header", HEADERS, ids=lambda h: h.decode().strip()[:14])
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_past_the_budget_no_signature_shows(header, context, monkeypatch):
+    monkeypatch.setattr(redact, "DECODE_BUDGET", 0)
+    monkeypatch.setattr(redact, "_SHAPE_CHUNK", 8)  # chunks cut inside every run
+    token = signed(header)
+    header_part, _, signature = token.split(".")
+    masked = redact.scrub(context.replace("{}", token))
+    assert signature not in masked
+    if ".{}" not in context:  # a run glued before it starts earlier: its third segment is the header
+        assert header_part in masked
+
+
+@given(st.text(alphabet="ab3e0=.-_ \n", max_size=300), st.integers(0, 5), st.integers(1, 40))
+def test_shape_masking_is_the_same_whatever_the_chunks(text, budget, chunk):
+    """Chunked, budgeted masking equals masking every run past the budget from its third segment at once."""
+    runs = list(redact._DOTTED_RUN.finditer(text))
+    cut = runs[budget].start() if len(runs) > budget else len(text)
+    previous = runs[budget - 1].end() if 0 < budget <= len(runs) else 0
+    expected = (redact._DOTTED_RUN.sub(redact._hide_signatures, text[:previous]) + text[previous:cut]
+                + redact._SHAPED_RUN.sub(r"\1." + redact.SIGNATURE_HIDDEN, text[cut:]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redact, "DECODE_BUDGET", budget)
+        patch.setattr(redact, "_SHAPE_CHUNK", chunk)
+        assert redact._hide_tokens(text) == (expected if text.count(".") >= 2 else text)

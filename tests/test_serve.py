@@ -32,8 +32,8 @@ def served(monkeypatch):
         def serve(self) -> None:
             record["served"] = True
 
-    def make_server(command: str, host: str, port: int, secret: str, max_sessions: int) -> Recorder:
-        record.update(command=command, host=host, port=port, secret=secret, max_sessions=max_sessions)
+    def make_server(command: str, host: str, port: int, secret: str, max_sessions: int, api_secret: bytes | None = None) -> Recorder:
+        record.update(command=command, host=host, port=port, secret=secret, max_sessions=max_sessions, api_secret=api_secret)
         return Recorder()
 
     monkeypatch.setattr(serve, "make_server", make_server)
@@ -100,6 +100,20 @@ def test_each_run_has_its_own_secret(served, capsys):
         assert cli.main(["serve", "--port", str(free_port())]) == 0
         seen.add(served["secret"])
     assert len(seen) == 2 and all(len(secret) >= 40 for secret in seen)  # token_urlsafe(32): 256 bits
+
+
+def test_the_secret_file_is_read_once_by_serve_and_bounded(served, capsys, tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("Pp7wL0xK3vN8bT1rY5uE2oI9aS4dF6gH0jMq\n")
+    assert cli.main(["serve", "--port", str(free_port()), "--api-secret-file", str(secret_file)]) == 0
+    assert served["api_secret"] == b"Pp7wL0xK3vN8bT1rY5uE2oI9aS4dF6gH0jMq\n"  # for each tab's pipe
+    served.clear()
+    capsys.readouterr()
+    secret_file.write_text("x" * 5000)
+    assert cli.main(["serve", "--port", str(free_port()), "--api-secret-file", str(secret_file)]) == cli.ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "holds more than 4096 bytes" in err and len(err.strip().splitlines()) == 1
+    assert served == {}
 
 
 @pytest.mark.parametrize("count", ["0", "-1"])

@@ -9,6 +9,7 @@ its tab or the server (tests/served.py checks the last after every test).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 from pathlib import Path
@@ -205,3 +206,37 @@ async def test_malformed_requests_are_one_line_each_in_the_hosts_terminal(tmp_pa
     assert lines[0].startswith("lkdebug: open http://127.0.0.1:")
     assert all(line.startswith("lkdebug serve: ") for line in lines[1:]), lines
     assert sum("400" in line for line in lines) >= 2
+
+
+# The secret given to serve through a pipe
+
+
+async def test_every_tab_gets_a_secret_piped_to_serve(tmp_path):
+    """`--api-secret-file /dev/stdin` can be read once: `serve` reads it and hands it to each tab's process
+    through an inherited pipe, never in an argv or an environment another user can read."""
+    from lkdebug.core.redact import fingerprint
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".env").write_text("LIVEKIT_URL=ws://127.0.0.1:7880\nLIVEKIT_API_KEY=APIpipedkey01\n")
+    # The server config holds another secret for the key: the finding shows the piped one's fingerprint.
+    (project / "livekit.yaml").write_text("keys:\n  APIpipedkey01: Zq7PwL0xK3vN8bT1rY5uE2oI9aS4dF6gH0jM\n")
+    piped = "Pp7wL0xK3vN8bT1rY5uE2oI9aS4dF6gH0jMq"
+    reader, writer = os.pipe()
+    os.write(writer, f"{piped}\n".encode())
+    os.close(writer)
+    try:
+        with lkdebug_serve(project, tmp_path / "serve.log", "--api-secret-file", "/dev/stdin", stdin=reader) as served:
+            async with client() as session:
+                assert await status(session, served.url) == 200
+                url = f"ws://127.0.0.1:{served.port}/ws/{served.secret}?width=200&height=50"
+                async with session.ws_connect(url, origin=served.base) as first, session.ws_connect(url, origin=served.base) as second:
+                    for ws in (first, second):
+                        await app_output(ws, lambda out: f"sha256 {fingerprint(piped)}".encode() in out)
+                    apps = served.apps()
+                    assert len(apps) == 2
+                    for pid, argv in apps:
+                        assert "--api-secret-fd" in argv and piped not in " ".join(argv)
+                        assert piped.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
+    finally:
+        os.close(reader)

@@ -10,21 +10,15 @@ import textwrap
 
 import pytest
 
-from lkdebug.cli import main
 from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
+from tests.in_process import run
 
 
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / ".env").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\nLIVEKIT_URL=ws://localhost:7880\n")
     return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_create_prints_the_whole_token_and_says_where_the_key_came_from(project, capsys):

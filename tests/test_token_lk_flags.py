@@ -8,20 +8,15 @@ import shlex
 import pytest
 
 import lk_model
-from lkdebug.cli import build_parser, main
+from lkdebug.cli import build_parser
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
+from tests.in_process import run
 
 
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / ".env.local").write_text(f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n")
     return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 LK_DOCS_FLAGS = ["-r", "my-room", "-i", "alice", "-n", "Alice", "--join", "--egress", "--ingress",

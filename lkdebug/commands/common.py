@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from collections.abc import Coroutine
 from pathlib import Path
@@ -33,20 +34,29 @@ def _why(error: OSError) -> str:
     return "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error)).lower()
 
 
-def _secret_text(args: argparse.Namespace) -> str:
-    """--api-secret-file, read once per run: a pipe can be read only once, and the TUI reloads settings."""
+def api_secret_text(args: argparse.Namespace) -> str:
+    """--api-secret-file, read once per run: a pipe can be read only once, and the TUI reloads settings.
+
+    A served tab's process reads it from the pipe `serve` hands it (`--api-secret-fd`): `serve` read the
+    file once for all its tabs, and the name stays the user's, for the sources shown.
+    """
     from lkdebug.core.settings_files import Skipped
     from lkdebug.core.sources import read_secret_file
 
     name = args.api_secret_file
     cache = vars(args).setdefault("_api_secret_text", {})
+    inherited = getattr(args, "api_secret_fd", None)
     if name not in cache:
         try:
-            cache[name] = read_secret_file(Path(name))
+            cache[name] = read_secret_file(Path(name if inherited is None else f"/dev/fd/{inherited}"))
         except Skipped as reason:
             raise UsageError(f"--api-secret-file {name}: {reason}") from None
         except OSError as error:
             raise UsageError(f"--api-secret-file {name}: {_why(error)}") from None
+        finally:
+            if inherited is not None:
+                with contextlib.suppress(OSError):
+                    os.close(inherited)
     return cache[name]
 
 
@@ -74,7 +84,7 @@ def settings_from_args(args: argparse.Namespace, lint: bool = True) -> Settings:
         url=args.url,
         api_key=args.api_key,
         api_secret_file=Path(args.api_secret_file) if args.api_secret_file else None,
-        api_secret_text=_secret_text(args) if args.api_secret_file else None,
+        api_secret_text=api_secret_text(args) if args.api_secret_file else None,
         now=now_from_args(args),
         lint=lint,
     )

@@ -26,6 +26,8 @@ from lkdebug.core.redact import visible
 MAX_WIDTH, MAX_HEIGHT = 500, 200
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE = 2.0  # seconds a tab's lkdebug gets to quit, then again after SIGTERM before SIGKILL
+# What a pipe takes without a reader, however few pages the user may still allocate to pipes (Linux: one page).
+SECRET_PIPE_LIMIT = 4096
 
 
 def is_loopback(host: str) -> bool:
@@ -105,9 +107,18 @@ def run(args: argparse.Namespace) -> int:
             "your LiveKit settings (secrets stay masked" + (", but --allow-reveal lets them reveal them" if args.allow_reveal else "") + ")",
             file=sys.stderr,
         )
+    api_secret = None
+    if args.api_secret_file:  # read once: a pipe, `<(…)` or /dev/stdin holds it for one reader only
+        from lkdebug.commands.common import api_secret_text
+
+        api_secret = api_secret_text(args).encode() + b"\n"  # the tab strips the newline again
+        if len(api_secret) > SECRET_PIPE_LIMIT:
+            raise UsageError(f"--api-secret-file {args.api_secret_file}: holds more than {SECRET_PIPE_LIMIT} bytes; "
+                             "an API secret is a few dozen characters")
     # Like Jupyter's: only who holds the printed URL gets in (DNS rebinding, other local users).
     secret = secrets.token_urlsafe(32)
-    server = make_server(app_command(args), host=args.host, port=args.port, secret=secret, max_sessions=args.max_sessions)
+    server = make_server(app_command(args), host=args.host, port=args.port, secret=secret, max_sessions=args.max_sessions,
+                         api_secret=api_secret)
     print(f"lkdebug: open http://{browser_host(args.host)}:{args.port}/?token={secret} in a browser (Ctrl+C to stop)",
           file=sys.stderr, flush=True)
     server.serve()
@@ -130,7 +141,7 @@ async def end_group(pgid: int, grace: float = STOP_GRACE) -> None:
                 return
 
 
-def make_server(command: str, host: str, port: int, secret: str, max_sessions: int):
+def make_server(command: str, host: str, port: int, secret: str, max_sessions: int, api_secret: bytes | None = None):
     """textual-serve's Server, made safe to leave running on a shared machine (textual_serve is
     imported only here). Any web page may send requests to 127.0.0.1 and open WebSockets to it
     (CORS does not cover either), and the socket carries the TUI's keys: a page could mint
@@ -145,6 +156,9 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
     It also bounds what one browser may cost: terminal sizes are clamped, at most
     `max_sessions` tabs run at once, and each tab's lkdebug (its own process group) ends
     with its tab and with the server.
+
+    `api_secret` (the --api-secret-file `serve` read) reaches each tab's lkdebug through a pipe of its
+    own, inherited and read at its start: never on disk, in its argv or in its environment.
     """
     from urllib.parse import urlsplit
 
@@ -227,11 +241,24 @@ def make_server(command: str, host: str, port: int, secret: str, max_sessions: i
         """
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
-            self._process = process = await asyncio.create_subprocess_exec(
-                *shlex.split(self.command), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
-                start_new_session=True, preexec_fn=die_with_parent(),
-            )
+            argv, handed = shlex.split(self.command), ()
+            try:
+                if api_secret is not None:
+                    reader, writer = os.pipe()  # both close-on-exec: only `pass_fds` hands the reader over
+                    handed = (reader,)
+                    try:
+                        os.write(writer, api_secret)  # fits in the pipe: SECRET_PIPE_LIMIT
+                    finally:
+                        os.close(writer)
+                    argv += ["--api-secret-fd", str(reader)]
+                self._process = process = await asyncio.create_subprocess_exec(
+                    *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
+                    start_new_session=True, preexec_fn=die_with_parent(), pass_fds=handed,
+                )
+            finally:
+                for fd in handed:
+                    os.close(fd)
             self._stdin = process.stdin
             return process
 

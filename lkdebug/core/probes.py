@@ -27,7 +27,7 @@ from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.records import dataclass
 from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
-                                  bad_response, era_text, http_failure, http_get, http_session, not_livekit, one_line,
+                                  bad_response, era_text, error_text, http_failure, http_get, http_session, not_livekit, one_line,
                                   server_words, upstream_failed, verdict_findings)
 # url_check and monotonic_ms live with the target, so an offline check (`check --no-network`) needs no network module.
 from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check  # noqa: F401 (re-exported)
@@ -473,7 +473,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
             result = bad_response("websocket", target, "the /rtc upgrade", why)
             result.duration_ms = monotonic_ms(started)
             return result
-        text = one_line(str(error)) or type(error).__name__
+        text = error_text(error, target)
         finding = Finding("net.closed", Severity.ERROR, "network", "The WebSocket handshake failed", f"{where}: {text}",
                           "A proxy or firewall drops the upgrade; check it forwards WebSockets to LiveKit.")
         return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), text, [finding])

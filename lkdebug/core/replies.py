@@ -64,6 +64,28 @@ async def http_get(url: str, timeout: float, now: Callable[[], float], ssl_conte
 
 
 
+def error_text(error: BaseException, target: Target) -> str:
+    """A failed request told from the error's type, where it went and the OS's words, never from the error's text.
+
+    aiohttp and websockets put the request URL in their messages (and so the token in `?access_token=`), or
+    a redirect's Location, or the raw header bytes the server sent: none of that is shown.
+    """
+    import aiohttp
+    from websockets.exceptions import InvalidMessage, InvalidURI
+
+    where = f"{target.host}:{target.port}"
+    kind = type(error).__name__
+    if isinstance(error, aiohttp.TooManyRedirects):
+        return f"{where} redirects without end ({kind})"
+    # Our own URLs are valid: these are a redirect's Location (aiohttp names them RedirectClientError from 3.10).
+    if isinstance(error, (aiohttp.InvalidURL, getattr(aiohttp, "RedirectClientError", aiohttp.InvalidURL), InvalidURI)):
+        return f"{where} redirects to a URL an HTTP client cannot follow ({kind})"
+    if isinstance(error, InvalidMessage):
+        return f"{where} answered with something that is not an HTTP response ({kind})"
+    strerror = error.strerror if isinstance(error, OSError) else None
+    return f"{kind} from {where}: {one_line(strerror, 120)}" if strerror else f"{kind} from {where}"
+
+
 def http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
     """A request that got no HTTP answer at all (TCP and TLS already passed)."""
     import aiohttp
@@ -81,11 +103,12 @@ def http_failure(name: str, error: BaseException, target: Target, timeout: float
     if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
         hint = " If that port serves TLS, use wss:// / https://." if not target.secure else ""
         finding = Finding("net.closed", Severity.ERROR, "network", f"{where} hung up without answering {what}",
-                          f"The connection was accepted, then closed: {one_line(str(error)) or type(error).__name__}.{hint}",
+                          f"The connection was accepted, then closed: {error_text(error, target)}.{hint}",
                           "A proxy or firewall drops the request, or the port speaks another protocol." + hint)
         return CheckResult(name, CheckStatus.FAIL, None, f"closed without an answer ({type(error).__name__})", [finding])
-    finding = Finding("net.http_failed", Severity.ERROR, "network", f"{where}: {what} failed", one_line(str(error)) or type(error).__name__, None)
-    return CheckResult(name, CheckStatus.FAIL, None, one_line(str(error)) or type(error).__name__, [finding])
+    text = error_text(error, target)
+    finding = Finding("net.http_failed", Severity.ERROR, "network", f"{where}: {what} failed", text, None)
+    return CheckResult(name, CheckStatus.FAIL, None, text, [finding])
 
 
 TOO_MANY_HEADERS = "more than 128 response headers (a LiveKit node sends about ten)"

@@ -131,6 +131,36 @@ async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
         assert "--attribute team=web" in app.lk_command
 
 
+async def test_the_builder_opens_with_the_identity_focused(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "2")
+        identity = app.query_one("#f-sub")
+        assert identity.has_focus
+        await pilot.press("3")  # empty and focused by the tab opening: 1-4 still switch tabs, as on the Decoder
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "decoder"
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        assert identity.has_focus
+        await pilot.press(*"alice")
+        await pilot.pause()
+        assert claims_of(app.tokens["builder"])["sub"] == "alice"
+        await pilot.press("escape", "1")  # escape leaves the field, then 1-4 switch tabs
+        await pilot.pause()
+        assert not identity.has_focus
+        await pilot.press("2")
+        await pilot.pause()
+        assert identity.has_focus  # each time the tab opens, its text selected (Textual's Input): typing replaces it
+        await pilot.press(*"bob")
+        await pilot.pause()
+        assert claims_of(app.tokens["builder"])["sub"] == "bob"
+        identity.value = ""
+        await pilot.click("#f-sub")  # the user's own focus: a digit is the identity's (numeric identities)
+        await pilot.press(*"42")
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "builder" and claims_of(app.tokens["builder"])["sub"] == "42"
+
+
 async def test_invalid_builder_input_marks_the_field_and_says_why(app):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")

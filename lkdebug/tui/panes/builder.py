@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from rich.json import JSON
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Selecti
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
 from lkdebug.core.model import Settings
+from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import ordered, rich_findings
@@ -107,6 +108,36 @@ class GrantInput(Input, GrantField):
             self._on_edit()
 
 
+class IdentityInput(GrantInput):
+    """The identity, focused when the tab opens so it can be typed at once. Until then 1-4 still switch
+    tabs (the footer shows them), as on the Decoder; clicked or tabbed into, a digit is the identity's
+    (numeric identities are common)."""
+
+    opened_with_tab = False  # set when the tab opening focused it; any other focus is the user's own
+
+    @property
+    def switches_tabs(self) -> bool:
+        return self.opened_with_tab and not self.value
+
+    def on_key(self, event: events.Key) -> None:
+        # Before Input inserts the key (as DecoderInput does): the digit is the app's tab binding.
+        if self.switches_tabs and event.character and event.character in "1234":
+            event.prevent_default()
+            event.stop()
+            self.app.action_show_tab(list(TABS)[int(event.character) - 1])
+
+    def on_click(self) -> None:
+        self.opened_with_tab = False
+        self.refresh_bindings()
+
+    def on_blur(self) -> None:
+        self.opened_with_tab = False
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.refresh_bindings()  # 1-4 in the footer or not
+
+
 class GrantCheckbox(Checkbox, GrantField):
     pass
 
@@ -146,6 +177,12 @@ class BuilderPane(Horizontal):
         self._touched = False  # an untouched form is not a problem to count on the tab
 
     # The form
+
+    def focus_first(self) -> None:
+        """The identity, the one field every token needs: a user who opens the tab types it at once."""
+        identity = self._widgets["sub"]
+        identity.opened_with_tab = True
+        identity.focus()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="builder-form", classes="tab-focus"):
@@ -215,8 +252,8 @@ class BuilderPane(Horizontal):
             elif g.choices:
                 widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
             else:
-                widget = GrantInput(placeholder=self._placeholder(g), compact=True, id=field_id(g.path),
-                                    on_edit=self._edited)
+                widget = (IdentityInput if g.path == "sub" else GrantInput)(
+                    placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
             self._widgets[g.path] = widget
             cells += self._row(label, widget, grant_help(g), field_id(g.path))
         if ttl:

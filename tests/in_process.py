@@ -1,0 +1,12 @@
+"""`lkdebug` run in this process, as the CLI tests call it."""
+
+from __future__ import annotations
+
+from lkdebug.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """`lkdebug ARGV...` through cli.main: its exit code, stdout and stderr (captured by pytest's capsys)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
