@@ -238,7 +238,7 @@ async def diagnose(
     # the url check says the problems only of a URL given elsewhere (the TUI's URL field, which holds
     # the settings' URL stripped until it is edited).
     judged = url is not None and settings.url is not None and url.strip() == settings.url.value.strip()
-    url_result, target = probes.url_check(url, judged=judged)
+    url_result, target = probes.url_check(url, judged=judged, server_port=settings.server_port)
     if not network:
         # Parsing the URL costs nothing and needs no network; a missing URL is not news offline.
         checks = ([url_result] if url else []) + [_skip(n, "--no-network") for n in CHECK_NAMES if n != "url" or not url]

@@ -117,8 +117,9 @@ def url_host(value: str) -> str | None:
 # --- one variable -------------------------------------------------------------------------------
 
 
-def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
-    """Everything wrong with one occurrence of one variable, judged on its own."""
+def lint_variable(var: Variable, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
+    """Everything wrong with one occurrence of one variable, judged on its own (a URL against the local
+    server config's `server_port`, when there is one)."""
     name, value, role = var.name, var.value, role_of(var.name)
     at = where(var)
     out: list[Finding] = []
@@ -158,7 +159,7 @@ def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
     elif role == "api_key":
         out += _key_checks(var, at, stripped)
     elif role == "url":
-        out += lint_url(name, stripped, at, container=container)
+        out += lint_url(name, stripped, at, container=container, server_port=server_port)
     return out
 
 
@@ -266,14 +267,14 @@ def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
     return []
 
 
-def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[Finding]:
+def lint_url(name: str, url: str, at: str, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
     """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
     client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
     server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
     # A client-prefixed URL is used by the browser, outside any container.
     return livekit_url.findings(livekit_url.parse(url), subject=name, at=at, area="env",
                                 usage="client" if client else "server_api" if server_api else "any",
-                                container=container and not client_prefix(name))
+                                container=container and not client_prefix(name), server_port=server_port)
 
 
 # --- the whole picture --------------------------------------------------------------------------

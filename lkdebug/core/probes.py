@@ -50,9 +50,10 @@ def monotonic_ms(started: float) -> float:
 # ---- URL ------------------------------------------------------------------------------------
 
 
-def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, Target | None]:
+def url_check(text: str | None, *, judged: bool = False, server_port: int | None = None) -> tuple[CheckResult, Target | None]:
     """The URL understood as a target. `judged`: the env lint said this URL's problems already (it is the
-    settings' URL), so the check's row shows the verdict and the findings stay the env lint's."""
+    settings' URL), so the check's row shows the verdict and the findings stay the env lint's.
+    `server_port`: the local server config's port (`Settings.server_port`), as the env lint judged it."""
     started = time.monotonic()
     if not text:
         finding = url_finding(
@@ -61,7 +62,7 @@ def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, T
             "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
         )
         return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
-    target, findings = parse_url(text)
+    target, findings = parse_url(text, server_port)
     shown = [] if judged else findings
     if target is None:
         return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, shown), None

@@ -98,8 +98,8 @@ def load_settings(
     for secret_var in (v for v in variables if v.name == "LIVEKIT_API_SECRET" and v.value):
         scan.known += [KnownKey(k.value, secret_var.value, secret_var.source) for k in key_vars]
 
-    settings = Settings(sources=scan.sources, server_keys=server.keys if server else None, mode=mode,
-                        mode_reason=mode_reason)
+    settings = Settings(sources=scan.sources, server_keys=server.keys if server else None,
+                        server_port=server.port if server else None, mode=mode, mode_reason=mode_reason)
     settings.url = Setting("--url", url, "--url") if url else pick(winners, URL_NAMES, "url")
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
@@ -122,7 +122,7 @@ def load_settings(
     findings = list(scan.findings)
     linted = []
     for var in variables:
-        own = envlint.lint_variable(var, container=container)
+        own = envlint.lint_variable(var, container=container, server_port=settings.server_port)
         if not var.wins:
             # A value nobody reads is worth knowing about, not worth failing for.
             own = [replace(f, severity=Severity.INFO, title=f"{f.title} (not used: {var.note.split(':')[0]})")
@@ -134,8 +134,8 @@ def load_settings(
         if setting is not None and setting.source not in {v.source for v in variables if v.name == setting.name}:
             # Values from flags, a secret file or lk are linted too, under the name they stand for.
             stand_in = Variable(f"LIVEKIT_{name.upper()}", setting.value, setting.source)
-            findings += envlint.lint_variable(stand_in, container=container)
-    findings += server_findings(settings, server)
+            findings += envlint.lint_variable(stand_in, container=container, server_port=settings.server_port)
+    findings += server_findings(server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_project=_looks_like_python(project_dir))

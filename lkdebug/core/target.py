@@ -56,11 +56,11 @@ def url_finding(code: str, severity: Severity, title: str, detail: str, fix: str
     return Finding(code, severity, "network", title, detail, fix)
 
 
-def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
-    """Understand a LiveKit URL as a person typed it (`url.parse`), judged by `url.findings`; None when it
-    cannot be used at all."""
+def parse_url(text: str, server_port: int | None = None) -> tuple[Target | None, list[Finding]]:
+    """Understand a LiveKit URL as a person typed it (`url.parse`), judged by `url.findings` (against the
+    local server config's port, when there is one); None when it cannot be used at all."""
     parsed = livekit_url.parse(text)
-    findings = livekit_url.findings(parsed)
+    findings = livekit_url.findings(parsed, server_port=server_port)
     if parsed.error:
         return None, findings
     return Target(parsed.text, parsed.scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure,
