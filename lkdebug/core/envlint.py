@@ -280,8 +280,11 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False, server_po
 # --- the whole picture --------------------------------------------------------------------------
 
 
-def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (), python_project: bool = False) -> list[Finding]:
-    """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch."""
+def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
+                  python_dotenv: Sequence[str] | None = None) -> list[Finding]:
+    """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch.
+    `python_dotenv`: the dotenv files a Python agent in the project loads (None: not a Python project;
+    empty: it loads them in a way lkdebug cannot read)."""
     out: list[Finding] = []
     out += _missing(settings, looked_in)
     out += _conflicts(settings.variables)
@@ -290,8 +293,8 @@ def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (), python_p
     out += _server_keys(settings)
     out += _secret_elsewhere(settings)
     out += _exposed_by_value(settings)
-    if python_project:
-        out += _python_dotenv(settings)
+    if python_dotenv:
+        out += _python_dotenv(settings, python_dotenv)
     return out
 
 
@@ -457,29 +460,38 @@ def _exposed_by_value(settings: Settings) -> list[Finding]:
             if client_prefix(v.name) and role_of(v.name) != "api_secret" and v.value.strip() in secrets]
 
 
-def _python_dotenv(settings: Settings) -> list[Finding]:
-    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads `.env` only.
+def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
+    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads the files its code
+    names (`.env` for a bare call).
 
     Says, setting by setting, what each process gets when they differ (the web app green, the agent
-    without a secret), and nothing when `.env` holds the same values.
+    without a secret), and nothing when the agent's files hold the same values.
     """
-    in_dot_env = {v.name: v.value for v in settings.variables if v.source == ".env"}
-    rows = []
+    agent_values: dict[str, str] = {}
+    for name in agent_files:  # load_dotenv() does not override: the first file loaded that sets a name wins
+        for var in settings.variables:
+            if var.source == name:
+                agent_values.setdefault(var.name, var.value)
+    reads = " and ".join(agent_files)
+    rows, files = [], []
     for setting in (settings.url, settings.api_key, settings.api_secret):
-        if setting is None or not setting.source.startswith(".env.") or in_dot_env.get(setting.name) == setting.value:
+        if (setting is None or not setting.source.startswith(".env") or setting.source in agent_files
+                or agent_values.get(setting.name) == setting.value):
             continue
-        agent = in_dot_env.get(setting.name)
+        agent = agent_values.get(setting.name)
+        files.append(setting.source)
         rows.append(f"{setting.name}: the web app (Next.js, Vite) reads {setting.source}: {describe(setting.name, setting.value)}; "
-                    f"a Python agent reads .env: {'not set' if agent is None else describe(setting.name, agent)}")
+                    f"a Python agent reads {reads}: {'not set' if agent is None else describe(setting.name, agent)}")
     if not rows:
         return []
-    files = sorted({s.source for s in (settings.url, settings.api_key, settings.api_secret)
-                    if s is not None and s.source.startswith(".env.")})
+    files = sorted(set(files))
+    how = ("load_dotenv() reads only `.env` (searching up from the calling script)" if tuple(agent_files) == (".env",)
+           else f"its load_dotenv() calls read {reads}")
     return [_finding(
         "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
-        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling script), "
-        "so the web app and the agent run with different settings:\n" + "\n".join(rows),
-        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in .env.",
+        f"This looks like a Python project; {how}, so the web app and the agent run with different settings:\n"
+        + "\n".join(rows),
+        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in {agent_files[0]}.",
     )]
 
 

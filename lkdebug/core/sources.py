@@ -12,6 +12,7 @@ Nothing here touches the network, imports livekit, or writes a file. It runs on 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -52,9 +53,54 @@ def _secret_file(path: Path, text: str | None, scan: Scan) -> Setting | None:
 
 
 
-def _looks_like_python(project_dir: Path) -> bool:
-    return any(is_file(project_dir / n) for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
-                                                     "main.py"))
+_PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "agent.py", "main.py")
+# Where an agent's entry point sits (agent-starter-python: src/agent.py); a bounded look, never a walk.
+_PYTHON_SOURCES = ("*.py", "src/*.py", "src/*/*.py", "agent/*.py", "app/*.py")
+_MAX_SOURCES, _MAX_SOURCE_BYTES = 60, 256 * 1024
+_LOAD_DOTENV = re.compile(r"\bload_dotenv\s*\(")
+_STRING = re.compile(r"""[rRbBuU]?(['"])(.*?)\1""")
+
+
+def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
+    """The dotenv files a Python agent here loads, as its load_dotenv() calls name them (a bare call and
+    find_dotenv() read `.env`); `.env` when no call says; () when a call names its file some other way
+    (a variable), so lkdebug cannot tell; None when this is not a Python project."""
+    sources = []
+    for pattern in _PYTHON_SOURCES:
+        try:
+            sources += sorted(p for p in project_dir.glob(pattern) if is_file(p))
+        except (OSError, ValueError):
+            continue
+    named: list[str] = []
+    unknown = False
+    for path in sources[:_MAX_SOURCES]:
+        try:
+            with path.open("rb") as handle:
+                code = handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for call in _LOAD_DOTENV.finditer(code):
+            args = _call_arguments(code, call.end())
+            files = [Path(m.group(2)).name for m in _STRING.finditer(args) if ".env" in Path(m.group(2)).name]
+            if files:
+                named.append(files[0])
+            elif not args.strip() or re.fullmatch(r"\s*find_dotenv\(\s*\)\s*(,.*)?", args, re.S) or "=" in args.split(",")[0]:
+                named.append(".env")  # no path (keyword options only): python-dotenv's default, .env
+            else:
+                unknown = True
+    if named or unknown:
+        return tuple(dict.fromkeys(named)) if not unknown else ()
+    return (".env",) if any(is_file(project_dir / n) for n in _PYTHON_MARKERS) else None
+
+
+def _call_arguments(code: str, start: int) -> str:
+    """The text between a call's parentheses (balanced, at most 400 characters)."""
+    depth = 1
+    for at in range(start, min(len(code), start + 400)):
+        depth += {"(": 1, ")": -1}.get(code[at], 0)
+        if depth == 0:
+            return code[start:at]
+    return code[start:start + 400]
 
 
 
@@ -138,7 +184,7 @@ def load_settings(
     findings += server_findings(server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
-                                      python_project=_looks_like_python(project_dir))
+                                      python_dotenv=_python_dotenv_files(project_dir))
     findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings
