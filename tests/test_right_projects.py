@@ -129,6 +129,22 @@ def test_a_right_cloud_project_is_quiet_offline(tmp_path, capsys, project):
     assert_quiet(capsys, "check", "--no-network", "--dir", str(folder))
 
 
+def test_a_livekit_host_with_only_livekit_yaml(tmp_path, capsys, stand_in, ntp):
+    """The host's livekit.yaml: the stand-in on its `port:`, a socket standing for livekit-server's ICE/TCP
+    port on `rtc.tcp_port` (lkdebug looks for it in /proc/net/tcp), and `env` and `check --url` say nothing loud."""
+    import socket
+
+    port = int(stand_in.url.rsplit(":", 1)[1])
+    with socket.create_server(("127.0.0.1", 0)) as rtc_tcp:
+        folder = write(tmp_path, {"livekit.yaml": f"port: {port}\nrtc:\n  tcp_port: {rtc_tcp.getsockname()[1]}\n"
+                                  "  port_range_start: 50000\n  port_range_end: 60000\n  use_external_ip: true\n"
+                                  f"keys:\n  {KEY}: {SECRET}\nlogging:\n  level: info\n"})
+        doc = assert_quiet(capsys, "env", "--dir", str(folder))
+        assert f"--url ws://127.0.0.1:{port}" in next(f["fix"] for f in doc["findings"] if f["code"] == "env.missing")
+        doc = assert_quiet(capsys, "check", "--dir", str(folder), "--url", f"ws://127.0.0.1:{port}", "--timeout", "3", *ntp)
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
 def test_an_lk_cli_project(tmp_path, capsys, monkeypatch, stand_in, ntp):
     home = tmp_path / "home"
     write(home, {".livekit/cli-config.yaml": f"default_project: dev\nprojects:\n  - name: dev\n    url: {ws_url(stand_in)}\n"

@@ -311,6 +311,16 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
             "Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (see .env.example), point lkdebug at your "
             "project with --dir or --env-file, or run `lkdebug demo` to try lkdebug against a local stand-in server.",
         )]
+    server_configs = {s.path for s in settings.sources if s.kind == "server-config" and s.loaded}
+    if missing == ["URL"] and settings.api_secret is not None and settings.api_secret.source in server_configs:
+        # The LiveKit host: its server config is the whole setup, and a server config names no URL.
+        local = f"ws://127.0.0.1:{settings.server_port or livekit_url.LIVEKIT_PORT}"
+        return [_finding(
+            "env.missing", Severity.INFO, "No LiveKit URL set: this looks like the LiveKit host",
+            f"The key and secret come from {settings.api_secret.source}, and nothing sets LIVEKIT_URL; a server "
+            "config names no URL. An app running here would need LIVEKIT_URL.",
+            f"To probe this server, pass --url {local}.",
+        )]
     names = {"URL": "LIVEKIT_URL", "API key": "LIVEKIT_API_KEY", "API secret": "LIVEKIT_API_SECRET"}
     return [_finding(
         "env.missing", Severity.ERROR, f"No LiveKit {label} found",
