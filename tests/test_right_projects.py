@@ -179,3 +179,19 @@ def test_the_agent_reads_the_files_its_load_dotenv_names(tmp_path, capsys, code,
     assert bool(found) is warned, doc["findings"]
     if warned:
         assert "a Python agent reads .env: not set" in found[0]["detail"]
+
+
+@pytest.mark.parametrize(("server_url", "browser_url", "mismatch"), [
+    ("ws://localhost:7880", "ws://127.0.0.1:7880", False),  # two names for this machine
+    ("ws://[::1]:7880", "ws://localhost:7880", False),
+    ("ws://livekit:7880", "ws://localhost:7880", False),  # compose: the service name, and the published port
+    ("ws://host.docker.internal:7880", "ws://127.0.0.1:7880", False),
+    ("wss://lk.acme.io", "wss://lk.acme.io", False),
+    ("wss://lk.acme.io", "wss://other.livekit.cloud", True),
+    ("ws://livekit:7880", "wss://lk.acme.io", True),
+    ("ws://localhost:7880", "wss://lk.acme.io", True),
+])
+def test_one_server_under_two_names_is_not_a_mismatch(tmp_path, capsys, server_url, browser_url, mismatch):
+    folder = write(tmp_path, {".env.local": KEYS + f"LIVEKIT_URL={server_url}\nNEXT_PUBLIC_LIVEKIT_URL={browser_url}\n"})
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    assert ("env.url_mismatch" in [f["code"] for f in doc["findings"]]) is mismatch, doc["findings"]

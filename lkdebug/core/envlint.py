@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
-from lkdebug.core.host import is_local_host
+from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
@@ -361,8 +361,8 @@ def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
 def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
     """LIVEKIT_URL and NEXT_PUBLIC_LIVEKIT_URL on different hosts: tokens minted for one server, used on another."""
     urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
-    hosts = {url_host(v.value) for v in urls}
-    if len(hosts) < 2:
+    hosts = {_server_of(v): v for v in urls}
+    if len(hosts) < 2 or _published_port(urls):
         return []
     return [_finding(
         "env.url_mismatch", Severity.WARNING, "The LiveKit URL variables point at different servers",
@@ -370,6 +370,21 @@ def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
         "Tokens minted with one server's key are rejected by the other (`invalid API key`). "
         "Derive every URL from one host (wss:// for clients, https:// for server APIs).",
     )]
+
+
+def _server_of(var: Variable) -> str:
+    """Which server a URL names: every name for this machine (localhost, 127.0.0.1, ::1) is one."""
+    host = (url_host(var.value) or "").lower()
+    return "this machine" if is_loopback_host(host) else host
+
+
+def _published_port(urls: Sequence[Variable]) -> bool:
+    """Docker compose: the browser reaches livekit-server on this machine's published port while the
+    app's own container reaches it by its service name (`ws://livekit:7880`): one server, two names."""
+    browser = {_server_of(v) for v in urls if client_prefix(v.name)}
+    app = {_server_of(v) for v in urls if not client_prefix(v.name)}
+    return (browser == {"this machine"} and len(app) == 1
+            and all(h == "host.docker.internal" or "." not in h for h in app))
 
 
 def _pair(settings: Settings) -> list[Finding]:
