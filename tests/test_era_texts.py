@@ -56,3 +56,25 @@ def test_a_future_nbf_is_the_older_servers_first_answer():
     """go-jose reports only its first failing check: with nbf ahead too, the older servers speak of nbf."""
     decoded, found = iat_finding(iat=NOW + 600, nbf=NOW + 600)
     assert found == [] and "token.not_yet_valid" in [f.code for f in decoded.findings]
+
+
+@pytest.mark.parametrize("alg", ["HS384", "HS512"])
+def test_the_releases_that_take_hs384_and_hs512_follow_the_verdicts(alg):
+    """token.alg said "v1.4.1 to v1.12.x accepted HS384 and HS512"; v1.4.0 and older (square/go-jose) do too."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def seg(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    claims = build_claims(api_key=KEY, identity="alice", video={"roomJoin": True, "room": "demo"}, now=NOW)
+    signing_input = f"{seg(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())}.{seg(json.dumps(claims).encode())}"
+    token = f"{signing_input}.{seg(hmac.new(SECRET.encode(), signing_input.encode(), getattr(hashlib, 'sha' + alg[2:])).digest())}"
+    decoded = decode(token, known_keys=[KnownKey(KEY, SECRET, ".env")], now=NOW)
+    taking = [era for era, v in decoded.eras.items() if v.accepted]
+    assert taking == [server_rules.V1_9, server_rules.V1_6, server_rules.V1_4, server_rules.V1_0]
+    finding = next(f for f in decoded.findings if f.code == "token.alg")
+    assert f"({server_rules.span_label(taking)} accepted HS384 and HS512 too.)" in finding.detail
+    assert "v1.12.x and older" in finding.detail
