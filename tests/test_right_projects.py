@@ -167,6 +167,8 @@ def test_an_lk_cli_project(tmp_path, capsys, monkeypatch, stand_in, ntp):
     ('load_dotenv(find_dotenv(".env.local"))\n', False),
     ('load_dotenv(find_dotenv())\n', True),
     ('load_dotenv(os.environ["ENV_FILE"])\n', False),  # a file lkdebug cannot name: nothing to say
+    ('load_dotenv(f".env.{os.environ.get(\'APP_ENV\', \'local\')}")\n', False),
+    ('load_dotenv(".env")\nload_dotenv(".env.local")\n', False),
 ])
 def test_the_agent_reads_the_files_its_load_dotenv_names(tmp_path, capsys, code, warned):
     """The values in .env.local: a warning only when the agent's load_dotenv() does not load that file."""

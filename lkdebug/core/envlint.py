@@ -361,8 +361,7 @@ def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
 def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
     """LIVEKIT_URL and NEXT_PUBLIC_LIVEKIT_URL on different hosts: tokens minted for one server, used on another."""
     urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
-    hosts = {_server_of(v): v for v in urls}
-    if len(hosts) < 2 or _published_port(urls):
+    if len({_server_of(v) for v in urls}) < 2 or _published_port(urls):
         return []
     return [_finding(
         "env.url_mismatch", Severity.WARNING, "The LiveKit URL variables point at different servers",

@@ -82,14 +82,17 @@ def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
         for call in _LOAD_DOTENV.finditer(code):
             args = _call_arguments(code, call.end())
             files = [Path(m.group(2)).name for m in _STRING.finditer(args) if ".env" in Path(m.group(2)).name]
-            if files:
+            if files and "{" not in files[0]:  # an f-string's name is only known when it runs
                 named.append(files[0])
-            elif not args.strip() or re.fullmatch(r"\s*find_dotenv\(\s*\)\s*(,.*)?", args, re.S) or "=" in args.split(",")[0]:
+            elif not files and (not args.strip() or re.fullmatch(r"\s*find_dotenv\(\s*\)\s*(,.*)?", args, re.S)
+                                or "=" in args.split(",")[0]):
                 named.append(".env")  # no path (keyword options only): python-dotenv's default, .env
             else:
                 unknown = True
-    if named or unknown:
-        return tuple(dict.fromkeys(named)) if not unknown else ()
+    if unknown:
+        return ()
+    if named:
+        return tuple(dict.fromkeys(named))
     return (".env",) if any(is_file(project_dir / n) for n in _PYTHON_MARKERS) else None
 
 
