@@ -354,10 +354,12 @@ _REASON_CODES = {
 def _conclude(decoded: Decoded) -> None:
     verdict, alg = decoded.verdict, decoded.header.get("alg")
     if alg != "HS256":
+        # The eras that do not refuse the algorithm by name (go-jose's), from their verdicts on this token.
+        older = [era for era, answer in decoded.eras.items() if answer.reason != "alg"]
         decoded.findings.insert(0, finding(
             "token.alg", Severity.ERROR, f"Signed with {str(alg)[:20]}: livekit-server v1.13 accepts only HS256",
             server_words(decoded, "alg", f"signing method {str(alg)[:20]} is invalid").strip()
-            + " (v1.4.1 to v1.12.x accepted HS384 and HS512 too.)",
+            + (f" ({server_rules.span_label(older)} accepted HS384 and HS512 too.)" if older else ""),
             "Mint with HS256 (every LiveKit SDK does)."))
     if verdict is None:
         return

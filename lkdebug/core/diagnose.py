@@ -209,7 +209,7 @@ def _offline(settings: Settings, url: str | None, token_findings: list[Finding])
     # the url check says the problems only of a URL given elsewhere (the TUI's URL field, which holds
     # the settings' URL stripped until it is edited).
     judged = url is not None and settings.url is not None and url.strip() == settings.url.value.strip()
-    url_result, target = url_check(url, judged=judged)
+    url_result, target = url_check(url, judged=judged, server_port=settings.server_port)
     return url, findings, url_result, target
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from lkdebug.core import lazyre
 from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
-from lkdebug.core.host import is_local_host
+from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
@@ -118,8 +118,9 @@ def url_host(value: str) -> str | None:
 # --- one variable -------------------------------------------------------------------------------
 
 
-def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
-    """Everything wrong with one occurrence of one variable, judged on its own."""
+def lint_variable(var: Variable, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
+    """Everything wrong with one occurrence of one variable, judged on its own (a URL against the local
+    server config's `server_port`, when there is one)."""
     name, value, role = var.name, var.value, role_of(var.name)
     at = where(var)
     out: list[Finding] = []
@@ -159,7 +160,7 @@ def lint_variable(var: Variable, *, container: bool = False) -> list[Finding]:
     elif role == "api_key":
         out += _key_checks(var, at, stripped)
     elif role == "url":
-        out += lint_url(name, stripped, at, container=container)
+        out += lint_url(name, stripped, at, container=container, server_port=server_port)
     return out
 
 
@@ -267,21 +268,24 @@ def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
     return []
 
 
-def lint_url(name: str, url: str, at: str, *, container: bool = False) -> list[Finding]:
+def lint_url(name: str, url: str, at: str, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
     """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
     client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
     server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
     # A client-prefixed URL is used by the browser, outside any container.
     return livekit_url.findings(livekit_url.parse(url), subject=name, at=at, area="env",
                                 usage="client" if client else "server_api" if server_api else "any",
-                                container=container and not client_prefix(name))
+                                container=container and not client_prefix(name), server_port=server_port)
 
 
 # --- the whole picture --------------------------------------------------------------------------
 
 
-def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (), python_project: bool = False) -> list[Finding]:
-    """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch."""
+def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
+                  python_dotenv: Sequence[str] | None = None) -> list[Finding]:
+    """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch.
+    `python_dotenv`: the dotenv files a Python agent in the project loads (None: not a Python project;
+    empty: it loads them in a way lkdebug cannot read)."""
     out: list[Finding] = []
     out += _missing(settings, looked_in)
     out += _conflicts(settings.variables)
@@ -290,8 +294,8 @@ def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (), python_p
     out += _server_keys(settings)
     out += _secret_elsewhere(settings)
     out += _exposed_by_value(settings)
-    if python_project:
-        out += _python_dotenv(settings)
+    if python_dotenv:
+        out += _python_dotenv(settings, python_dotenv)
     return out
 
 
@@ -307,6 +311,16 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
             "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places,
             "Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (see .env.example), point lkdebug at your "
             "project with --dir or --env-file, or run `lkdebug demo` to try lkdebug against a local stand-in server.",
+        )]
+    server_configs = {s.path for s in settings.sources if s.kind == "server-config" and s.loaded}
+    if missing == ["URL"] and settings.api_secret is not None and settings.api_secret.source in server_configs:
+        # The LiveKit host: its server config is the whole setup, and a server config names no URL.
+        local = f"ws://127.0.0.1:{settings.server_port or livekit_url.LIVEKIT_PORT}"
+        return [_finding(
+            "env.missing", Severity.INFO, "No LiveKit URL set: this looks like the LiveKit host",
+            f"The key and secret come from {settings.api_secret.source}, and nothing sets LIVEKIT_URL; a server "
+            "config names no URL. An app running here would need LIVEKIT_URL.",
+            f"To probe this server, pass --url {local}.",
         )]
     names = {"URL": "LIVEKIT_URL", "API key": "LIVEKIT_API_KEY", "API secret": "LIVEKIT_API_SECRET"}
     return [_finding(
@@ -348,8 +362,7 @@ def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
 def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
     """LIVEKIT_URL and NEXT_PUBLIC_LIVEKIT_URL on different hosts: tokens minted for one server, used on another."""
     urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
-    hosts = {url_host(v.value) for v in urls}
-    if len(hosts) < 2:
+    if len({_server_of(v) for v in urls}) < 2 or _published_port(urls):
         return []
     return [_finding(
         "env.url_mismatch", Severity.WARNING, "The LiveKit URL variables point at different servers",
@@ -357,6 +370,21 @@ def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
         "Tokens minted with one server's key are rejected by the other (`invalid API key`). "
         "Derive every URL from one host (wss:// for clients, https:// for server APIs).",
     )]
+
+
+def _server_of(var: Variable) -> str:
+    """Which server a URL names: every name for this machine (localhost, 127.0.0.1, ::1) is one."""
+    host = (url_host(var.value) or "").lower()
+    return "this machine" if is_loopback_host(host) else host
+
+
+def _published_port(urls: Sequence[Variable]) -> bool:
+    """Docker compose: the browser reaches livekit-server on this machine's published port while the
+    app's own container reaches it by its service name (`ws://livekit:7880`): one server, two names."""
+    browser = {_server_of(v) for v in urls if client_prefix(v.name)}
+    app = {_server_of(v) for v in urls if not client_prefix(v.name)}
+    return (browser == {"this machine"} and len(app) == 1
+            and all(h == "host.docker.internal" or "." not in h for h in app))
 
 
 def _pair(settings: Settings) -> list[Finding]:
@@ -457,29 +485,38 @@ def _exposed_by_value(settings: Settings) -> list[Finding]:
             if client_prefix(v.name) and role_of(v.name) != "api_secret" and v.value.strip() in secrets]
 
 
-def _python_dotenv(settings: Settings) -> list[Finding]:
-    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads `.env` only.
+def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
+    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads the files its code
+    names (`.env` for a bare call).
 
     Says, setting by setting, what each process gets when they differ (the web app green, the agent
-    without a secret), and nothing when `.env` holds the same values.
+    without a secret), and nothing when the agent's files hold the same values.
     """
-    in_dot_env = {v.name: v.value for v in settings.variables if v.source == ".env"}
-    rows = []
+    agent_values: dict[str, str] = {}
+    for name in agent_files:  # load_dotenv() does not override: the first file loaded that sets a name wins
+        for var in settings.variables:
+            if var.source == name:
+                agent_values.setdefault(var.name, var.value)
+    reads = " and ".join(agent_files)
+    rows, files = [], []
     for setting in (settings.url, settings.api_key, settings.api_secret):
-        if setting is None or not setting.source.startswith(".env.") or in_dot_env.get(setting.name) == setting.value:
+        if (setting is None or not setting.source.startswith(".env") or setting.source in agent_files
+                or agent_values.get(setting.name) == setting.value):
             continue
-        agent = in_dot_env.get(setting.name)
+        agent = agent_values.get(setting.name)
+        files.append(setting.source)
         rows.append(f"{setting.name}: the web app (Next.js, Vite) reads {setting.source}: {describe(setting.name, setting.value)}; "
-                    f"a Python agent reads .env: {'not set' if agent is None else describe(setting.name, agent)}")
+                    f"a Python agent reads {reads}: {'not set' if agent is None else describe(setting.name, agent)}")
     if not rows:
         return []
-    files = sorted({s.source for s in (settings.url, settings.api_key, settings.api_secret)
-                    if s is not None and s.source.startswith(".env.")})
+    files = sorted(set(files))
+    how = ("load_dotenv() reads only `.env` (searching up from the calling script)" if tuple(agent_files) == (".env",)
+           else f"its load_dotenv() calls read {reads}")
     return [_finding(
         "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
-        "This looks like a Python project. load_dotenv() reads only `.env` (searching up from the calling script), "
-        "so the web app and the agent run with different settings:\n" + "\n".join(rows),
-        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in .env.",
+        f"This looks like a Python project; {how}, so the web app and the agent run with different settings:\n"
+        + "\n".join(rows),
+        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in {agent_files[0]}.",
     )]
 
 

@@ -175,6 +175,7 @@ class Settings:
     variables: list[Variable] = field(default_factory=list)
     known_keys: list[KnownKey] = field(default_factory=list)
     server_keys: dict[str, str] | None = None
+    server_port: int | None = None  # the server config's `port:`, which a loopback URL must use
     findings: list[Finding] = field(default_factory=list)
     mode: str = "development"  # the Next.js-style MODE that picked the .env.$MODE files
     mode_reason: str = ""  # why that mode was assumed

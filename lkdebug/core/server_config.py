@@ -10,9 +10,8 @@ import os
 import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from lkdebug.core import envlint, host, redact
+from lkdebug.core import envlint, redact
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.records import dataclass
 from lkdebug.core.settings_scan import Scan, is_file, parse_yaml, read_text, settings_finding
@@ -166,7 +165,8 @@ def key_from_server(settings: Settings, keys: Mapping[str, str], origin: str) ->
 
 
 
-def server_findings(settings: Settings, server: _ServerConfig | None) -> list[Finding]:
+def server_findings(server: _ServerConfig | None) -> list[Finding]:
+    """What the server config itself gets wrong (its `port:` is the URL judgement's: `Settings.server_port`)."""
     if server is None:
         return []
     out = []
@@ -177,17 +177,4 @@ def server_findings(settings: Settings, server: _ServerConfig | None) -> list[Fi
             f"livekit-server refuses to start: `{envlint.SERVER_WEBHOOK_KEY}`.",
             "Set webhook.api_key to one of the key names under `keys:`.",
         ))
-    host_name = envlint.url_host(settings.url.value) if settings.url else None
-    if host_name and host.is_loopback_host(host_name) and server.port:
-        try:
-            port = urlsplit(settings.url.value.strip()).port
-        except ValueError:
-            port = None
-        if port and port != server.port:
-            out.append(settings_finding(
-                "env.url_port", Severity.WARNING, f"The URL uses port {port}, the server config says {server.port}",
-                f"{settings.url.name} ({settings.url.source}) is {settings.url.value.strip()!r}; the local server "
-                f"config listens on port {server.port}.",
-                f"Use port {server.port} in {settings.url.name}.",
-            ))
     return out

@@ -12,6 +12,7 @@ Nothing here touches the network, imports livekit, or writes a file. It runs on 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -52,9 +53,57 @@ def _secret_file(path: Path, text: str | None, scan: Scan) -> Setting | None:
 
 
 
-def _looks_like_python(project_dir: Path) -> bool:
-    return any(is_file(project_dir / n) for n in ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
-                                                     "main.py"))
+_PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "agent.py", "main.py")
+# Where an agent's entry point sits (agent-starter-python: src/agent.py); a bounded look, never a walk.
+_PYTHON_SOURCES = ("*.py", "src/*.py", "src/*/*.py", "agent/*.py", "app/*.py")
+_MAX_SOURCES, _MAX_SOURCE_BYTES = 60, 256 * 1024
+_LOAD_DOTENV = re.compile(r"\bload_dotenv\s*\(")
+_STRING = re.compile(r"""[rRbBuU]?(['"])(.*?)\1""")
+
+
+def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
+    """The dotenv files a Python agent here loads, as its load_dotenv() calls name them (a bare call and
+    find_dotenv() read `.env`); `.env` when no call says; () when a call names its file some other way
+    (a variable), so lkdebug cannot tell; None when this is not a Python project."""
+    sources = []
+    for pattern in _PYTHON_SOURCES:
+        try:
+            sources += sorted(p for p in project_dir.glob(pattern) if is_file(p))
+        except (OSError, ValueError):
+            continue
+    named: list[str] = []
+    unknown = False
+    for path in sources[:_MAX_SOURCES]:
+        try:
+            with path.open("rb") as handle:
+                code = handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for call in _LOAD_DOTENV.finditer(code):
+            args = _call_arguments(code, call.end())
+            files = [Path(m.group(2)).name for m in _STRING.finditer(args) if ".env" in Path(m.group(2)).name]
+            if files and "{" not in files[0]:  # an f-string's name is only known when it runs
+                named.append(files[0])
+            elif not files and (not args.strip() or re.fullmatch(r"\s*find_dotenv\(\s*\)\s*(,.*)?", args, re.S)
+                                or "=" in args.split(",")[0]):
+                named.append(".env")  # no path (keyword options only): python-dotenv's default, .env
+            else:
+                unknown = True
+    if unknown:
+        return ()
+    if named:
+        return tuple(dict.fromkeys(named))
+    return (".env",) if any(is_file(project_dir / n) for n in _PYTHON_MARKERS) else None
+
+
+def _call_arguments(code: str, start: int) -> str:
+    """The text between a call's parentheses (balanced, at most 400 characters)."""
+    depth = 1
+    for at in range(start, min(len(code), start + 400)):
+        depth += {"(": 1, ")": -1}.get(code[at], 0)
+        if depth == 0:
+            return code[start:at]
+    return code[start:start + 400]
 
 
 
@@ -100,8 +149,8 @@ def load_settings(
     for secret_var in (v for v in variables if v.name == "LIVEKIT_API_SECRET" and v.value):
         scan.known += [KnownKey(k.value, secret_var.value, secret_var.source) for k in key_vars]
 
-    settings = Settings(sources=scan.sources, server_keys=server.keys if server else None, mode=mode,
-                        mode_reason=mode_reason)
+    settings = Settings(sources=scan.sources, server_keys=server.keys if server else None,
+                        server_port=server.port if server else None, mode=mode, mode_reason=mode_reason)
     settings.url = Setting("--url", url, "--url") if url else pick(winners, URL_NAMES, "url")
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
@@ -128,7 +177,7 @@ def load_settings(
     findings = list(scan.findings)
     linted = []
     for var in variables:
-        own = envlint.lint_variable(var, container=container)
+        own = envlint.lint_variable(var, container=container, server_port=settings.server_port)
         if not var.wins:
             # A value nobody reads is worth knowing about, not worth failing for.
             own = [replace(f, severity=Severity.INFO, title=f"{f.title} (not used: {var.note.split(':')[0]})")
@@ -140,11 +189,11 @@ def load_settings(
         if setting is not None and setting.source not in {v.source for v in variables if v.name == setting.name}:
             # Values from flags, a secret file or lk are linted too, under the name they stand for.
             stand_in = Variable(f"LIVEKIT_{name.upper()}", setting.value, setting.source)
-            findings += envlint.lint_variable(stand_in, container=container)
-    findings += server_findings(settings, server)
+            findings += envlint.lint_variable(stand_in, container=container, server_port=settings.server_port)
+    findings += server_findings(server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
-                                      python_project=_looks_like_python(project_dir))
+                                      python_dotenv=_python_dotenv_files(project_dir))
     findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings

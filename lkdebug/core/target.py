@@ -57,11 +57,11 @@ def url_finding(code: str, severity: Severity, title: str, detail: str, fix: str
     return Finding(code, severity, "network", title, detail, fix)
 
 
-def parse_url(text: str) -> tuple[Target | None, list[Finding]]:
-    """Understand a LiveKit URL as a person typed it (`url.parse`), judged by `url.findings`; None when it
-    cannot be used at all."""
+def parse_url(text: str, server_port: int | None = None) -> tuple[Target | None, list[Finding]]:
+    """Understand a LiveKit URL as a person typed it (`url.parse`), judged by `url.findings` (against the
+    local server config's port, when there is one); None when it cannot be used at all."""
     parsed = livekit_url.parse(text)
-    findings = livekit_url.findings(parsed)
+    findings = livekit_url.findings(parsed, server_port=server_port)
     if parsed.error:
         return None, findings
     return Target(parsed.text, parsed.scheme, parsed.host, parsed.effective_port, parsed.prefix, parsed.secure,
@@ -85,9 +85,10 @@ def monotonic_ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
-def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, Target | None]:
+def url_check(text: str | None, *, judged: bool = False, server_port: int | None = None) -> tuple[CheckResult, Target | None]:
     """The URL understood as a target. `judged`: the env lint said this URL's problems already (it is the
-    settings' URL), so the check's row shows the verdict and the findings stay the env lint's."""
+    settings' URL), so the check's row shows the verdict and the findings stay the env lint's.
+    `server_port`: the local server config's port (`Settings.server_port`), as the env lint judged it."""
     started = time.monotonic()
     if not text:
         finding = url_finding(
@@ -96,7 +97,7 @@ def url_check(text: str | None, *, judged: bool = False) -> tuple[CheckResult, T
             "Set LIVEKIT_URL (e.g. in .env.local) or pass --url wss://your-server.",
         )
         return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), "no URL", [finding]), None
-    target, findings = parse_url(text)
+    target, findings = parse_url(text, server_port)
     shown = [] if judged else findings
     if target is None:
         return CheckResult("url", CheckStatus.FAIL, monotonic_ms(started), findings[-1].detail, shown), None

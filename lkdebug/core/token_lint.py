@@ -90,13 +90,27 @@ def lint_times(decoded: Decoded, now: float) -> None:
                 "token.ttl_long", Severity.WARNING, f"TTL is {span(ttl)}: longer than a day",
                 "Anyone who gets hold of it can join until it expires; LiveKit tokens cannot be revoked.",
                 "Mint short-lived tokens per session (the SDK default is 6h) and fetch new ones when needed."))
-    older = dict(server_rules.time_errors(claims, now, server_rules.V1_4))
-    if "iat_future" in older:
-        add(finding(
-            "token.iat_future", Severity.WARNING, f"iat is {span(seconds_between(iat, now))} in the future",
-            f"Current servers ignore iat, but v1.4.1 to v1.12.x reject it: `{older['iat_future']}`. "
-            "The minting host's clock is ahead.",
-            "Sync the minting host's clock (NTP)."))
+    if iat is not None and decoded.raw:
+        _lint_iat(decoded, iat, now)
+
+
+def _lint_iat(decoded: Decoded, iat: float, now: float) -> None:
+    """iat in the future: which releases refuse it, and with which words, from every era's verdict (the
+    signature taken as right: this is about the time claims), so the text follows the rules."""
+    verdicts = server_rules.judge_every_era(decoded.raw or "", {}, now, assume_signature=True)
+    refusing = {era: v for era, v in verdicts.items() if v.reason == "iat_future"}
+    if not refusing:
+        return
+    eras = list(server_rules.ERAS)
+    newer = eras[:eras.index(next(iter(refusing)))]
+    answers = "; ".join(
+        f"{label} answer {answer.status} `{scrub(answer.message.replace(decoded.raw or '', '<the token>'), decoded.secrets)}`"
+        for label, answer in server_rules.same_answers(refusing))
+    decoded.findings.append(finding(
+        "token.iat_future", Severity.WARNING, f"iat is {span(seconds_between(iat, now))} in the future",
+        (f"iat is not checked by {server_rules.span_label(newer)}, but " if newer else "")
+        + f"{answers}. The minting host's clock is ahead.",
+        "Sync the minting host's clock (NTP)."))
 
 
 # How to get past each join refusal, so every missing piece is reported at once, not one per attempt.

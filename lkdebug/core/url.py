@@ -101,20 +101,31 @@ def parse(text: str) -> LiveKitUrl:
                       bool(parts.query or parts.fragment), "@" in parts.netloc, assumed)
 
 
-def suggested(parsed: LiveKitUrl, usage: str = "any") -> str:
+def configured_port(parsed: LiveKitUrl, server_port: int | None) -> int | None:
+    """The port this machine's server config (livekit.yaml `port:`) listens on, when it applies to this URL:
+    only a loopback URL reaches the server that config belongs to."""
+    return server_port if server_port and is_loopback_host(parsed.host) else None
+
+
+def suggested(parsed: LiveKitUrl, usage: str = "any", server_port: int | None = None) -> str:
     """The URL with every correction applied: the scheme the usage needs (TLS to a remote host), the
-    signalling port, no credentials, no SDK suffix, no query. `usage`: client | server_api | any."""
+    signalling port (the server config's, for a loopback URL, when `server_port` is given), no credentials,
+    no SDK suffix, no query. `usage`: client | server_api | any."""
     scheme = parsed.scheme
     if usage == "client" and scheme in ("http", "https"):
         scheme = "ws" + scheme[4:]
     elif usage == "server_api" and scheme in ("ws", "wss"):
         scheme = "http" + scheme[2:]
     tls, port, local = SCHEMES[scheme], parsed.port, is_local_host(parsed.host)
-    if port == RTC_TCP_PORT or port in TURN_PORTS or port in APP_PORTS:
+    configured = configured_port(parsed, server_port)
+    signal = configured or LIVEKIT_PORT
+    if configured and port is not None:
+        port = configured
+    elif port == RTC_TCP_PORT or port in TURN_PORTS or port in APP_PORTS:
         port = LIVEKIT_PORT
     if not tls and (port == 443 or not local):
         tls = True
-    if tls and port == LIVEKIT_PORT:  # plain on 7880 locally; remotely, TLS through the proxy's 443
+    if tls and port == signal:  # plain on 7880 locally; remotely, TLS through the proxy's 443
         tls, port = (False, port) if local else (True, None)
     if port == (443 if tls else 80):
         port = None
@@ -148,13 +159,15 @@ _FORMS = {"client": f"wss://<host> (ws://localhost:{LIVEKIT_PORT} for a local de
 
 
 def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = "", usage: str = "any",
-             area: str = "network", container: bool = False) -> list[Finding]:
+             area: str = "network", container: bool = False, server_port: int | None = None) -> list[Finding]:
     """What is wrong with one URL, one finding per problem, every fix naming the same `suggested` URL.
 
     `subject` names it in titles (a variable's name, or "The LiveKit URL"), `at` says where it is set
     (".env line 3"), `usage` is what reads it (client | server_api | any), `area` picks the codes (env:
     the env lint's, network: the url check's). `container`: lkdebug runs in one, where a loopback host
-    is the container itself (a hint only; `check` measures it).
+    is the container itself (a hint only; `check` measures it). `server_port`: the `port:` of the server
+    config lkdebug found on this machine; a loopback URL is judged against it instead of livekit-server's
+    default ports.
     """
     env = area == "env"
 
@@ -176,7 +189,7 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
         what = "has no host" if parsed.error_kind == "host" else "is not a valid URL"
         return [said("invalid", Severity.ERROR, f"{subject} {what}", f"{text!r}: {parsed.error}.",
                      f"Write it as {form}.")]
-    good = suggested(parsed, usage)
+    good = suggested(parsed, usage, server_port)
     out: list[Finding] = []
     if parsed.assumed_scheme:
         out.append(said(
@@ -210,13 +223,14 @@ def findings(parsed: LiveKitUrl, *, subject: str = "The LiveKit URL", at: str = 
         out.append(said("query", Severity.WARNING, f"{subject} has a query or fragment",
                         "the SDKs append their own query (access_token=…) to the URL; lkdebug ignores this one.",
                         f"Use {good}"))
-    out += _port(parsed, subject, good, said)
+    out += _port(parsed, subject, good, said, configured_port(parsed, server_port))
     if container and is_loopback_host(parsed.host):
         out.append(said(
             "localhost", Severity.INFO, f"{subject} points at {parsed.host} inside a container",
             f"lkdebug runs in a container, where {parsed.host} is the container itself: right if livekit-server "
             "runs in this container, wrong if it runs on the host or in another one (`lkdebug check` tells).",
-            f"Only if livekit-server runs elsewhere: use the compose service name (e.g. ws://livekit:{LIVEKIT_PORT}) "
+            "Only if livekit-server runs elsewhere: use the compose service name (e.g. "
+            f"ws://livekit:{configured_port(parsed, server_port) or LIVEKIT_PORT}) "
             "or host.docker.internal."))
     return out
 
@@ -243,16 +257,25 @@ def _scheme(parsed: LiveKitUrl, usage: str, subject: str, good: str, said: Say) 
     return [said("scheme", severity, f"{subject} {title}", " ".join(reasons), f"Use {good}")]
 
 
-def _port(parsed: LiveKitUrl, subject: str, good: str, said: Say) -> list[Finding]:
+def _port(parsed: LiveKitUrl, subject: str, good: str, said: Say, configured: int | None = None) -> list[Finding]:
+    """One finding for the port. `configured`: the local server config's port, which a loopback URL must use."""
     port, tls = parsed.port, parsed.secure
-    if port == RTC_TCP_PORT or port in TURN_PORTS:
-        what = "WebRTC-over-TCP port" if port == RTC_TCP_PORT else "TURN port"
+    what = ("WebRTC-over-TCP port" if port == RTC_TCP_PORT else "TURN port" if port in TURN_PORTS else None)
+    if configured and port is not None and port != configured:
+        return [said("port", Severity.ERROR if what else Severity.WARNING,
+                     f"{subject} uses port {port}, the server config says {configured}",
+                     f"the local server config (`port:`) listens on port {configured}"
+                     + (f"; by default {port} is livekit-server's {what}." if what else "."), f"Use {good}")]
+    if what and not configured:
         return [said("port", Severity.ERROR, f"{subject} uses port {port}, livekit-server's {what}",
                      f"signalling and the server API are on port {LIVEKIT_PORT} (or 443 behind TLS).", f"Use {good}")]
-    if tls and port == LIVEKIT_PORT:
-        return [said("port", Severity.WARNING, f"{subject} speaks TLS to port {LIVEKIT_PORT}",
-                     f"livekit-server serves plain HTTP/WebSocket on {LIVEKIT_PORT}; TLS is usually terminated by a "
+    signal = configured or LIVEKIT_PORT
+    if tls and port == signal:
+        return [said("port", Severity.WARNING, f"{subject} speaks TLS to port {signal}",
+                     f"livekit-server serves plain HTTP/WebSocket on {signal}; TLS is usually terminated by a "
                      "proxy on 443. A TLS handshake with a plain port fails.", f"Use {good}")]
+    if configured:  # the port the server config names, whatever other services usually use it for
+        return []
     if not tls and port == 443:
         return [said("port", Severity.WARNING, f"{subject} speaks plain {parsed.scheme}:// to port 443",
                      "port 443 normally expects TLS.", f"Use {good}")]

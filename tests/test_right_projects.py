@@ -1,0 +1,199 @@
+"""Issue 11, "done when": on a project whose every setting is right, `env` and `check` print no warning at all.
+
+Realistic right projects (how the seeds and the user reports show them: a Next.js app with `.env.local`, a
+Python agent with `load_dotenv()`, a LiveKit host with only livekit.yaml, an `lk` CLI project, a Vite app),
+each beside the unrelated `*_URL`/`*_TOKEN`/`*_SECRET` variables real projects carry, through `env --json`
+and `check --json` against the stand-in server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lkdebug import cli
+
+pytestmark = pytest.mark.timeout(120)
+
+KEY = "APIRrwVkRxp62tg"
+SECRET = "fK3vR9sQ2mX7pL4wT8yB1nE6cH5jZ0aUdGiOkMqSrVx"
+
+# What sits beside the LiveKit settings in real projects: other services' URLs, tokens and secrets.
+UNRELATED = (
+    "DATABASE_URL=postgresql://app:app-db-pass@localhost:5432/app\n"
+    "REDIS_URL=redis://localhost:6379/0\n"
+    "NEXTAUTH_URL=http://localhost:3000\n"
+    "NEXTAUTH_SECRET=k8Yt2vQ9xW4mN7pR1sL6dF3gH0jZ5bC\n"
+    "GITHUB_TOKEN=ghp_16C7e42F292c6912E7710c838347Ae178B4a\n"
+    "HF_TOKEN=hf_xYzAbCdEfGhIjKlMnOpQrStUvWxYz0123\n"
+    "SENTRY_AUTH_TOKEN=sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_abc\n"
+    "JWT_SECRET=another-service-jwt-secret-0123456789\n"
+    "STRIPE_WEBHOOK_SECRET=whsec_0123456789abcdefABCDEF\n"
+    "OPENAI_API_KEY=sk-proj-0123456789abcdefghijklmnopqrstuvwxyz\n"
+)
+EXAMPLE = "LIVEKIT_URL=wss://your-project.livekit.cloud\nLIVEKIT_API_KEY=your_api_key\nLIVEKIT_API_SECRET=your_api_secret\n"
+KEYS = f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n"
+
+
+def nextjs(url: str) -> dict[str, str]:
+    return {".env.local": KEYS + f"LIVEKIT_URL={url}\nNEXT_PUBLIC_LIVEKIT_URL={url}\n" + UNRELATED
+            + "NEXT_PUBLIC_APP_URL=http://localhost:3000\nNEXT_PUBLIC_CONN_DETAILS_ENDPOINT=/api/connection-details\n",
+            ".env.example": EXAMPLE,
+            "package.json": '{"name": "meet", "dependencies": {"next": "15.1.0", "livekit-client": "2.9.0"}}\n'}
+
+
+def python_agent(url: str) -> dict[str, str]:
+    return {".env": f"LIVEKIT_URL={url}\n" + KEYS + UNRELATED + "DEEPGRAM_API_KEY=dg0123456789abcdef\n",
+            ".env.example": EXAMPLE,
+            "agent.py": "from dotenv import load_dotenv\nfrom livekit.agents import cli\n\nload_dotenv()\n",
+            "requirements.txt": "livekit-agents\npython-dotenv\n"}
+
+
+def python_starter(url: str) -> dict[str, str]:
+    """agent-starter-python: the values in .env.local, and the agent loads that file by name."""
+    return {".env.local": f"LIVEKIT_URL={url}\n" + KEYS + UNRELATED,
+            ".env.example": EXAMPLE,
+            "pyproject.toml": "[project]\nname = 'agent-starter-python'\ndependencies = ['livekit-agents']\n",
+            "src/agent.py": 'from dotenv import load_dotenv\n\nload_dotenv(".env.local")\n'}
+
+
+def vite(url: str) -> dict[str, str]:
+    return {".env.local": f"VITE_LIVEKIT_URL={url}\nVITE_TOKEN_SERVER_URL=http://localhost:3001/api/token\n",
+            ".env": KEYS + f"LIVEKIT_URL={url}\n" + UNRELATED,
+            "package.json": '{"name": "app", "devDependencies": {"vite": "6.0.0"}}\n'}
+
+
+PROJECTS = {"next.js": nextjs, "python agent": python_agent, "python starter": python_starter, "vite": vite}
+
+
+def run(capsys, *args: str) -> tuple[int, dict]:
+    code = cli.main([*args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def ws_url(server) -> str:
+    return server.url.replace("http://", "ws://")
+
+
+def loud(doc: dict) -> list[tuple[str, str]]:
+    return [(f["code"], f["title"]) for f in doc["findings"] if f["severity"] in ("warning", "error")]
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def stand_in():
+    from lkdebug.demo.server import StandInConfig, run_in_thread
+
+    server = run_in_thread(StandInConfig(keys={KEY: SECRET}))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ntp():
+    from lkdebug.demo.ntp import NtpResponder
+
+    with NtpResponder() as responder:
+        yield ["--ntp-server", f"127.0.0.1:{responder.address[1]}"]
+
+
+def assert_quiet(capsys, *args: str) -> dict:
+    """No warning or error, exit 0, and every info is one a right project can get (never a URL problem)."""
+    code, doc = run(capsys, *args)
+    assert loud(doc) == [] and code == 0, (args[0], loud(doc), code)
+    infos = {f["code"] for f in doc["findings"] if f["severity"] == "info"}
+    assert infos <= {"env.url_localhost", "env.key_from_server_config", "env.missing"}, infos
+    return doc
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_a_right_project_is_quiet(tmp_path, capsys, stand_in, ntp, project):
+    folder = write(tmp_path, PROJECTS[project](ws_url(stand_in)))
+    assert_quiet(capsys, "env", "--dir", str(folder))
+    doc = assert_quiet(capsys, "check", "--dir", str(folder), "--timeout", "3", *ntp)
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_a_right_cloud_project_is_quiet_offline(tmp_path, capsys, project):
+    folder = write(tmp_path, PROJECTS[project]("wss://meet-abc123de.livekit.cloud"))
+    assert_quiet(capsys, "env", "--dir", str(folder))
+    assert_quiet(capsys, "check", "--no-network", "--dir", str(folder))
+
+
+def test_a_livekit_host_with_only_livekit_yaml(tmp_path, capsys, stand_in, ntp):
+    """The host's livekit.yaml: the stand-in on its `port:`, a socket standing for livekit-server's ICE/TCP
+    port on `rtc.tcp_port` (lkdebug looks for it in /proc/net/tcp), and `env` and `check --url` say nothing loud."""
+    import socket
+
+    port = int(stand_in.url.rsplit(":", 1)[1])
+    with socket.create_server(("127.0.0.1", 0)) as rtc_tcp:
+        folder = write(tmp_path, {"livekit.yaml": f"port: {port}\nrtc:\n  tcp_port: {rtc_tcp.getsockname()[1]}\n"
+                                  "  port_range_start: 50000\n  port_range_end: 60000\n  use_external_ip: true\n"
+                                  f"keys:\n  {KEY}: {SECRET}\nlogging:\n  level: info\n"})
+        doc = assert_quiet(capsys, "env", "--dir", str(folder))
+        assert f"--url ws://127.0.0.1:{port}" in next(f["fix"] for f in doc["findings"] if f["code"] == "env.missing")
+        doc = assert_quiet(capsys, "check", "--dir", str(folder), "--url", f"ws://127.0.0.1:{port}", "--timeout", "3", *ntp)
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
+def test_an_lk_cli_project(tmp_path, capsys, monkeypatch, stand_in, ntp):
+    home = tmp_path / "home"
+    write(home, {".livekit/cli-config.yaml": f"default_project: dev\nprojects:\n  - name: dev\n    url: {ws_url(stand_in)}\n"
+                 f"    api_key: {KEY}\n    api_secret: {SECRET}\n"})
+    (home / ".livekit/cli-config.yaml").chmod(0o600)  # what lk wants (it warns otherwise)
+    monkeypatch.setenv("HOME", str(home))
+    folder = tmp_path / "app"
+    folder.mkdir()
+    assert_quiet(capsys, "env", "--dir", str(folder))
+    doc = assert_quiet(capsys, "check", "--dir", str(folder), "--timeout", "3", *ntp)
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
+@pytest.mark.parametrize(("code", "warned"), [
+    ("load_dotenv()\n", True),
+    ("load_dotenv(override=True)\n", True),
+    ('load_dotenv(".env")\n', True),
+    ('load_dotenv(".env.local")\n', False),
+    ('load_dotenv(dotenv_path=Path(__file__).parent.parent / ".env.local")\n', False),
+    ('load_dotenv(find_dotenv(".env.local"))\n', False),
+    ('load_dotenv(find_dotenv())\n', True),
+    ('load_dotenv(os.environ["ENV_FILE"])\n', False),  # a file lkdebug cannot name: nothing to say
+    ('load_dotenv(f".env.{os.environ.get(\'APP_ENV\', \'local\')}")\n', False),
+    ('load_dotenv(".env")\nload_dotenv(".env.local")\n', False),
+])
+def test_the_agent_reads_the_files_its_load_dotenv_names(tmp_path, capsys, code, warned):
+    """The values in .env.local: a warning only when the agent's load_dotenv() does not load that file."""
+    folder = write(tmp_path, {".env.local": "LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n" + KEYS,
+                              "pyproject.toml": "[project]\nname = 'agent'\n",
+                              "src/agent.py": "import os\nfrom pathlib import Path\n"
+                                              "from dotenv import find_dotenv, load_dotenv\n\n" + code})
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    found = [f for f in doc["findings"] if f["code"] == "env.python_dotenv"]
+    assert bool(found) is warned, doc["findings"]
+    if warned:
+        assert "a Python agent reads .env: not set" in found[0]["detail"]
+
+
+@pytest.mark.parametrize(("server_url", "browser_url", "mismatch"), [
+    ("ws://localhost:7880", "ws://127.0.0.1:7880", False),  # two names for this machine
+    ("ws://[::1]:7880", "ws://localhost:7880", False),
+    ("ws://livekit:7880", "ws://localhost:7880", False),  # compose: the service name, and the published port
+    ("ws://host.docker.internal:7880", "ws://127.0.0.1:7880", False),
+    ("wss://lk.acme.io", "wss://lk.acme.io", False),
+    ("wss://lk.acme.io", "wss://other.livekit.cloud", True),
+    ("ws://livekit:7880", "wss://lk.acme.io", True),
+    ("ws://localhost:7880", "wss://lk.acme.io", True),
+])
+def test_one_server_under_two_names_is_not_a_mismatch(tmp_path, capsys, server_url, browser_url, mismatch):
+    folder = write(tmp_path, {".env.local": KEYS + f"LIVEKIT_URL={server_url}\nNEXT_PUBLIC_LIVEKIT_URL={browser_url}\n"})
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    assert ("env.url_mismatch" in [f["code"] for f in doc["findings"]]) is mismatch, doc["findings"]
