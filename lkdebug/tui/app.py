@@ -259,8 +259,8 @@ class LkDebugApp(App[int]):
     def _count_findings(self, message: FindingsChanged) -> None:
         self._findings[message.tab] = message.findings
         self._render_headline()
-        if self._counts.get(message.tab) == counts(message.findings):
-            return  # unchanged: relabelling would cost a layout pass on every keystroke
+        if self._counts.get(message.tab, (0, 0)) == counts(message.findings):
+            return  # unchanged (a tab starts at none): relabelling would cost a layout pass
         self._counts[message.tab] = counts(message.findings)
         # A pane may report while the app is shutting down and the tabs are already gone.
         for tabs in self.query(TabbedContent):
