@@ -1,7 +1,7 @@
 """TUI figures: time to first frame and peak memory against a one-widget Textual app, and the
 Builder's keystroke-to-preview latency. Standalone; prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200] [--venv both|test|runtime]
+    .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200] [--venv both|test|runtime] [--instructions]
 
 Targets (issue 10): first frame <= 1.15x the minimal app on every run; keystroke to preview
 p95 < 8 ms; peak memory with every tab opened <= 1.3x the minimal app.
@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # before that frame is rendered.) The hook is the same in both apps; the headless driver drops
 # the output, so no terminal's speed is measured.
 _REPORT = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 from textual.app import App
 
 SEEN = {}
@@ -50,6 +51,8 @@ def _timed_display(app, screen, renderable):
         SEEN["heavy"] = sorted({m.split(".")[0] for m in sys.modules}
                                & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
         SEEN["first_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if os.environ.get("BENCH_EXIT_AT_FIRST_FRAME"):
+            os._exit(0)  # --instructions: count up to the first frame only
     # lkdebug's first screen is the Environment tab: when are its findings and variables drawn?
     if "settings" not in SEEN and any(w.region.height for w in screen.query("#env-findings, #env-variables")):
         SEEN["settings"] = time.time()
@@ -103,11 +106,16 @@ LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
 _PYCACHE = tempfile.mkdtemp(prefix="lkdebug-bench-pycache-")
 
 
-def _child(python: str, code: str, project: str, checkout: bool) -> dict:
+def _child_env(checkout: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIVEKIT_", "PYTHON"))}
     if checkout:  # the test venv runs lkdebug from this checkout; the runtime venv has it installed
         env["PYTHONPATH"] = str(ROOT)
         env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    return env
+
+
+def _child(python: str, code: str, project: str, checkout: bool) -> dict:
+    env = _child_env(checkout)
     start = time.time()
     out = subprocess.run([python, "-c", code, project], capture_output=True, text=True, env=env,
                          cwd=project, timeout=120)
@@ -121,21 +129,29 @@ def _child(python: str, code: str, project: str, checkout: bool) -> dict:
     return result
 
 
-def startup(runs: int, venv: str) -> None:
+def _python(venv: str) -> tuple[str, bool]:
+    """(the venv's python, whether it runs lkdebug from this checkout)."""
     if venv == "runtime":
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from harness import runtime_venv
 
-        python, checkout = str(runtime_venv() / "bin" / "python"), False
-        title = "runtime-only venv (pip install of the checkout, no extras, compiled)"
-    else:
-        python, checkout = sys.executable, True
-        title = "test venv (with the test extras: trustme brings cryptography, which PyJWT imports)"
+        return str(runtime_venv() / "bin" / "python"), False
+    return sys.executable, True
+
+
+def _write_project(project: str) -> None:
+    Path(project, ".env.local").write_text(
+        "LIVEKIT_URL=wss://bench.example\nLIVEKIT_API_KEY=APIbenchFAKE\n"
+        "LIVEKIT_API_SECRET=bench-secret-FAKE-0123456789abcdef0123\n"
+    )
+
+
+def startup(runs: int, venv: str) -> None:
+    python, checkout = _python(venv)
+    title = ("runtime-only venv (pip install of the checkout, no extras, compiled)" if venv == "runtime" else
+             "test venv (with the test extras: trustme brings cryptography, which PyJWT imports)")
     with tempfile.TemporaryDirectory() as project:
-        Path(project, ".env.local").write_text(
-            "LIVEKIT_URL=wss://bench.example\nLIVEKIT_API_KEY=APIbenchFAKE\n"
-            "LIVEKIT_API_SECRET=bench-secret-FAKE-0123456789abcdef0123\n"
-        )
+        _write_project(project)
         _child(python, MINIMAL, project, checkout), _child(python, LKDEBUG, project, checkout)  # warm the file cache
         minimal, lkdebug = [], []
         for _ in range(runs):  # interleaved so drift affects both alike
@@ -214,15 +230,40 @@ async def keystrokes(count: int) -> None:
     print(f"  Pilot press round trip incl. repaint (50 keys): median {statistics.median(round_trip):.1f} ms")
 
 
+def instructions(venv: str) -> None:
+    """Instructions executed from process start to the first frame, counted by callgrind: slow
+    (minutes), but the same on a loaded machine as on a quiet one, where CPU time is not."""
+    if not shutil.which("valgrind"):
+        print("instructions: valgrind is not installed")
+        return
+    python, checkout = _python(venv)
+    counts = {}
+    with tempfile.TemporaryDirectory() as project:
+        _write_project(project)
+        for name, code in (("minimal", MINIMAL), ("lkdebug", LKDEBUG)):
+            _child(python, code, project, checkout)  # bytecode cached before counting
+            env = _child_env(checkout) | {"BENCH_EXIT_AT_FIRST_FRAME": "1"}
+            out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code,
+                                  project], capture_output=True, text=True, env=env, cwd=project, timeout=1200)
+            collected = next((ln for ln in out.stderr.splitlines() if "Collected" in ln), "")
+            counts[name] = int(collected.split()[-1])
+    print(f"instructions to the first frame ({venv} venv, callgrind): minimal {counts['minimal'] / 1e9:.2f} G, "
+          f"lkdebug {counts['lkdebug'] / 1e9:.2f} G, ratio {counts['lkdebug'] / counts['minimal']:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--venv", choices=("test", "runtime", "both"), default="both",
                         help="where the two apps run: this (test) venv, the runtime-only one, or each in turn")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions to the first frame under callgrind (minutes; load-free)")
     args = parser.parse_args()
     for venv in ("test", "runtime") if args.venv == "both" else (args.venv,):
         startup(args.runs, venv)
+        if args.instructions:
+            instructions(venv)
     asyncio.run(keystrokes(args.keys))
     return 0
 
