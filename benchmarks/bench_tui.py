@@ -1,7 +1,7 @@
 """TUI figures: time to first frame and peak memory against a one-widget Textual app, and the
 Builder's keystroke-to-preview latency. Standalone; prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200]
+    .venv/bin/python benchmarks/bench_tui.py [--runs 7] [--keys 200] [--venv both|test|runtime] [--instructions]
 
 Targets (issue 10): first frame <= 1.15x the minimal app on every run; keystroke to preview
 p95 < 8 ms; peak memory with every tab opened <= 1.3x the minimal app.
@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,26 +23,61 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Each child prints one JSON line when its first screen is ready: the wall-clock time then,
-# heavy modules loaded so far, and (after every lazy tab mounted) its peak RSS.
+# Each child prints one JSON line: when its first frame was drawn (wall clock, and the process's
+# CPU then), the heavy modules loaded by then, and its peak RSS then, a second later, and after
+# every tab was opened.
+# The first frame is the first screen update Textual hands to its driver outside a batch update:
+# what a terminal would show. (Textual's ready callback, which starts the auto pilot, comes
+# before that frame is rendered.) The hook is the same in both apps; the headless driver drops
+# the output, so no terminal's speed is measured.
 _REPORT = r"""
-import json, resource, sys, time
-async def auto_pilot(pilot):
-    ready = time.time()
+import json, os, resource, sys, time
+from textual.app import App
+
+SEEN = {}
+
+def _cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime  # since the process started: what other work cannot inflate
-    heavy = sorted({m.split(".")[0] for m in sys.modules} & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
-    first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    await pilot.pause(1.0)  # let the deferred tabs mount before the second memory reading
+    return usage.ru_utime + usage.ru_stime  # since the process started: what other work cannot inflate
+
+_display = App._display
+
+def _timed_display(app, screen, renderable):
+    _display(app, screen, renderable)
+    if renderable is None or app._batch_count:
+        return  # nothing drawn
+    if "frame" not in SEEN:
+        SEEN["frame"] = (time.time(), _cpu())
+        SEEN["heavy"] = sorted({m.split(".")[0] for m in sys.modules}
+                               & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
+        SEEN["first_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if os.environ.get("BENCH_EXIT_AT_FIRST_FRAME"):
+            os._exit(0)  # --instructions: count up to the first frame only
+    # lkdebug's first screen is the Environment tab: when are its findings and variables drawn?
+    if "settings" not in SEEN and any(w.region.height for w in screen.query("#env-findings, #env-variables")):
+        SEEN["settings"] = time.time()
+
+App._display = _timed_display
+
+async def auto_pilot(pilot):
+    while "frame" not in SEEN:
+        await pilot.pause(0.01)
+    await pilot.pause(1.0)  # the hidden tabs' panes are built after the first frame
     await pilot.app.workers.wait_for_complete()
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ready": ready, "cpu": cpu, "heavy_at_first_frame": heavy, "first_rss_kib": first_rss,
-                      "peak_rss_kib": rss_kib}), flush=True)
+    idle_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for key in "2341":  # every tab opened (the one-widget app has no bindings for these keys)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.5)
+    ready, cpu = SEEN["frame"]
+    print(json.dumps({"ready": ready, "cpu": cpu, "settings": SEEN.get("settings"), "heavy_at_first_frame": SEEN["heavy"],
+                      "first_rss_kib": SEEN["first_rss_kib"], "idle_rss_kib": idle_rss,
+                      "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
     pilot.app.exit()
 """
 
 MINIMAL = _REPORT + r"""
-from textual.app import App
 from textual.widgets import Static
 
 class Minimal(App):
@@ -70,34 +106,60 @@ LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
 _PYCACHE = tempfile.mkdtemp(prefix="lkdebug-bench-pycache-")
 
 
-def _child(code: str, project: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+def _child_env(checkout: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIVEKIT_", "PYTHON"))}
+    if checkout:  # the test venv runs lkdebug from this checkout; the runtime venv has it installed
+        env["PYTHONPATH"] = str(ROOT)
+        env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    return env
+
+
+def _child(python: str, code: str, project: str, checkout: bool) -> dict:
+    env = _child_env(checkout)
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code, project], capture_output=True, text=True, env=env,
+    out = subprocess.run([python, "-c", code, project], capture_output=True, text=True, env=env,
                          cwd=project, timeout=120)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
     if line is None:
         raise RuntimeError(f"child failed: {out.stderr[-2000:]}")
     result = json.loads(line)
     result["first_frame_ms"] = (result["ready"] - start) * 1000
+    if result["settings"] is not None:
+        result["settings_ms"] = (result["settings"] - start) * 1000
     return result
 
 
-def startup(runs: int) -> None:
+def _python(venv: str) -> tuple[str, bool]:
+    """(the venv's python, whether it runs lkdebug from this checkout)."""
+    if venv == "runtime":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from harness import runtime_venv
+
+        return str(runtime_venv() / "bin" / "python"), False
+    return sys.executable, True
+
+
+def _write_project(project: str) -> None:
+    Path(project, ".env.local").write_text(
+        "LIVEKIT_URL=wss://bench.example\nLIVEKIT_API_KEY=APIbenchFAKE\n"
+        "LIVEKIT_API_SECRET=bench-secret-FAKE-0123456789abcdef0123\n"
+    )
+
+
+def startup(runs: int, venv: str) -> None:
+    python, checkout = _python(venv)
+    title = ("runtime-only venv (pip install of the checkout, no extras, compiled)" if venv == "runtime" else
+             "test venv (with the test extras: trustme brings cryptography, which PyJWT imports)")
     with tempfile.TemporaryDirectory() as project:
-        Path(project, ".env.local").write_text(
-            "LIVEKIT_URL=wss://bench.example\nLIVEKIT_API_KEY=APIbenchFAKE\n"
-            "LIVEKIT_API_SECRET=bench-secret-FAKE-0123456789abcdef0123\n"
-        )
-        _child(MINIMAL, project), _child(LKDEBUG, project)  # warm the file cache
+        _write_project(project)
+        _child(python, MINIMAL, project, checkout), _child(python, LKDEBUG, project, checkout)  # warm the file cache
         minimal, lkdebug = [], []
         for _ in range(runs):  # interleaved so drift affects both alike
-            minimal.append(_child(MINIMAL, project))
-            lkdebug.append(_child(LKDEBUG, project))
+            minimal.append(_child(python, MINIMAL, project, checkout))
+            lkdebug.append(_child(python, LKDEBUG, project, checkout))
     m_ms = statistics.median(r["first_frame_ms"] for r in minimal)
     l_ms = statistics.median(r["first_frame_ms"] for r in lkdebug)
+    s_ms = statistics.median(r["settings_ms"] for r in lkdebug)
     m_cpu = statistics.median(r["cpu"] for r in minimal) * 1000
     l_cpu = statistics.median(r["cpu"] for r in lkdebug) * 1000
     # Run by run (each lkdebug start against the minimal start just before it): "on every run".
@@ -106,16 +168,20 @@ def startup(runs: int) -> None:
     m_rss = statistics.median(r["peak_rss_kib"] for r in minimal) / 1024
     l_rss = statistics.median(r["peak_rss_kib"] for r in lkdebug) / 1024
     l_first = statistics.median(r["first_rss_kib"] for r in lkdebug) / 1024
-    print(f"time to first frame (median of {runs}, process start to first screen ready; wall, and CPU of the process):")
+    l_idle = statistics.median(r["idle_rss_kib"] for r in lkdebug) / 1024
+    print(f"{title}, 80x24, headless driver")
+    print(f"time to first frame (median of {runs}, process start to first screen drawn; wall, and CPU of the process):")
     print(f"  minimal one-widget app  {m_ms:7.1f} ms wall  {m_cpu:7.1f} ms cpu")
     print(f"  lkdebug (env tab)       {l_ms:7.1f} ms wall  {l_cpu:7.1f} ms cpu   "
           f"ratio {l_ms / m_ms:.2f}x wall, {l_cpu / m_cpu:.2f}x cpu  (target <= 1.15x)")
     print(f"  run by run: wall {min(per_run):.2f}x-{max(per_run):.2f}x, cpu {min(per_run_cpu):.2f}x-{max(per_run_cpu):.2f}x")
-    print(f"  heavy modules loaded at lkdebug's first frame: {lkdebug[0]['heavy_at_first_frame'] or 'none'}")
+    print(f"  Environment findings and variables drawn: {s_ms:.1f} ms wall")
+    print(f"  heavy modules loaded at lkdebug's first frame: {', '.join(lkdebug[0]['heavy_at_first_frame']) or 'none'}")
     print("peak memory (RSS):")
     print(f"  minimal one-widget app  {m_rss:7.1f} MiB")
     print(f"  lkdebug, first frame    {l_first:7.1f} MiB   ratio {l_first / m_rss:.2f}x")
-    print(f"  lkdebug, all tabs       {l_rss:7.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.3x)")
+    print(f"  lkdebug, a second later (no tab opened) {l_idle:5.1f} MiB   ratio {l_idle / m_rss:.2f}x")
+    print(f"  lkdebug, every tab opened {l_rss:5.1f} MiB   ratio {l_rss / m_rss:.2f}x  (target <= 1.3x)")
 
 
 async def keystrokes(count: int) -> None:
@@ -164,12 +230,40 @@ async def keystrokes(count: int) -> None:
     print(f"  Pilot press round trip incl. repaint (50 keys): median {statistics.median(round_trip):.1f} ms")
 
 
+def instructions(venv: str) -> None:
+    """Instructions executed from process start to the first frame, counted by callgrind: slow
+    (minutes), but the same on a loaded machine as on a quiet one, where CPU time is not."""
+    if not shutil.which("valgrind"):
+        print("instructions: valgrind is not installed")
+        return
+    python, checkout = _python(venv)
+    counts = {}
+    with tempfile.TemporaryDirectory() as project:
+        _write_project(project)
+        for name, code in (("minimal", MINIMAL), ("lkdebug", LKDEBUG)):
+            _child(python, code, project, checkout)  # bytecode cached before counting
+            env = _child_env(checkout) | {"BENCH_EXIT_AT_FIRST_FRAME": "1"}
+            out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code,
+                                  project], capture_output=True, text=True, env=env, cwd=project, timeout=1200)
+            collected = next((ln for ln in out.stderr.splitlines() if "Collected" in ln), "")
+            counts[name] = int(collected.split()[-1])
+    print(f"instructions to the first frame ({venv} venv, callgrind): minimal {counts['minimal'] / 1e9:.2f} G, "
+          f"lkdebug {counts['lkdebug'] / 1e9:.2f} G, ratio {counts['lkdebug'] / counts['minimal']:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--venv", choices=("test", "runtime", "both"), default="both",
+                        help="where the two apps run: this (test) venv, the runtime-only one, or each in turn")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions to the first frame under callgrind (minutes; load-free)")
     args = parser.parse_args()
-    startup(args.runs)
+    for venv in ("test", "runtime") if args.venv == "both" else (args.venv,):
+        startup(args.runs, venv)
+        if args.instructions:
+            instructions(venv)
     asyncio.run(keystrokes(args.keys))
     return 0
 

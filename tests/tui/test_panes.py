@@ -106,6 +106,19 @@ async def test_not_a_token_says_what_it_looks_like(app):
 # Builder
 
 
+async def test_the_builder_mints_once_its_tab_is_shown_not_before(app):
+    # Minting loads PyJWT (and cryptography, where installed): a session that never opens the
+    # Builder does not pay for it, not even when the settings are reloaded meanwhile.
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.settings = app.settings
+        await pilot.pause()
+        assert app.tokens["builder"] is None
+        await pilot.press("2")
+        await until(pilot, lambda: app.tokens["builder"], "a token in the Builder's preview")
+        assert claims_of(app.tokens["builder"])["video"]["roomJoin"] is True
+
+
 async def test_a_builder_checkbox_changes_the_payload(app):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")

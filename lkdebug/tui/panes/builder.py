@@ -175,6 +175,7 @@ class BuilderPane(Horizontal):
         self._heights: dict[str, tuple[int, int]] = {}
         self._widgets: dict[str, Widget] = {}  # grant path -> its form widget, once built
         self._touched = False  # an untouched form is not a problem to count on the tab
+        self._previewed = False  # no token until the tab is first shown (on_show)
 
     # The form
 
@@ -385,9 +386,18 @@ class BuilderPane(Horizontal):
     # The preview
 
     def on_mount(self) -> None:
-        self.watch(self.app, "settings", self.update_preview, init=False)
-        self.watch(self.app, "reveal", self.update_preview, init=False)
-        self.update_preview()
+        self.watch(self.app, "settings", self._restate, init=False)
+        self.watch(self.app, "reveal", self._restate, init=False)
+
+    def on_show(self) -> None:
+        # The first preview mints, and the first mint loads PyJWT (with `cryptography` where some
+        # other package installed it: 2 to 11 MiB, 30 to 140 ms): not until the tab is first seen.
+        if not self._previewed:
+            self.update_preview()
+
+    def _restate(self) -> None:
+        if self._previewed:
+            self.update_preview()
 
     @on(Checkbox.Changed)
     @on(Cycle.Changed)
@@ -403,6 +413,7 @@ class BuilderPane(Horizontal):
         from lkdebug.core.decode import decode
         from lkdebug.core.mint import HEADER, build_claims, mint
 
+        self._previewed = True
         settings = self.app.settings or Settings()
         now = self.app.now()
         kwargs, errors = self._values()

@@ -126,7 +126,8 @@ class EnvironmentPane(Vertical):
     def on_mount(self) -> None:
         self._watched: dict[str, tuple[int, int] | None] = {}
         self.watch(self.app, "settings", self._show)
-        self.watch(self.app, "reveal", lambda: self._show(self.app.settings))
+        # Not called now as well: the settings watch just drew the tab, before the first frame.
+        self.watch(self.app, "reveal", lambda: self._show(self.app.settings), init=False)
         # Polling a handful of stat() calls a second is cheaper and more portable than a watcher.
         self.set_interval(1.0, self._poll_files, name="env-watch")
 

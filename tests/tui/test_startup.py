@@ -1,0 +1,48 @@
+"""The start of the TUI: no full garbage collection walks the loaded modules before the first frame."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A headless start with the settings of a project folder, counting the collector's full passes
+# (generation 2) until Textual hands its first frame to the driver; then the child exits.
+CHILD = r"""
+import gc, json, os, sys
+from textual.app import App
+
+full = []
+gc.callbacks.append(lambda phase, info: full.append(1) if phase == "start" and info["generation"] == 2 else None)
+_display = App._display
+
+def _first_frame(app, screen, renderable):
+    _display(app, screen, renderable)
+    if renderable is not None and not app._batch_count:
+        # Straight to the descriptor: Textual captures sys.stdout while it runs.
+        os.write(1, json.dumps({"full_collections": len(full)}).encode() + b"\n")
+        os._exit(0)
+
+App._display = _first_frame
+from lkdebug.cli import build_parser
+from lkdebug.commands.common import settings_from_args
+from lkdebug.tui.app import LkDebugApp
+settings = settings_from_args(build_parser().parse_args(["tui", "--dir", sys.argv[1]]))
+full.clear()  # collections while importing and reading the settings are not the app's start
+LkDebugApp(settings).run(headless=True, size=(80, 24))
+"""
+
+
+def test_no_full_collection_before_the_first_frame(tmp_path):
+    (tmp_path / ".env.local").write_text("LIVEKIT_URL=wss://fake.example\nLIVEKIT_API_KEY=APIfake\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
+    env |= {"HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=120)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
+    assert line is not None, out.stderr[-2000:]
+    assert json.loads(line) == {"full_collections": 0}
