@@ -32,6 +32,9 @@ UNRELATED = (
     "JWT_SECRET=another-service-jwt-secret-0123456789\n"
     "STRIPE_WEBHOOK_SECRET=whsec_0123456789abcdefABCDEF\n"
     "OPENAI_API_KEY=sk-proj-0123456789abcdefghijklmnopqrstuvwxyz\n"
+    # LiveKit-named, but not the API key pair: coturn's static-auth-secret, the egress bucket's key.
+    "LIVEKIT_TURN_SECRET=turnpass123\n"
+    "LIVEKIT_EGRESS_S3_SECRET=APIabcdefgh12345\n"
 )
 EXAMPLE = "LIVEKIT_URL=wss://your-project.livekit.cloud\nLIVEKIT_API_KEY=your_api_key\nLIVEKIT_API_SECRET=your_api_secret\n"
 KEYS = f"LIVEKIT_API_KEY={KEY}\nLIVEKIT_API_SECRET={SECRET}\n"

@@ -45,6 +45,11 @@ PLACEHOLDER = lazyre.compile(
 _URL_WORDS = frozenset({"URL", "URI", "HOST", "WS", "WSS", "ENDPOINT", "SERVER"})
 _URL_QUALIFIERS = frozenset({"API", "HTTP", "HTTPS", "PUBLIC", "CLOUD", "PROJECT", "BASE", "SIGNAL", "SIGNALING",
                              "SIGNALLING", "RTC", "INTERNAL", "EXTERNAL"})
+# Likewise a name holds the API key or secret only when its other words qualify it: LIVEKIT_API_SECRET,
+# LIVEKIT_SECRET, LK_API_SECRET, LIVEKIT_CLOUD_API_KEY. LIVEKIT_TURN_SECRET, LIVEKIT_WEBHOOK_SECRET or
+# LIVEKIT_EGRESS_S3_SECRET hold another service's secret: the API secret's rules (32 characters, not 'API...')
+# are not theirs.
+_CREDENTIAL_QUALIFIERS = frozenset({"API", "CLOUD", "PROJECT", "SERVER"})
 _LIVEKIT_TAIL = lazyre.compile(r"(?:^|_)(?:LIVEKIT|LK)_([A-Z0-9_]+)$")
 _SERVER_API_NAME = lazyre.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
 
@@ -76,17 +81,18 @@ def role_of(name: str) -> str:
         return "config"
     if base.endswith(("_TOKEN", "_JWT")):
         return "token"
-    if "SECRET" in base:
+    words = _tail_words(base)
+    if "SECRET" in words and words <= {"SECRET", "KEY"} | _CREDENTIAL_QUALIFIERS:
         return "api_secret"
-    if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
+    if words and words <= {"KEY"} | _CREDENTIAL_QUALIFIERS and base.endswith("KEY"):
         return "api_key"
-    return "url" if _names_server_url(base) else "other"
+    return "url" if words & _URL_WORDS and words <= _URL_WORDS | _URL_QUALIFIERS else "other"
 
 
-def _names_server_url(base: str) -> bool:
+def _tail_words(base: str) -> set[str]:
+    """The words after LIVEKIT_ (or LK_): {"API", "SECRET"} for LIVEKIT_API_SECRET."""
     tail = _LIVEKIT_TAIL.search(base)
-    words = set(tail.group(1).split("_")) if tail else set()
-    return bool(words & _URL_WORDS) and words <= _URL_WORDS | _URL_QUALIFIERS
+    return set(tail.group(1).split("_")) if tail else set()
 
 
 def _finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
