@@ -200,3 +200,67 @@ def test_one_server_under_two_names_is_not_a_mismatch(tmp_path, capsys, server_u
     folder = write(tmp_path, {".env.local": KEYS + f"LIVEKIT_URL={server_url}\nNEXT_PUBLIC_LIVEKIT_URL={browser_url}\n"})
     _, doc = run(capsys, "env", "--dir", str(folder))
     assert ("env.url_mismatch" in [f["code"] for f in doc["findings"]]) is mismatch, doc["findings"]
+
+
+# .env holds the committed defaults (the local dev server), .env.local the developer's own values.
+DEFAULTS = "LIVEKIT_URL=ws://localhost:7880\nLIVEKIT_API_KEY=devkey\nLIVEKIT_API_SECRET=secret\n"
+
+
+def layered(url: str, framework: str) -> dict[str, str]:
+    files = nextjs(url) if framework == "next" else vite(url)
+    local = files.pop(".env.local") + (KEYS + f"LIVEKIT_URL={url}\n" if framework == "vite" else "")
+    return {**files, ".env": DEFAULTS, ".env.local": local}
+
+
+@pytest.mark.parametrize("framework", ["next", "vite"])
+def test_env_local_over_env_is_the_frameworks_layering(tmp_path, capsys, stand_in, ntp, framework):
+    """`.env.local` overriding `.env` is what Next.js and Vite document: an info that says which file wins."""
+    folder = write(tmp_path, layered(ws_url(stand_in), framework))
+    for args in (("env",), ("check", "--no-network"), ("check", "--timeout", "3", *ntp)):
+        code, doc = run(capsys, *args, "--dir", str(folder))
+        assert loud(doc) == [] and code == 0, (args, loud(doc))
+        conflicts = [f for f in doc["findings"] if f["code"] == "env.conflict"]
+        assert {f["title"] for f in conflicts} == {f"{name} differs between 2 sources; .env.local wins"
+                                                   for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")}
+        assert all(f["severity"] == "info" and f["fix"] is None for f in conflicts)
+
+
+def test_a_shell_export_over_env_local_is_still_a_warning(tmp_path, capsys, monkeypatch):
+    folder = write(tmp_path, nextjs("wss://meet-abc123de.livekit.cloud"))
+    monkeypatch.setenv("LIVEKIT_API_SECRET", "stale-secret-exported-last-week-0123456789")
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    conflict = next(f for f in doc["findings"] if f["code"] == "env.conflict")
+    assert conflict["severity"] == "warning" and "process environment wins" in conflict["title"]
+
+
+def test_vite_reads_the_mode_file_over_env_local(tmp_path, capsys):
+    """Vite's order is .env.development > .env.local: the developer's .env.local value does not win, a warning
+    (Next.js reads them the other way round, so the same files there are the framework's layering)."""
+    files = {**vite("wss://meet-abc123de.livekit.cloud"), ".env.development": "LIVEKIT_URL=wss://staging-0a1b2c3d.livekit.cloud\n"}
+    files[".env.local"] += "LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n"
+    folder = write(tmp_path, files)
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    conflict = next(f for f in doc["findings"] if f["code"] == "env.conflict" and "LIVEKIT_URL " in f["title"])
+    assert conflict["severity"] == "warning" and ".env.development wins" in conflict["title"]
+    assert "Vite reads .env.development.local > .env.development > .env.local > .env" in conflict["detail"]
+    assert doc["settings"]["from"]["url"] == ".env.development"
+    (folder / "package.json").write_text('{"dependencies": {"next": "15.1.0"}}\n')
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    conflict = next(f for f in doc["findings"] if f["code"] == "env.conflict" and "LIVEKIT_URL " in f["title"])
+    assert conflict["severity"] == "info" and ".env.local wins" in conflict["title"]
+
+
+@pytest.mark.parametrize(("code", "agent_gets"), [("load_dotenv()\n", ".env"),
+                                                   ('load_dotenv(".env")\nload_dotenv(".env.local")\n', ".env")])
+def test_a_python_agent_that_gets_the_other_value_is_a_warning(tmp_path, capsys, code, agent_gets):
+    """Both files in a Python project: the web app runs with .env.local's value, the agent with the one its
+    load_dotenv() loads first. The conflict is a warning, folded under env.python_dotenv, its cause."""
+    folder = write(tmp_path, {".env": DEFAULTS, ".env.local": "LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n" + KEYS,
+                              "pyproject.toml": "[project]\nname = 'agent'\n",
+                              "src/agent.py": "from dotenv import load_dotenv\n\n" + code})
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    conflicts = [f for f in doc["findings"] if f["code"] == "env.conflict"]
+    assert conflicts and all(f["severity"] == "warning" and f["because"] == "env.python_dotenv" for f in conflicts)
+    assert all(f"so it runs with {agent_gets}'s value instead" in f["detail"] for f in conflicts)
+    cause = next(f for f in doc["findings"] if f["code"] == "env.python_dotenv")
+    assert "a Python agent reads" in cause["detail"]

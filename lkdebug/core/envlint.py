@@ -18,6 +18,7 @@ from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
+from lkdebug.core.records import replace
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
 CLIENT_PREFIXES = ("NEXT_PUBLIC_", "NUXT_PUBLIC_", "EXPO_PUBLIC_", "REACT_APP_", "VITE_", "GATSBY_", "PUBLIC_")
@@ -294,7 +295,7 @@ def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
     empty: it loads them in a way lkdebug cannot read)."""
     out: list[Finding] = []
     out += _missing(settings, looked_in)
-    out += _conflicts(settings.variables)
+    out += _conflicts(settings, python_dotenv or ())
     out += _url_mismatch(settings.variables)
     out += _pair(settings)
     out += _server_keys(settings)
@@ -339,30 +340,63 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
     ) for label in missing]
 
 
-def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
+def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
+    """Sources that disagree: which one wins and why. What the user can get wrong is a warning: a shell
+    `export` or an --env-file beating the project's files, a `.local` file (the developer's own values) beaten by
+    one that is not (Vite's `.env.development` over `.env.local`), or a Python agent whose load_dotenv() gets
+    another value than the web app. The framework's own layering (`.env.local` over `.env`, both read by the
+    one process) is an info that says which file wins."""
     by_name: dict[str, list[Variable]] = defaultdict(list)
-    for var in variables:
+    for var in settings.variables:
         if var.wins or var.note.startswith("overridden"):
             by_name[var.name].append(var)
+    agent = _agent_values(settings, agent_files)
+    resolved = {s.name for s in (settings.url, settings.api_key, settings.api_secret) if s is not None}
     out = []
     for name, occurrences in by_name.items():
         if len({v.value for v in occurrences}) < 2:
             continue
         winner = next(v for v in occurrences if v.wins)
+        losers = [v for v in occurrences if not v.wins]
         main = role_of(name) in ("url", "api_key", "api_secret")
         lines = [f"{'-> ' if v.wins else '   '}{where(v)}: {describe(name, v.value)}" for v in occurrences]
-        losers = [v for v in occurrences if not v.wins]
         only_space = len({v.value.strip() for v in occurrences}) == 1
+        agent_gets = agent.get(name)
+        split = agent_gets is not None and agent_gets.value != winner.value
+        layered = (all(v.source.startswith(".env") for v in occurrences) and not split
+                   and not (not winner.source.endswith(".local") and any(v.source.endswith(".local") for v in losers)))
         out.append(_finding(
-            "env.conflict", Severity.WARNING if main else Severity.INFO,
+            "env.conflict", Severity.WARNING if main and not layered else Severity.INFO,
             f"{name} differs between {len(occurrences)} sources; {winner.source} wins",
             "\n".join(lines) + f"\nWhy: {winner.note}"
-            + ("\nThe values differ only in whitespace." if only_space else ""),
+            + ("\nThe values differ only in whitespace." if only_space else "")
+            + (f"\nA Python agent's load_dotenv() reads {' and '.join(agent_files)}, so it runs with {agent_gets.source}'s "
+               "value instead." if split else "")
+            + ("\nThat is the framework's layering: the later file's value is the one the app runs with." if layered else ""),
+            None if layered else
             (f"If {losers[0].source} holds the right value, `unset {name}` in your shell and restart the app."
              if winner.source == "process environment" else
              f"Keep one value: fix or delete {name} in {', '.join(v.source for v in losers)}, then restart the app."),
         ))
+        if split and name in resolved:
+            out[-1] = replace(out[-1], because="env.python_dotenv")
     return out
+
+
+def _agent_values(settings: Settings, agent_files: Sequence[str]) -> dict[str, Variable]:
+    """What a Python agent's load_dotenv() calls set, name by name: they never override, so the process
+    environment beats every file and the first file loaded that sets a name wins."""
+    values: dict[str, Variable] = {}
+    if not agent_files:
+        return values
+    for var in settings.variables:
+        if var.source == "process environment":
+            values.setdefault(var.name, var)
+    for name in agent_files:
+        for var in settings.variables:
+            if var.source == name:
+                values.setdefault(var.name, var)
+    return values
 
 
 def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
@@ -498,16 +532,11 @@ def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Findi
     Says, setting by setting, what each process gets when they differ (the web app green, the agent
     without a secret), and nothing when the agent's files hold the same values.
     """
-    agent_values: dict[str, str] = {}
-    for name in agent_files:  # load_dotenv() does not override: the first file loaded that sets a name wins
-        for var in settings.variables:
-            if var.source == name:
-                agent_values.setdefault(var.name, var.value)
+    agent_values = {name: var.value for name, var in _agent_values(settings, agent_files).items()}
     reads = " and ".join(agent_files)
     rows, files = [], []
     for setting in (settings.url, settings.api_key, settings.api_secret):
-        if (setting is None or not setting.source.startswith(".env") or setting.source in agent_files
-                or agent_values.get(setting.name) == setting.value):
+        if setting is None or not setting.source.startswith(".env") or agent_values.get(setting.name) == setting.value:
             continue
         agent = agent_values.get(setting.name)
         files.append(setting.source)
@@ -516,13 +545,17 @@ def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Findi
     if not rows:
         return []
     files = sorted(set(files))
+    unread = [f for f in files if f not in agent_files]
     how = ("load_dotenv() reads only `.env` (searching up from the calling script)" if tuple(agent_files) == (".env",)
-           else f"its load_dotenv() calls read {reads}")
+           else f"its load_dotenv() calls read {reads}" + ("" if unread else " and never override, so the first file wins"))
     return [_finding(
-        "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
+        "env.python_dotenv", Severity.WARNING,
+        f"A Python agent's load_dotenv() does not read {', '.join(unread)}" if unread else
+        f"A Python agent's load_dotenv() loads {agent_files[0]} first, so {', '.join(files)} does not win there",
         f"This looks like a Python project; {how}, so the web app and the agent run with different settings:\n"
         + "\n".join(rows),
-        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in {agent_files[0]}.",
+        f"Call load_dotenv({unread[0]!r}) in the agent as well, or keep the values in {agent_files[0]}." if unread else
+        f"Load {files[0]} first in the agent (load_dotenv never overrides), or keep one value.",
     )]
 
 

@@ -21,7 +21,7 @@ from lkdebug.core import envlint, host, lk_config, settings_files
 from lkdebug.core.dotenv_sources import scan_env
 from lkdebug.core.lk_sources import scan_lk
 from lkdebug.core.model import KnownKey, Setting, Settings, Severity, Source, Variable
-from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, pick, resolve
+from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
 from lkdebug.core.records import replace
 from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
 from lkdebug.core.settings_files import Skipped
@@ -137,8 +137,9 @@ def load_settings(
     mode, mode_reason = decide_mode(environ, project_dir)
 
     scan = Scan()
-    scan_env(scan, project_dir, env_files, environ, mode)
-    variables = resolve(scan.found, mode)
+    framework = framework_of(project_dir)
+    scan_env(scan, project_dir, env_files, environ, mode, framework)
+    variables = resolve(scan.found, mode, framework)
     winners = {v.name: v for v in variables if v.wins}
     server = scan_server(scan, project_dir, config, system_configs, winners)
     lk = scan_lk(scan, project_dir, home, environ)
