@@ -113,7 +113,7 @@ def assert_quiet(capsys, *args: str) -> dict:
     code, doc = run(capsys, *args)
     assert loud(doc) == [] and code == 0, (args[0], loud(doc), code)
     infos = {f["code"] for f in doc["findings"] if f["severity"] == "info"}
-    assert infos <= {"env.url_localhost", "env.key_from_server_config", "env.missing"}, infos
+    assert infos <= {"env.url_localhost", "env.key_from_server_config", "env.missing", "env.url_service_name"}, infos
     return doc
 
 
@@ -264,3 +264,40 @@ def test_a_python_agent_that_gets_the_other_value_is_a_warning(tmp_path, capsys,
     assert all(f"so it runs with {agent_gets}'s value instead" in f["detail"] for f in conflicts)
     cause = next(f for f in doc["findings"] if f["code"] == "env.python_dotenv")
     assert "a Python agent reads" in cause["detail"]
+
+
+def compose(published: int) -> dict[str, str]:
+    """docker compose: the app's container reaches livekit-server by its service name on livekit.yaml's port,
+    the browser on the port compose publishes on this machine (`ports: ["<published>:7880"]`)."""
+    return {"docker-compose.yml": f"services:\n  livekit:\n    image: livekit/livekit-server\n    command: --config /etc/livekit.yaml\n"
+                                  f"    ports: ['{published}:7880', '50000-50100:50000-50100/udp']\n  web:\n    build: .\n"
+                                  "    env_file: .env\n",
+            "livekit.yaml": f"port: 7880\nrtc:\n  port_range_start: 50000\n  port_range_end: 50100\nkeys:\n  {KEY}: {SECRET}\n",
+            ".env": KEYS + f"LIVEKIT_URL=ws://livekit:7880\nNEXT_PUBLIC_LIVEKIT_URL=ws://localhost:{published}\n",
+            "package.json": '{"dependencies": {"next": "15.1.0", "livekit-client": "2.9.0"}}\n'}
+
+
+def test_compose_from_the_host_probes_the_browsers_url(tmp_path, capsys, monkeypatch, stand_in, ntp):
+    """On the host, `livekit` (the app's URL) resolves only inside the compose network: `check` probes the
+    browser's URL, the same server on the published port, and says so; that port is compose's, not livekit.yaml's."""
+    from lkdebug.core import host
+
+    monkeypatch.setattr(host, "in_container", lambda: False)
+    folder = write(tmp_path, compose(int(stand_in.url.rsplit(":", 1)[1])))
+    doc = assert_quiet(capsys, "env", "--dir", str(folder))
+    said = next(f for f in doc["findings"] if f["code"] == "env.url_service_name")
+    assert "LIVEKIT_URL names the compose service livekit: probing NEXT_PUBLIC_LIVEKIT_URL" == said["title"]
+    assert_quiet(capsys, "check", "--no-network", "--dir", str(folder))
+    doc = assert_quiet(capsys, "check", "--dir", str(folder), "--timeout", "3", *ntp)
+    assert doc["target"]["url"] == f"ws://localhost:{stand_in.url.rsplit(':', 1)[1]}"
+    assert {c["name"]: c["status"] for c in doc["checks"]}["validate"] == "pass"
+
+
+def test_compose_inside_a_container_keeps_the_apps_url(tmp_path, capsys, monkeypatch):
+    from lkdebug.core import host
+
+    monkeypatch.setattr(host, "in_container", lambda: True)
+    folder = write(tmp_path, compose(8443))
+    doc = assert_quiet(capsys, "env", "--dir", str(folder))
+    assert doc["settings"]["url"] == "ws://livekit:7880"
+    assert "env.url_service_name" not in [f["code"] for f in doc["findings"]]

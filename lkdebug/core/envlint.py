@@ -427,6 +427,15 @@ def _published_port(urls: Sequence[Variable]) -> bool:
             and all(h == "host.docker.internal" or "." not in h for h in app))
 
 
+def published_twin(variables: Sequence[Variable]) -> Variable | None:
+    """In that compose layout, the browser's URL: how this machine, outside the compose network, reaches the
+    server the app names by its service name. Its port is the one compose publishes, not livekit.yaml's."""
+    urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
+    if not _published_port(urls) or all(_server_of(v) == "this machine" for v in urls):
+        return None
+    return next(v for v in urls if client_prefix(v.name))
+
+
 def _pair(settings: Settings) -> list[Finding]:
     url, key, secret = settings.url, settings.api_key, settings.api_secret
     if key is None or secret is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from lkdebug.core import envlint, host, lk_config, settings_files
 from lkdebug.core.dotenv_sources import scan_env
 from lkdebug.core.lk_sources import scan_lk
-from lkdebug.core.model import KnownKey, Setting, Settings, Severity, Source, Variable
+from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
 from lkdebug.core.records import replace
 from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
@@ -107,6 +107,17 @@ def _call_arguments(code: str, start: int) -> str:
 
 
 
+def _probing_twin(app: Setting, twin: Variable) -> Finding:
+    service = envlint.url_host(app.value)
+    return settings_finding(
+        "env.url_service_name", Severity.INFO, f"{app.name} names the compose service {service}: probing {twin.name}",
+        f"{app.name} = {app.value.strip()} ({app.source}) is how the app's container reaches livekit-server inside the "
+        f"compose network; this machine is outside it. {twin.name} = {twin.value.strip()} ({envlint.where(twin)}) is "
+        "how the browser reaches the same server on this machine's published port, so lkdebug probes that.",
+        f"To probe {app.value.strip()} itself, run lkdebug inside the app's container (`docker compose exec`).",
+    )
+
+
 def load_settings(
     project_dir: Path,
     *,
@@ -153,6 +164,14 @@ def load_settings(
     settings = Settings(sources=scan.sources, server_keys=server.keys if server else None,
                         server_port=server.port if server else None, mode=mode, mode_reason=mode_reason)
     settings.url = Setting("--url", url, "--url") if url else pick(winners, URL_NAMES, "url")
+    twin = envlint.published_twin(variables)
+    if twin is not None and settings.url is not None and not url:
+        container = host.in_container() if container is None else container
+        if not container:
+            # The app's compose service name resolves only inside the compose network; from here the
+            # browser's URL reaches the same server, so that is the one probed.
+            scan.findings.append(_probing_twin(settings.url, twin))
+            settings.url = Setting(twin.name, twin.value, twin.source)
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
                            else pick(winners, SECRET_NAMES, "api_secret"))
@@ -178,7 +197,8 @@ def load_settings(
     findings = list(scan.findings)
     linted = []
     for var in variables:
-        own = envlint.lint_variable(var, container=container, server_port=settings.server_port)
+        # A published port maps onto livekit.yaml's port: the browser's port need not equal it.
+        own = envlint.lint_variable(var, container=container, server_port=None if var is twin else settings.server_port)
         if not var.wins:
             # A value nobody reads is worth knowing about, not worth failing for.
             own = [replace(f, severity=Severity.INFO, title=f"{f.title} (not used: {var.note.split(':')[0]})")
