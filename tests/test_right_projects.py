@@ -108,12 +108,12 @@ def ntp():
         yield ["--ntp-server", f"127.0.0.1:{responder.address[1]}"]
 
 
-def assert_quiet(capsys, *args: str) -> dict:
+def assert_quiet(capsys, *args: str, infos: set[str] = frozenset()) -> dict:
     """No warning or error, exit 0, and every info is one a right project can get (never a URL problem)."""
     code, doc = run(capsys, *args)
     assert loud(doc) == [] and code == 0, (args[0], loud(doc), code)
-    infos = {f["code"] for f in doc["findings"] if f["severity"] == "info"}
-    assert infos <= {"env.url_localhost", "env.key_from_server_config", "env.missing", "env.url_service_name"}, infos
+    said = {f["code"] for f in doc["findings"] if f["severity"] == "info"}
+    assert said <= {"env.url_localhost", "env.key_from_server_config", "env.missing", "env.url_service_name", *infos}, said
     return doc
 
 
@@ -301,3 +301,38 @@ def test_compose_inside_a_container_keeps_the_apps_url(tmp_path, capsys, monkeyp
     doc = assert_quiet(capsys, "env", "--dir", str(folder))
     assert doc["settings"]["url"] == "ws://livekit:7880"
     assert "env.url_service_name" not in [f["code"] for f in doc["findings"]]
+
+
+OTHER = ("prod", "wss://prod-x1y2z3.livekit.cloud", "APIzZ9yY8xX7wW6", "qW3eR5tY7uI9oP1aS3dF5gH7jK9lZ2xC4v")
+
+
+def lk_home(tmp_path: Path, monkeypatch, projects: list[tuple[str, str, str, str]]) -> None:
+    """A home whose lk CLI config holds `projects`, the first the default (none: lk was never set up)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if projects:
+        write(home, {".livekit/cli-config.yaml": f"default_project: {projects[0][0]}\nprojects:\n" + "".join(
+            f"  - name: {n}\n    url: {u}\n    api_key: {k}\n    api_secret: {s}\n" for n, u, k, s in projects)})
+        (home / ".livekit/cli-config.yaml").chmod(0o600)
+    monkeypatch.setenv("HOME", str(home))
+
+
+def test_lk_defaulting_to_another_project_is_not_a_warning(tmp_path, capsys, monkeypatch, stand_in, ntp):
+    """The developer's lk default is their production project; the app's own .env.local targets the dev server.
+    The app is right: what lk would target is worth an info (tokens from `lk token create` differ), not a warning."""
+    lk_home(tmp_path, monkeypatch, [OTHER, ("dev", ws_url(stand_in), KEY, SECRET)])
+    folder = write(tmp_path / "app", nextjs(ws_url(stand_in)))
+    doc = assert_quiet(capsys, "check", "--dir", str(folder), "--timeout", "3", *ntp, infos={"env.lk_differs"})
+    assert "env.lk_differs" in [f["code"] for f in doc["findings"]]
+
+
+def test_an_agents_livekit_toml_without_lk_set_up(tmp_path, capsys, monkeypatch):
+    """`lk agent create` wrote livekit.toml; on a teammate's machine lk knows no project. The agent runs from
+    .env.local all the same: an info. Without the app's own key and secret it stays a warning."""
+    lk_home(tmp_path, monkeypatch, [])
+    files = {**python_starter("wss://prod-x1y2z3.livekit.cloud"), "livekit.toml": '[project]\nsubdomain = "prod-x1y2z3"\n\n[agent]\nid = "CA_abc"\n'}
+    folder = write(tmp_path / "app", files)
+    assert_quiet(capsys, "env", "--dir", str(folder), infos={"env.lk_toml_no_match"})
+    (folder / ".env.local").write_text("LIVEKIT_URL=wss://prod-x1y2z3.livekit.cloud\n")
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    assert ("env.lk_toml_no_match", "livekit.toml names a project lk does not have") in loud(doc)
