@@ -336,3 +336,18 @@ def test_an_agents_livekit_toml_without_lk_set_up(tmp_path, capsys, monkeypatch)
     (folder / ".env.local").write_text("LIVEKIT_URL=wss://prod-x1y2z3.livekit.cloud\n")
     _, doc = run(capsys, "env", "--dir", str(folder))
     assert ("env.lk_toml_no_match", "livekit.toml names a project lk does not have") in loud(doc)
+
+
+def test_a_monorepo_root_names_the_apps_folders(tmp_path, capsys):
+    """Run in a monorepo's root, lkdebug finds nothing there: the error names the folders that hold settings."""
+    folder = write(tmp_path, {"package.json": '{"workspaces": ["apps/*"]}\n',
+                              "apps/web/.env.local": KEYS + "LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n",
+                              "apps/web/.env.example": EXAMPLE, "apps/docs/.env": "ALGOLIA_KEY=x\n",
+                              "apps/agent/.env": KEYS + "LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n",
+                              "apps/agent/agent.py": "from dotenv import load_dotenv\n\nload_dotenv()\n"})
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    missing = next(f for f in doc["findings"] if f["code"] == "env.missing")
+    assert "Folders below hold dotenv files (a monorepo?): apps/agent, apps/web" in missing["detail"]
+    assert missing["fix"] == "Run lkdebug in the app's folder: `--dir apps/agent`."
+    for app in ("apps/web", "apps/agent"):
+        assert_quiet(capsys, "env", "--dir", str(folder / app))

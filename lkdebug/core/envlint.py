@@ -289,12 +289,13 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False, server_po
 
 
 def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
-                  python_dotenv: Sequence[str] | None = None) -> list[Finding]:
+                  python_dotenv: Sequence[str] | None = None, nested: Sequence[str] = ()) -> list[Finding]:
     """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch.
     `python_dotenv`: the dotenv files a Python agent in the project loads (None: not a Python project;
-    empty: it loads them in a way lkdebug cannot read)."""
+    empty: it loads them in a way lkdebug cannot read). `nested`: the folders below that hold dotenv files
+    (a monorepo's apps/web), named when nothing is found here."""
     out: list[Finding] = []
-    out += _missing(settings, looked_in)
+    out += _missing(settings, looked_in, nested)
     out += _conflicts(settings, python_dotenv or ())
     out += _url_mismatch(settings.variables)
     out += _pair(settings)
@@ -306,7 +307,7 @@ def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
     return out
 
 
-def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
+def _missing(settings: Settings, looked_in: Sequence[str], nested: Sequence[str] = ()) -> list[Finding]:
     missing = [label for label, s in (("URL", settings.url), ("API key", settings.api_key),
                                       ("API secret", settings.api_secret)) if s is None]
     if not missing:
@@ -315,7 +316,9 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
     if len(missing) == 3 and not settings.variables:
         return [_finding(
             "env.missing", Severity.ERROR, "No LiveKit settings found",
-            "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places,
+            "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places
+            + ("\nFolders below hold dotenv files (a monorepo?): " + ", ".join(nested) if nested else ""),
+            f"Run lkdebug in the app's folder: `--dir {nested[0]}`." if nested else
             "Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (see .env.example), point lkdebug at your "
             "project with --dir or --env-file, or run `lkdebug demo` to try lkdebug against a local stand-in server.",
         )]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lkdebug.core import envlint, host, lk_config, settings_files
-from lkdebug.core.dotenv_sources import scan_env
+from lkdebug.core.dotenv_sources import DOTENV_NAMES, scan_env
 from lkdebug.core.lk_sources import scan_lk
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
@@ -94,6 +94,32 @@ def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
     if named:
         return tuple(dict.fromkeys(named))
     return (".env",) if any(is_file(project_dir / n) for n in _PYTHON_MARKERS) else None
+
+
+# Where a monorepo keeps its apps; a bounded look (two levels, a few patterns), never a walk.
+_NESTED = ("*/.env*", "apps/*/.env*", "packages/*/.env*", "services/*/.env*")
+
+
+def _nested_projects(project_dir: Path) -> list[str]:
+    """The folders below that hold a dotenv file with LiveKit settings (not .env.example), at most five."""
+    folders: list[str] = []
+    for pattern in _NESTED:
+        try:
+            paths = sorted(project_dir.glob(pattern))[:40]
+        except (OSError, ValueError):
+            continue
+        for path in paths:
+            folder = path.parent.relative_to(project_dir).as_posix()
+            if path.name in DOTENV_NAMES and folder not in folders and is_file(path) and _mentions_livekit(path):
+                folders.append(folder)
+    return folders[:5]
+
+
+def _mentions_livekit(path: Path) -> bool:
+    try:
+        return b"LIVEKIT" in settings_files.read_settings_file(path).data.upper()
+    except (Skipped, OSError):
+        return False
 
 
 def _call_arguments(code: str, start: int) -> str:
@@ -214,7 +240,8 @@ def load_settings(
     findings += server_findings(server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
-                                      python_dotenv=_python_dotenv_files(project_dir))
+                                      python_dotenv=_python_dotenv_files(project_dir),
+                                      nested=() if variables or settings.server_keys else _nested_projects(project_dir))
     findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings
