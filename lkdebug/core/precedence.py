@@ -60,8 +60,9 @@ NEXT, VITE = "Next.js", "Vite"
 
 
 def framework_of(project_dir: Path) -> str:
-    """Whose dotenv order the project follows: Vite when its package.json depends on vite and not on next
-    (a Next.js app may carry vite as a test tool), else Next.js, the order lkdebug assumes by default."""
+    """Whose dotenv order the project follows: Vite when its package.json depends on vite (or on SvelteKit or
+    Astro, which load env files with Vite's loadEnv) and not on next (a Next.js app may carry vite as a test
+    tool), else Next.js, the order lkdebug assumes by default."""
     import json
 
     try:
@@ -72,7 +73,7 @@ def framework_of(project_dir: Path) -> str:
         return NEXT
     names = {name for group in ("dependencies", "devDependencies") if isinstance(package.get(group), dict)
              for name in package[group]}
-    return VITE if "vite" in names and "next" not in names else NEXT
+    return VITE if names & {"vite", "@sveltejs/kit", "astro"} and "next" not in names else NEXT
 
 
 def dotenv_order(mode: str, framework: str = NEXT) -> list[str]:
