@@ -351,3 +351,18 @@ def test_a_monorepo_root_names_the_apps_folders(tmp_path, capsys):
     assert missing["fix"] == "Run lkdebug in the app's folder: `--dir apps/agent`."
     for app in ("apps/web", "apps/agent"):
         assert_quiet(capsys, "env", "--dir", str(folder / app))
+
+
+def test_a_note_about_a_value_nobody_reads_is_not_said(tmp_path, capsys, monkeypatch):
+    """In a container, .env's overridden default `ws://localhost:7880` got "LIVEKIT_URL points at localhost inside
+    a container", as if about the URL in use; a problem with it is still said, marked not used."""
+    from lkdebug.core import host
+
+    monkeypatch.setattr(host, "in_container", lambda: True)
+    folder = write(tmp_path, layered("wss://meet-abc123de.livekit.cloud", "next"))
+    doc = assert_quiet(capsys, "env", "--dir", str(folder), infos={"env.conflict"})
+    assert "env.url_localhost" not in [f["code"] for f in doc["findings"]]
+    (folder / ".env").write_text(DEFAULTS + "NEXT_PUBLIC_LIVEKIT_URL='ws://localhost:7880 '\n")
+    (folder / ".env.local").write_text((folder / ".env.local").read_text() + "NEXT_PUBLIC_LIVEKIT_URL=wss://meet-abc123de.livekit.cloud\n")
+    _, doc = run(capsys, "env", "--dir", str(folder))
+    assert any(f["severity"] == "info" and "(not used: overridden by .env.local)" in f["title"] for f in doc["findings"])

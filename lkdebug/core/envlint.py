@@ -375,7 +375,8 @@ def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
             + ("\nThe values differ only in whitespace." if only_space else "")
             + (f"\nA Python agent's load_dotenv() reads {' and '.join(agent_files)}, so it runs with {agent_gets.source}'s "
                "value instead." if split else "")
-            + ("\nThat is the framework's layering: the later file's value is the one the app runs with." if layered else ""),
+            + (f"\nThat is the framework's own layering (defaults in {losers[0].source}, overridden by {winner.source}): "
+               f"the app runs with {winner.source}'s value." if layered else ""),
             None if layered else
             (f"If {losers[0].source} holds the right value, `unset {name}` in your shell and restart the app."
              if winner.source == "process environment" else

@@ -226,9 +226,10 @@ def load_settings(
         # A published port maps onto livekit.yaml's port: the browser's port need not equal it.
         own = envlint.lint_variable(var, container=container, server_port=None if var is twin else settings.server_port)
         if not var.wins:
-            # A value nobody reads is worth knowing about, not worth failing for.
+            # A value nobody reads is worth knowing about, not worth failing for; a note about it (localhost
+            # inside a container) says nothing.
             own = [replace(f, severity=Severity.INFO, title=f"{f.title} (not used: {var.note.split(':')[0]})")
-                   if f.severity is not Severity.INFO else f for f in own]
+                   for f in own if f.severity is not Severity.INFO]
         findings += own
         linted.append(replace(var, issues=tuple(dict.fromkeys(f.code for f in own))))
     settings.variables = linted
