@@ -23,6 +23,11 @@ def codes_of(findings) -> list[str]:
     ("LIVEKIT_URL", "url"), ("NEXT_PUBLIC_LIVEKIT_URL", "url"), ("LIVEKIT_HOST", "url"), ("VITE_LIVEKIT_WS_URL", "url"),
     ("LIVEKIT_API_KEY", "api_key"), ("LIVEKIT_API_SECRET", "api_secret"), ("NEXT_PUBLIC_LIVEKIT_API_SECRET", "api_secret"),
     ("LIVEKIT_KEYS", "keys"), ("LIVEKIT_CONFIG", "config"), ("LIVEKIT_ROOM", "other"),
+    ("LIVEKIT_SECRET", "api_secret"), ("LK_API_SECRET", "api_secret"), ("NEXT_PUBLIC_LK_API_SECRET", "api_secret"),
+    ("LIVEKIT_CLOUD_API_SECRET", "api_secret"), ("LIVEKIT_KEY", "api_key"), ("LK_API_KEY", "api_key"),
+    # Other services' secrets and keys under a LiveKit name are not the API key pair.
+    ("LIVEKIT_TURN_SECRET", "other"), ("LIVEKIT_WEBHOOK_SECRET", "other"), ("LIVEKIT_EGRESS_S3_SECRET", "other"),
+    ("LIVEKIT_REDIS_PASSWORD", "other"), ("LIVEKIT_SIP_TRUNK_KEY", "other"), ("LIVEKIT_EGRESS_GCP_API_KEY", "other"),
 ])
 def test_roles(name, role):
     assert envlint.role_of(name) == role
@@ -78,6 +83,13 @@ def test_real_looking_values_are_not_placeholders(value):
 def test_short_secret_quotes_the_server_log():
     f = next(f for f in lint("LIVEKIT_API_SECRET", "tooshort-but-real") if f.code == "env.secret_short")
     assert envlint.SERVER_SHORT_SECRET_LOG in f.detail and f.severity is Severity.WARNING
+
+
+@pytest.mark.parametrize("name", ["LIVEKIT_TURN_SECRET", "LIVEKIT_WEBHOOK_SECRET", "NEXT_PUBLIC_LIVEKIT_TURN_SECRET"])
+def test_other_secrets_under_a_livekit_name_get_no_api_secret_rules(name):
+    """coturn's static-auth-secret or a webhook signing secret is not the API secret: its length and shape are its own."""
+    assert not {"env.secret_short", "env.key_secret_swapped", "env.secret_exposed"} & set(codes_of(lint(name, "turnpass123")))
+    assert not set(codes_of(lint(name, "APIabcdefgh12345"))) & {"env.key_secret_swapped"}
 
 
 def test_the_dev_secret_is_not_called_short():

@@ -78,3 +78,21 @@ def test_the_releases_that_take_hs384_and_hs512_follow_the_verdicts(alg):
     finding = next(f for f in decoded.findings if f.code == "token.alg")
     assert f"({server_rules.span_label(taking)} accepted HS384 and HS512 too.)" in finding.detail
     assert "v1.12.x and older" in finding.detail
+
+
+@pytest.mark.parametrize("where", ["end", "header"])
+def test_the_releases_that_trim_padding_follow_the_verdicts(where):
+    """token.not_jwt said "v1.4.1 to v1.12.x trim it, v1.13 refuses it": v1.4.0 and older (square/go-jose v2,
+    no trimming) refuse it too, and so does the unreleased head."""
+    claims = build_claims(api_key=KEY, identity="alice", video={"roomJoin": True, "room": "demo"}, now=NOW)
+    token = mint(claims, SECRET)
+    padded = token + "=" if where == "end" else token.replace(".", "=.", 1)
+    decoded = decode(padded, known_keys=[KnownKey(KEY, SECRET, ".env")], now=NOW)
+    trimming = [era for era, v in decoded.eras.items() if v.accepted]
+    refusing = [era for era, v in decoded.eras.items() if v.reason == "malformed"]
+    assert trimming == [server_rules.V1_9, server_rules.V1_6, server_rules.V1_4]
+    assert refusing == [server_rules.HEAD, server_rules.V1_13, server_rules.V1_0]
+    fix = next(f.fix for f in decoded.findings if f.code == "token.not_jwt")
+    assert f"{server_rules.span_label(trimming)} trim it; it is refused by " in fix
+    for run in ([server_rules.HEAD, server_rules.V1_13], [server_rules.V1_0]):
+        assert server_rules.span_label(run) in fix.split("refused by", 1)[1]

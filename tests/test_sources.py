@@ -294,3 +294,20 @@ def test_discovery_without_the_lint_reads_the_same_keys_and_values(load):
         assert getattr(bare, name) == getattr(full, name), name
     assert [(v.name, v.value, v.source, v.wins) for v in bare.variables] == \
         [(v.name, v.value, v.source, v.wins) for v in full.variables]
+
+
+@pytest.mark.parametrize(("package", "framework"), [
+    ('{"devDependencies": {"vite": "6.0.0"}}', "Vite"),
+    ('{"devDependencies": {"@sveltejs/kit": "2.0.0"}}', "Vite"),
+    ('{"dependencies": {"astro": "5.0.0"}}', "Vite"),
+    ('{"dependencies": {"next": "15.1.0"}, "devDependencies": {"vite": "6.0.0"}}', "Next.js"),  # vitest's vite
+    ('{"dependencies": {"express": "4"}}', "Next.js"),
+    ("[1, 2]", "Next.js"),
+    ("{not json", "Next.js"),
+])
+def test_the_dotenv_order_follows_the_framework(tmp_path, package, framework):
+    from lkdebug.core.precedence import dotenv_order, framework_of
+
+    (tmp_path / "package.json").write_text(package)
+    assert framework_of(tmp_path) == framework
+    assert dotenv_order("development", framework).index(".env.local") == (2 if framework == "Vite" else 1)

@@ -189,7 +189,7 @@ def decode(
         decoded.findings.append(finding(
             "token.not_jwt", Severity.ERROR, f"Looks like a JWT, but the server cannot parse it: {parsed.why}",
             f"The server answers {decoded.verdict.status} `{decoded.verdict.message}` (it never says why).",
-            "Drop the trailing '=' (JWTs are unpadded base64url): v1.4.1 to v1.12.x trim it, v1.13 refuses it. "
+            f"Drop the trailing '=' (JWTs are unpadded base64url): {_who_trims(decoded.eras)}. "
             "Whatever added it (a base64 call with padding, a URL encoder) should not touch the token."
             if "padding" in parsed.why else
             "Mint the token with a LiveKit server SDK, `lk token create` or `lkdebug token create` instead of by hand."))
@@ -203,6 +203,26 @@ def decode(
     lint_grants(decoded)
     _conclude(decoded)
     return decoded
+
+
+def _who_trims(eras: Mapping[str, Verdict]) -> str:
+    """"v1.4.1 to v1.12.x trim it; it is refused by ...", from each era's verdict on the padded token (an era
+    that cannot parse it answers `invalid authorization token`), so the releases named cannot drift."""
+    trimmed = [era for era, verdict in eras.items() if verdict.reason != "malformed"]
+    refused = [era for era in eras if era not in trimmed]
+    return "; ".join(([f"{' and '.join(_neighbours(trimmed))} trim it"] if trimmed else [])
+                     + ([f"it is refused by {', and by '.join(_neighbours(refused))}"] if refused else []))
+
+
+def _neighbours(eras: Sequence[str]) -> list[str]:
+    """Runs of neighbouring eras, each as the releases it spans."""
+    order, runs = list(server_rules.ERAS), []
+    for era in eras:
+        if runs and order.index(era) == order.index(runs[-1][-1]) + 1:
+            runs[-1].append(era)
+        else:
+            runs.append([era])
+    return [server_rules.span_label(run) for run in runs]
 
 
 def _too_long() -> Decoded:

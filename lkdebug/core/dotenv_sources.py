@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lkdebug.core import dotenv_parse, envlint
 from lkdebug.core.model import Finding, Severity, Source, Variable
-from lkdebug.core.precedence import dotenv_order
+from lkdebug.core.precedence import NEXT, dotenv_order
 from lkdebug.core.records import replace
 from lkdebug.core.settings_files import Skipped, read_settings_file, size_text
 from lkdebug.core.settings_scan import Found, Scan, settings_finding, skipped_finding, unreadable_finding
@@ -133,7 +133,7 @@ def _first_lines(items: Sequence[object], shown: int = 10) -> str:
 
 
 def scan_env(scan: Scan, project_dir: Path, env_files: Sequence[Path], environ: Mapping[str, str],
-              mode: str) -> None:
+              mode: str, framework: str = NEXT) -> None:
     scan.sources.append(Source("process", PROCESS, True))
     for name, value in environ.items():
         if envlint.is_livekit_name(name):
@@ -143,7 +143,7 @@ def scan_env(scan: Scan, project_dir: Path, env_files: Sequence[Path], environ: 
         scan.sources.append(replace(source, kind="env-file"))
         scan.findings += findings
         scan.found += [Found(v, (1, -i), "env-file") for v in variables]
-    order = dotenv_order(mode)
+    order = dotenv_order(mode, framework)
     names = list(DOTENV_NAMES) + [n for n in order if n not in DOTENV_NAMES]
     for name in names:
         source, variables, findings = read_dotenv(project_dir / name, name, environ)

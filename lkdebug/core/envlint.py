@@ -18,6 +18,7 @@ from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
+from lkdebug.core.records import replace
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
 CLIENT_PREFIXES = ("NEXT_PUBLIC_", "NUXT_PUBLIC_", "EXPO_PUBLIC_", "REACT_APP_", "VITE_", "GATSBY_", "PUBLIC_")
@@ -45,6 +46,11 @@ PLACEHOLDER = lazyre.compile(
 _URL_WORDS = frozenset({"URL", "URI", "HOST", "WS", "WSS", "ENDPOINT", "SERVER"})
 _URL_QUALIFIERS = frozenset({"API", "HTTP", "HTTPS", "PUBLIC", "CLOUD", "PROJECT", "BASE", "SIGNAL", "SIGNALING",
                              "SIGNALLING", "RTC", "INTERNAL", "EXTERNAL"})
+# Likewise a name holds the API key or secret only when its other words qualify it: LIVEKIT_API_SECRET,
+# LIVEKIT_SECRET, LK_API_SECRET, LIVEKIT_CLOUD_API_KEY. LIVEKIT_TURN_SECRET, LIVEKIT_WEBHOOK_SECRET or
+# LIVEKIT_EGRESS_S3_SECRET hold another service's secret: the API secret's rules (32 characters, not 'API...')
+# are not theirs.
+_CREDENTIAL_QUALIFIERS = frozenset({"API", "CLOUD", "PROJECT", "SERVER"})
 _LIVEKIT_TAIL = lazyre.compile(r"(?:^|_)(?:LIVEKIT|LK)_([A-Z0-9_]+)$")
 _SERVER_API_NAME = lazyre.compile(r"(^|_)(HTTP|HTTPS|API_URL|HOST)(_|$)")
 
@@ -76,17 +82,18 @@ def role_of(name: str) -> str:
         return "config"
     if base.endswith(("_TOKEN", "_JWT")):
         return "token"
-    if "SECRET" in base:
+    words = _tail_words(base)
+    if "SECRET" in words and words <= {"SECRET", "KEY"} | _CREDENTIAL_QUALIFIERS:
         return "api_secret"
-    if base.endswith("API_KEY") or base in ("LIVEKIT_KEY", "LK_KEY"):
+    if words and words <= {"KEY"} | _CREDENTIAL_QUALIFIERS and base.endswith("KEY"):
         return "api_key"
-    return "url" if _names_server_url(base) else "other"
+    return "url" if words & _URL_WORDS and words <= _URL_WORDS | _URL_QUALIFIERS else "other"
 
 
-def _names_server_url(base: str) -> bool:
+def _tail_words(base: str) -> set[str]:
+    """The words after LIVEKIT_ (or LK_): {"API", "SECRET"} for LIVEKIT_API_SECRET."""
     tail = _LIVEKIT_TAIL.search(base)
-    words = set(tail.group(1).split("_")) if tail else set()
-    return bool(words & _URL_WORDS) and words <= _URL_WORDS | _URL_QUALIFIERS
+    return set(tail.group(1).split("_")) if tail else set()
 
 
 def _finding(code: str, severity: Severity, title: str, detail: str, fix: str | None) -> Finding:
@@ -282,13 +289,14 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False, server_po
 
 
 def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
-                  python_dotenv: Sequence[str] | None = None) -> list[Finding]:
+                  python_dotenv: Sequence[str] | None = None, nested: Sequence[str] = ()) -> list[Finding]:
     """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch.
     `python_dotenv`: the dotenv files a Python agent in the project loads (None: not a Python project;
-    empty: it loads them in a way lkdebug cannot read)."""
+    empty: it loads them in a way lkdebug cannot read). `nested`: the folders below that hold dotenv files
+    (a monorepo's apps/web), named when nothing is found here."""
     out: list[Finding] = []
-    out += _missing(settings, looked_in)
-    out += _conflicts(settings.variables)
+    out += _missing(settings, looked_in, nested)
+    out += _conflicts(settings, python_dotenv or ())
     out += _url_mismatch(settings.variables)
     out += _pair(settings)
     out += _server_keys(settings)
@@ -299,7 +307,7 @@ def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
     return out
 
 
-def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
+def _missing(settings: Settings, looked_in: Sequence[str], nested: Sequence[str] = ()) -> list[Finding]:
     missing = [label for label, s in (("URL", settings.url), ("API key", settings.api_key),
                                       ("API secret", settings.api_secret)) if s is None]
     if not missing:
@@ -308,7 +316,9 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
     if len(missing) == 3 and not settings.variables:
         return [_finding(
             "env.missing", Severity.ERROR, "No LiveKit settings found",
-            "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places,
+            "lkdebug looked for LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET in:\n" + places
+            + ("\nFolders below hold dotenv files (a monorepo?): " + ", ".join(nested) if nested else ""),
+            f"Run lkdebug in the app's folder: `--dir {nested[0]}`." if nested else
             "Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (see .env.example), point lkdebug at your "
             "project with --dir or --env-file, or run `lkdebug demo` to try lkdebug against a local stand-in server.",
         )]
@@ -333,30 +343,64 @@ def _missing(settings: Settings, looked_in: Sequence[str]) -> list[Finding]:
     ) for label in missing]
 
 
-def _conflicts(variables: Sequence[Variable]) -> list[Finding]:
+def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
+    """Sources that disagree: which one wins and why. What the user can get wrong is a warning: a shell
+    `export` or an --env-file beating the project's files, a `.local` file (the developer's own values) beaten by
+    one that is not (Vite's `.env.development` over `.env.local`), or a Python agent whose load_dotenv() gets
+    another value than the web app. The framework's own layering (`.env.local` over `.env`, both read by the
+    one process) is an info that says which file wins."""
     by_name: dict[str, list[Variable]] = defaultdict(list)
-    for var in variables:
+    for var in settings.variables:
         if var.wins or var.note.startswith("overridden"):
             by_name[var.name].append(var)
+    agent = _agent_values(settings, agent_files)
+    resolved = {s.name for s in (settings.url, settings.api_key, settings.api_secret) if s is not None}
     out = []
     for name, occurrences in by_name.items():
         if len({v.value for v in occurrences}) < 2:
             continue
         winner = next(v for v in occurrences if v.wins)
+        losers = [v for v in occurrences if not v.wins]
         main = role_of(name) in ("url", "api_key", "api_secret")
         lines = [f"{'-> ' if v.wins else '   '}{where(v)}: {describe(name, v.value)}" for v in occurrences]
-        losers = [v for v in occurrences if not v.wins]
         only_space = len({v.value.strip() for v in occurrences}) == 1
+        agent_gets = agent.get(name)
+        split = agent_gets is not None and agent_gets.value != winner.value
+        layered = (all(v.source.startswith(".env") for v in occurrences) and not split
+                   and not (not winner.source.endswith(".local") and any(v.source.endswith(".local") for v in losers)))
         out.append(_finding(
-            "env.conflict", Severity.WARNING if main else Severity.INFO,
+            "env.conflict", Severity.WARNING if main and not layered else Severity.INFO,
             f"{name} differs between {len(occurrences)} sources; {winner.source} wins",
             "\n".join(lines) + f"\nWhy: {winner.note}"
-            + ("\nThe values differ only in whitespace." if only_space else ""),
+            + ("\nThe values differ only in whitespace." if only_space else "")
+            + (f"\nA Python agent's load_dotenv() reads {' and '.join(agent_files)}, so it runs with {agent_gets.source}'s "
+               "value instead." if split else "")
+            + (f"\nThat is the framework's own layering (defaults in {losers[0].source}, overridden by {winner.source}): "
+               f"the app runs with {winner.source}'s value." if layered else ""),
+            None if layered else
             (f"If {losers[0].source} holds the right value, `unset {name}` in your shell and restart the app."
              if winner.source == "process environment" else
              f"Keep one value: fix or delete {name} in {', '.join(v.source for v in losers)}, then restart the app."),
         ))
+        if split and name in resolved:
+            out[-1] = replace(out[-1], because="env.python_dotenv")
     return out
+
+
+def _agent_values(settings: Settings, agent_files: Sequence[str]) -> dict[str, Variable]:
+    """What a Python agent's load_dotenv() calls set, name by name: they never override, so the process
+    environment beats every file and the first file loaded that sets a name wins."""
+    values: dict[str, Variable] = {}
+    if not agent_files:
+        return values
+    for var in settings.variables:
+        if var.source == "process environment":
+            values.setdefault(var.name, var)
+    for name in agent_files:
+        for var in settings.variables:
+            if var.source == name:
+                values.setdefault(var.name, var)
+    return values
 
 
 def _url_mismatch(variables: Sequence[Variable]) -> list[Finding]:
@@ -385,6 +429,15 @@ def _published_port(urls: Sequence[Variable]) -> bool:
     app = {_server_of(v) for v in urls if not client_prefix(v.name)}
     return (browser == {"this machine"} and len(app) == 1
             and all(h == "host.docker.internal" or "." not in h for h in app))
+
+
+def published_twin(variables: Sequence[Variable]) -> Variable | None:
+    """In that compose layout, the browser's URL: how this machine, outside the compose network, reaches the
+    server the app names by its service name. Its port is the one compose publishes, not livekit.yaml's."""
+    urls = [v for v in variables if v.wins and role_of(v.name) == "url" and url_host(v.value)]
+    if not _published_port(urls) or all(_server_of(v) == "this machine" for v in urls):
+        return None
+    return next(v for v in urls if client_prefix(v.name))
 
 
 def _pair(settings: Settings) -> list[Finding]:
@@ -492,16 +545,11 @@ def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Findi
     Says, setting by setting, what each process gets when they differ (the web app green, the agent
     without a secret), and nothing when the agent's files hold the same values.
     """
-    agent_values: dict[str, str] = {}
-    for name in agent_files:  # load_dotenv() does not override: the first file loaded that sets a name wins
-        for var in settings.variables:
-            if var.source == name:
-                agent_values.setdefault(var.name, var.value)
+    agent_values = {name: var.value for name, var in _agent_values(settings, agent_files).items()}
     reads = " and ".join(agent_files)
     rows, files = [], []
     for setting in (settings.url, settings.api_key, settings.api_secret):
-        if (setting is None or not setting.source.startswith(".env") or setting.source in agent_files
-                or agent_values.get(setting.name) == setting.value):
+        if setting is None or not setting.source.startswith(".env") or agent_values.get(setting.name) == setting.value:
             continue
         agent = agent_values.get(setting.name)
         files.append(setting.source)
@@ -510,13 +558,17 @@ def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Findi
     if not rows:
         return []
     files = sorted(set(files))
+    unread = [f for f in files if f not in agent_files]
     how = ("load_dotenv() reads only `.env` (searching up from the calling script)" if tuple(agent_files) == (".env",)
-           else f"its load_dotenv() calls read {reads}")
+           else f"its load_dotenv() calls read {reads}" + ("" if unread else " and never override, so the first file wins"))
     return [_finding(
-        "env.python_dotenv", Severity.WARNING, f"A Python agent's load_dotenv() does not read {', '.join(files)}",
+        "env.python_dotenv", Severity.WARNING,
+        f"A Python agent's load_dotenv() does not read {', '.join(unread)}" if unread else
+        f"A Python agent's load_dotenv() loads {agent_files[0]} first, so {', '.join(files)} does not win there",
         f"This looks like a Python project; {how}, so the web app and the agent run with different settings:\n"
         + "\n".join(rows),
-        f"Call load_dotenv({files[0]!r}) in the agent as well, or keep the values in {agent_files[0]}.",
+        f"Call load_dotenv({unread[0]!r}) in the agent as well, or keep the values in {agent_files[0]}." if unread else
+        f"Load {files[0]} first in the agent (load_dotenv never overrides), or keep one value.",
     )]
 
 

@@ -142,9 +142,12 @@ def findings(choice: LkChoice, settings: Settings, environ: Mapping[str, str]) -
                                              else ""),
             f"export {missing} as well (or run lk with --project NAME).",
         ))
+    # What lk would do matters to lk's own commands; an app with its own key and secret runs without lk.
+    app_complete = settings.api_key is not None and settings.api_secret is not None
     if choice.step == "livekit.toml" and choice.error:
         out.append(_finding(
-            "env.lk_toml_no_match", Severity.WARNING, "livekit.toml names a project lk does not have",
+            "env.lk_toml_no_match", Severity.INFO if app_complete else Severity.WARNING,
+            "livekit.toml names a project lk does not have",
             f"{choice.says}.", "Add the project with `lk cloud auth` (or `lk project add`), or fix the subdomain "
                                "in livekit.toml.",
         ))
@@ -158,7 +161,7 @@ def findings(choice: LkChoice, settings: Settings, environ: Mapping[str, str]) -
         return out
     app = f"{redact.visible(app_url) + ', ' if app_url else ''}key {redact.mask_key(app_key.value)} from {app_key.source}"
     out.append(_finding(
-        "env.lk_differs", Severity.WARNING,
+        "env.lk_differs", Severity.INFO,
         f"`lk` commands here target {_target(choice).split(' (')[0]}; your app targets {app_url or 'another key'}",
         f"lk ({choice.says}) would use {_target(choice)}; the app uses {app}. lk reads only the process "
         "environment and its own config, never .env files, so tokens from `lk token create` and the app's differ.",

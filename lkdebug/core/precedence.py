@@ -4,7 +4,9 @@
    override a variable that is already set;
 2. `--env-file` files, a later one before an earlier one. They are read after the project's dotenv
    files and win over them, but not over the process environment (like `node --env-file`);
-3. the project's dotenv files in Next.js order: `.env.$MODE.local` > `.env.local` > `.env.$MODE` > `.env`.
+3. the project's dotenv files in its framework's order: Next.js (and any project lkdebug cannot place)
+   `.env.$MODE.local` > `.env.local` > `.env.$MODE` > `.env`; Vite `.env.$MODE.local` > `.env.$MODE` >
+   `.env.local` > `.env` (a mode file beats the developer's `.env.local` there).
 
 Within one file the last assignment wins (python-dotenv and Node's dotenv agree; core/dotenv_sources.py).
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from lkdebug.core import envlint, lazyre
 from lkdebug.core.model import Setting, Variable
 from lkdebug.core.records import replace
+from lkdebug.core.settings_files import Skipped, read_settings_file
 from lkdebug.core.settings_scan import Found, is_file
 
 WHY_PROCESS = ("the process environment beats dotenv files: Next.js, Vite, Node's dotenv and python-dotenv's "
@@ -53,8 +56,30 @@ def decide_mode(environ: Mapping[str, str], project_dir: Path) -> tuple[str, str
 
 
 
-def dotenv_order(mode: str) -> list[str]:
-    """Next.js order, strongest first. Next.js skips .env.local in test mode so tests are reproducible."""
+NEXT, VITE = "Next.js", "Vite"
+
+
+def framework_of(project_dir: Path) -> str:
+    """Whose dotenv order the project follows: Vite when its package.json depends on vite (or on SvelteKit or
+    Astro, which load env files with Vite's loadEnv) and not on next (a Next.js app may carry vite as a test
+    tool), else Next.js, the order lkdebug assumes by default."""
+    import json
+
+    try:
+        package = json.loads(read_settings_file(project_dir / "package.json").data)
+    except (OSError, Skipped, ValueError, RecursionError):
+        return NEXT
+    if not isinstance(package, dict):
+        return NEXT
+    names = {name for group in ("dependencies", "devDependencies") if isinstance(package.get(group), dict)
+             for name in package[group]}
+    return VITE if names & {"vite", "@sveltejs/kit", "astro"} and "next" not in names else NEXT
+
+
+def dotenv_order(mode: str, framework: str = NEXT) -> list[str]:
+    """The framework's order, strongest first. Next.js skips .env.local in test mode so tests are reproducible."""
+    if framework == VITE:
+        return [f".env.{mode}.local", f".env.{mode}", ".env.local", ".env"]
     order = [f".env.{mode}.local", ".env.local", f".env.{mode}", ".env"]
     return [n for n in order if not (mode == "test" and n == ".env.local")]
 
@@ -62,16 +87,17 @@ def dotenv_order(mode: str) -> list[str]:
 # --- which value wins -----------------------------------------------------------------------------
 
 
-def _why(winner: Found, loser: Found, mode: str) -> str:
+def _why(winner: Found, loser: Found, mode: str, framework: str) -> str:
     if winner.kind == "process":
         return WHY_PROCESS
     if winner.kind == "env-file":
         return WHY_LATER_ENV_FILE if loser.kind == "env-file" else WHY_ENV_FILE
-    return f"in {mode} mode Next.js reads {' > '.join(dotenv_order(mode))}; the first file that sets a variable wins"
+    return (f"in {mode} mode {framework} reads {' > '.join(dotenv_order(mode, framework))}; the first file that "
+            "sets a variable wins")
 
 
 
-def resolve(found: list[Found], mode: str) -> list[Variable]:
+def resolve(found: list[Found], mode: str, framework: str = NEXT) -> list[Variable]:
     """Mark the winner of each name and say, on every occurrence, why it won or lost."""
     out: list[Variable] = []
     by_name: dict[str, list[Found]] = {}
@@ -86,10 +112,10 @@ def resolve(found: list[Found], mode: str) -> list[Variable]:
                 out.append(replace(f.var, wins=False, note=f.skipped_because))
             elif f is winner:
                 beaten = [g for g in live if g is not f]
-                note = f"wins over {', '.join(g.var.source for g in beaten)}: {_why(f, beaten[0], mode)}" if beaten else ""
+                note = f"wins over {', '.join(g.var.source for g in beaten)}: {_why(f, beaten[0], mode, framework)}" if beaten else ""
                 out.append(replace(f.var, wins=True, note=note))
             else:
-                out.append(replace(f.var, wins=False, note=f"overridden by {winner.var.source}: {_why(winner, f, mode)}"))
+                out.append(replace(f.var, wins=False, note=f"overridden by {winner.var.source}: {_why(winner, f, mode, framework)}"))
     return out
 
 

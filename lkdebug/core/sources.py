@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lkdebug.core import envlint, host, lk_config, settings_files
-from lkdebug.core.dotenv_sources import scan_env
+from lkdebug.core.dotenv_sources import DOTENV_NAMES, scan_env
 from lkdebug.core.lk_sources import scan_lk
-from lkdebug.core.model import KnownKey, Setting, Settings, Severity, Source, Variable
-from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, pick, resolve
+from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
+from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
 from lkdebug.core.records import replace
 from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
 from lkdebug.core.settings_files import Skipped
@@ -96,6 +96,32 @@ def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
     return (".env",) if any(is_file(project_dir / n) for n in _PYTHON_MARKERS) else None
 
 
+# Where a monorepo keeps its apps; a bounded look (two levels, a few patterns), never a walk.
+_NESTED = ("*/.env*", "apps/*/.env*", "packages/*/.env*", "services/*/.env*")
+
+
+def _nested_projects(project_dir: Path) -> list[str]:
+    """The folders below that hold a dotenv file with LiveKit settings (not .env.example), at most five."""
+    folders: list[str] = []
+    for pattern in _NESTED:
+        try:
+            paths = sorted(project_dir.glob(pattern))[:40]
+        except (OSError, ValueError):
+            continue
+        for path in paths:
+            folder = path.parent.relative_to(project_dir).as_posix()
+            if path.name in DOTENV_NAMES and folder not in folders and is_file(path) and _mentions_livekit(path):
+                folders.append(folder)
+    return folders[:5]
+
+
+def _mentions_livekit(path: Path) -> bool:
+    try:
+        return b"LIVEKIT" in settings_files.read_settings_file(path).data.upper()
+    except (Skipped, OSError):
+        return False
+
+
 def _call_arguments(code: str, start: int) -> str:
     """The text between a call's parentheses (balanced, at most 400 characters)."""
     depth = 1
@@ -105,6 +131,17 @@ def _call_arguments(code: str, start: int) -> str:
             return code[start:at]
     return code[start:start + 400]
 
+
+
+def _probing_twin(app: Setting, twin: Variable) -> Finding:
+    service = envlint.url_host(app.value)
+    return settings_finding(
+        "env.url_service_name", Severity.INFO, f"{app.name} names the compose service {service}: probing {twin.name}",
+        f"{app.name} = {app.value.strip()} ({app.source}) is how the app's container reaches livekit-server inside the "
+        f"compose network; this machine is outside it. {twin.name} = {twin.value.strip()} ({envlint.where(twin)}) is "
+        "how the browser reaches the same server on this machine's published port, so lkdebug probes that.",
+        f"To probe {app.value.strip()} itself, run lkdebug inside the app's container (`docker compose exec`).",
+    )
 
 
 def load_settings(
@@ -137,8 +174,9 @@ def load_settings(
     mode, mode_reason = decide_mode(environ, project_dir)
 
     scan = Scan()
-    scan_env(scan, project_dir, env_files, environ, mode)
-    variables = resolve(scan.found, mode)
+    framework = framework_of(project_dir)
+    scan_env(scan, project_dir, env_files, environ, mode, framework)
+    variables = resolve(scan.found, mode, framework)
     winners = {v.name: v for v in variables if v.wins}
     server = scan_server(scan, project_dir, config, system_configs, winners)
     lk = scan_lk(scan, project_dir, home, environ)
@@ -152,6 +190,14 @@ def load_settings(
     settings = Settings(sources=scan.sources, server_keys=server.keys if server else None,
                         server_port=server.port if server else None, mode=mode, mode_reason=mode_reason)
     settings.url = Setting("--url", url, "--url") if url else pick(winners, URL_NAMES, "url")
+    twin = envlint.published_twin(variables)
+    if twin is not None and settings.url is not None and not url:
+        container = host.in_container() if container is None else container
+        if not container:
+            # The app's compose service name resolves only inside the compose network; from here the
+            # browser's URL reaches the same server, so that is the one probed.
+            scan.findings.append(_probing_twin(settings.url, twin))
+            settings.url = Setting(twin.name, twin.value, twin.source)
     settings.api_key = Setting("--api-key", api_key, "--api-key") if api_key else pick(winners, KEY_NAMES, "api_key")
     settings.api_secret = (_secret_file(api_secret_file, api_secret_text, scan) if api_secret_file
                            else pick(winners, SECRET_NAMES, "api_secret"))
@@ -177,11 +223,13 @@ def load_settings(
     findings = list(scan.findings)
     linted = []
     for var in variables:
-        own = envlint.lint_variable(var, container=container, server_port=settings.server_port)
+        # A published port maps onto livekit.yaml's port: the browser's port need not equal it.
+        own = envlint.lint_variable(var, container=container, server_port=None if var is twin else settings.server_port)
         if not var.wins:
-            # A value nobody reads is worth knowing about, not worth failing for.
+            # A value nobody reads is worth knowing about, not worth failing for; a note about it (localhost
+            # inside a container) says nothing.
             own = [replace(f, severity=Severity.INFO, title=f"{f.title} (not used: {var.note.split(':')[0]})")
-                   if f.severity is not Severity.INFO else f for f in own]
+                   for f in own if f.severity is not Severity.INFO]
         findings += own
         linted.append(replace(var, issues=tuple(dict.fromkeys(f.code for f in own))))
     settings.variables = linted
@@ -193,7 +241,8 @@ def load_settings(
     findings += server_findings(server)
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
-                                      python_dotenv=_python_dotenv_files(project_dir))
+                                      python_dotenv=_python_dotenv_files(project_dir),
+                                      nested=() if variables or settings.server_keys else _nested_projects(project_dir))
     findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
     return settings
