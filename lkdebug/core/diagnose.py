@@ -255,12 +255,15 @@ async def diagnose(
         return diagnose_offline(settings, url=url, token=token, now=now())
     import asyncio
 
-    from lkdebug.core import clock, hostside, probes
+    from lkdebug.core import clock, hostside, probes, replies
     from lkdebug.core import join as joins
     from lkdebug.core import media_join as sdk_join
 
     to_test, token_findings, no_token = _token_to_test(settings, token, now())
     url, findings, url_result, target = _offline(settings, url, token_findings)
+    if target is not None and target.secure:
+        # One trust decision for every probe (TLS, GET /, validate, the upgrade, the API, TURN/TLS), off the loop.
+        ssl_context = await asyncio.to_thread(replies.trust_context, ssl_context)
     secrets = settings.secrets()
     results: dict[str, CheckResult] = {}
 

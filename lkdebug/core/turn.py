@@ -24,7 +24,7 @@ from lkdebug.core.ice import IceServer, IceUrl
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.probes import monotonic_ms
 from lkdebug.core.records import dataclass
-from lkdebug.core.replies import one_line
+from lkdebug.core.replies import one_line, trust_context
 
 DELETE_WAIT_S = 1.0  # giving the relay back is a courtesy: the server frees it when it expires anyway
 
@@ -123,9 +123,7 @@ async def allocate(url: IceUrl, username: str, credential: str, timeout: float,
         else:
             protocol = tcp_protocol((address, url.port), username, credential, 600, 300)
             protocol.watch()
-            context = None
-            if url.tls:
-                context = ssl_context or ssl.create_default_context()
+            context = trust_context(ssl_context) if url.tls else None
             transport, _ = await asyncio.wait_for(loop.create_connection(
                 lambda: protocol, address, url.port, ssl=context, server_hostname=url.host if context else None), left())
         return await _allocate_on(url, protocol, started, left, stun)
@@ -224,6 +222,8 @@ async def probe_turn(servers: Sequence[IceServer], timeout: float, ssl_context: 
     started = time.monotonic()
     await asyncio.to_thread(importlib.import_module, "aioice.turn")  # ~100 ms of imports, off the event loop
     pairs = [(server, url) for server in servers for url in server.urls if url.is_turn]
+    if ssl_context is None and any(url.tls for _, url in pairs):  # one trust decision for every turns: URL, off the loop
+        ssl_context = await asyncio.to_thread(trust_context)
     allocations = await asyncio.gather(*(allocate(url, s.username, s.credential, timeout, ssl_context) for s, url in pairs))
     results = [(s, a) for (s, _), a in zip(pairs, allocations)]
     findings = _findings(results)
