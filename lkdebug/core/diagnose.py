@@ -9,6 +9,7 @@ event loop that runs `diagnose`, when each probe starts (RUNNING) and when it en
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -200,6 +201,20 @@ def _skip(name: str, reason: str) -> CheckResult:
     return CheckResult(name, CheckStatus.SKIP, None, reason)
 
 
+def _crashed(name: str, error: Exception, secrets: Sequence[str]) -> CheckResult:
+    """A probe that raised: a bug in lkdebug, in one line. Its message may quote a request (the token in
+    `?access_token=`) or a peer's bytes, so it is told through `error_words`."""
+    from lkdebug.core.redact import error_words
+    from lkdebug.core.replies import one_line
+
+    said = error_words(str(error), secrets)
+    what = f"{type(error).__name__}: {said}" if said else type(error).__name__
+    finding = Finding("lkdebug.probe_crashed", Severity.ERROR, "network", f"The {name} probe stopped on an internal error",
+                      f"{one_line(what, 160)}. This is a bug in lkdebug, not a finding about your setup.",
+                      "Rerun `lkdebug check` with LKDEBUG_DEBUG=1 for the traceback and report it.")
+    return CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {one_line(what, 160)}", [finding])
+
+
 def _offline(settings: Settings, url: str | None, token_findings: list[Finding]) -> tuple[
         str | None, list[Finding], CheckResult, Target | None]:
     """What needs no network: (the URL, the settings' and the token's findings, the URL's check, its target)."""
@@ -291,7 +306,9 @@ async def diagnose(
         except (asyncio.TimeoutError, TimeoutError):
             result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {bound:g} s")
         except Exception as error:  # one failed probe must never end the run
-            result = CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {type(error).__name__}: {error}")
+            if os.environ.get("LKDEBUG_DEBUG"):
+                raise  # the traceback, as the finding below promises
+            result = _crashed(name, error, secrets)
         result.name = name
         if result.duration_ms is None:
             result.duration_ms = probes.monotonic_ms(started)
