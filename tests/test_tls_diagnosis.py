@@ -7,6 +7,7 @@ or for another name (its CA given, so only that fault shows).
 from __future__ import annotations
 
 import json
+import ssl
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from lkdebug.core import probes
 from lkdebug.core.diagnose import MEDIA_CHECKS, diagnose
 from lkdebug.core.mint import mint, probe_claims
 from lkdebug.core.model import CheckStatus, KnownKey, Setting, Settings
+from lkdebug.core.records import replace
 from lkdebug.core.target import TokenToTest, parse_url
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
@@ -96,3 +98,27 @@ async def test_every_probe_makes_the_same_trust_decision(monkeypatch, tmp_path):
     assert all(c.status is CheckStatus.PASS for n, c in checks.items() if n not in (*MEDIA_CHECKS, "ntp")), {
         n: c.detail for n, c in checks.items()}
     assert "net.closed" not in [f.code for f in report.findings]
+
+
+async def test_the_host_check_judges_the_turn_certificate_with_the_runs_trust(tmp_path):
+    """livekit.yaml's TURN certificate, from a CA only the run's trust holds: the host check used the system's."""
+    import trustme
+
+    from lkdebug.core.model import Source
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("turn.lkdebug.test")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "turn.crt"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "turn.key"))
+    (tmp_path / "livekit.yaml").write_text(
+        f"turn:\n  enabled: true\n  domain: turn.lkdebug.test\n  tls_port: 5349\n"
+        f"  cert_file: {tmp_path / 'turn.crt'}\n  key_file: {tmp_path / 'turn.key'}\n")
+    trust = ssl.create_default_context()
+    ca.configure_trust(trust)
+    async with StandInServer() as server:
+        settings = replace(_settings(server.url), sources=[Source("server-config", str(tmp_path / "livekit.yaml"), True)])
+        with NtpResponder() as ntp:
+            report = await diagnose(settings, timeout=3, ntp_servers=[ntp.address], in_container=False, ssl_context=trust)
+    host = next(c for c in report.checks if c.name == "host")
+    assert host.status is not CheckStatus.SKIP, host.detail
+    assert "media.host_turn_cert" not in [f.code for f in host.findings], host.findings
