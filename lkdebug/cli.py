@@ -269,8 +269,9 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-# What a write to a full disk, a quota or a file-size limit raises (`lkdebug env > /dev/full`); reading never does.
-_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# What a write to a full disk, a quota or a file-size limit raises (`lkdebug env > /dev/full`), to a descriptor
+# open for reading only (`1</dev/null`), or to a terminal that has gone; reading never does.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EIO)
 
 
 def _silence_stdout() -> None:
@@ -322,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         args.tab = args.tab or getattr(args, "top_tab", None) or "env"
         args.token = args.token or getattr(args, "top_token", None)
     # The headless commands' product is stdout; `serve` may run detached (`>&-`) and only logs to stderr.
-    if sys.stdout is None and command in ("env", "token", "check", "report") and not getattr(args, "output", None):
+    if sys.stdout is None and command in ("env", "token", "check", "report", "webhook", "completion") and not getattr(args, "output", None):
         print("lkdebug: stdout is closed, so there is nowhere to show the result (was it run with `>&-`?)", file=sys.stderr)
         return ExitCode.USAGE
     try:

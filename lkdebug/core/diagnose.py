@@ -9,6 +9,7 @@ event loop that runs `diagnose`, when each probe starts (RUNNING) and when it en
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -200,6 +201,20 @@ def _skip(name: str, reason: str) -> CheckResult:
     return CheckResult(name, CheckStatus.SKIP, None, reason)
 
 
+def _crashed(name: str, error: Exception, secrets: Sequence[str]) -> CheckResult:
+    """A probe that raised: a bug in lkdebug, in one line. Its message may quote a request (the token in
+    `?access_token=`) or a peer's bytes, so it is told through `error_words`."""
+    from lkdebug.core.redact import error_words
+    from lkdebug.core.replies import one_line
+
+    said = error_words(str(error), secrets)
+    what = f"{type(error).__name__}: {said}" if said else type(error).__name__
+    finding = Finding("lkdebug.probe_crashed", Severity.ERROR, "network", f"The {name} probe stopped on an internal error",
+                      f"{one_line(what, 160)}. This is a bug in lkdebug, not a finding about your setup.",
+                      "Rerun `lkdebug check` with LKDEBUG_DEBUG=1 for the traceback and report it.")
+    return CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {one_line(what, 160)}", [finding])
+
+
 def _offline(settings: Settings, url: str | None, token_findings: list[Finding]) -> tuple[
         str | None, list[Finding], CheckResult, Target | None]:
     """What needs no network: (the URL, the settings' and the token's findings, the URL's check, its target)."""
@@ -255,12 +270,15 @@ async def diagnose(
         return diagnose_offline(settings, url=url, token=token, now=now())
     import asyncio
 
-    from lkdebug.core import clock, hostside, probes
+    from lkdebug.core import clock, hostside, probes, replies
     from lkdebug.core import join as joins
     from lkdebug.core import media_join as sdk_join
 
     to_test, token_findings, no_token = _token_to_test(settings, token, now())
     url, findings, url_result, target = _offline(settings, url, token_findings)
+    if target is not None and target.secure:
+        # One trust decision for every probe (TLS, GET /, validate, the upgrade, the API, TURN/TLS), off the loop.
+        ssl_context = await asyncio.to_thread(replies.trust_context, ssl_context)
     secrets = settings.secrets()
     results: dict[str, CheckResult] = {}
 
@@ -288,7 +306,9 @@ async def diagnose(
         except (asyncio.TimeoutError, TimeoutError):
             result = CheckResult(name, CheckStatus.FAIL, None, f"no result within {bound:g} s")
         except Exception as error:  # one failed probe must never end the run
-            result = CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {type(error).__name__}: {error}")
+            if os.environ.get("LKDEBUG_DEBUG"):
+                raise  # the traceback, as the finding below promises
+            result = _crashed(name, error, secrets)
         result.name = name
         if result.duration_ms is None:
             result.duration_ms = probes.monotonic_ms(started)
@@ -352,7 +372,7 @@ async def diagnose(
                     start(name, skipped(name, "--no-media"))
         else:
             start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
-            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings)))
+            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings, ssl_context)))
             if not media_join:
                 start("media_join", skipped("media_join", "run with --media for a real SDK join"))
             elif target is None or to_test is None:

@@ -28,7 +28,7 @@ from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.probes import monotonic_ms
 from lkdebug.core.records import dataclass, field
 from lkdebug.core.replies import one_line
-from lkdebug.core.redact import scrub
+from lkdebug.core.redact import error_words
 
 # Where a join can fail, in order; the SDK's connect() covers the first three at once (it returns when the
 # primary peer connection is up), so success is reported as "connected" and "published".
@@ -196,7 +196,7 @@ async def probe_media_join(signal_url: str, token: str, timeout: float, relay_on
     hidden = [token, *secrets, *(s.credential for s in ice_servers if s.credential)]
     mode = " (relay only)" if relay_only else ""
     if report.crashed:
-        words = scrub(report.last_words, hidden) or "(nothing on stderr)"
+        words = error_words(report.last_words, hidden, keep_newlines=True) or "(nothing on stderr)"
         finding = Finding("media.client_crashed", Severity.ERROR, "media", "LiveKit's SDK crashed during the media join",
                           f"The SDK's process ended ({report.crashed}) at the {report.failed_step} step; its last words:\n{words}",
                           "lkdebug ran it in a child process, so only the join died. A panic of LiveKit's Rust core on "
@@ -207,7 +207,8 @@ async def probe_media_join(signal_url: str, token: str, timeout: float, relay_on
     if report.failed_step is None and "connected" not in report.steps:
         report.failed_step, report.error = "signal", report.error or "the SDK's process ended without a word"
     if report.failed_step is not None:
-        words = scrub(report.error, hidden)
+        # The SDK's words quote the server's body and may quote the signal URL (its query holds the token).
+        words = error_words(report.error, hidden)
         finding = _failure(report.failed_step, words, relay_only)
         return CheckResult("media_join", CheckStatus.FAIL, monotonic_ms(started),
                            f"failed at {report.failed_step}{mode}: {one_line(words)}", [finding], MediaSteps(report.steps))

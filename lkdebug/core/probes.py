@@ -28,7 +28,7 @@ from lkdebug.core.records import dataclass
 from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, error_text, http_failure, http_get, http_session, not_livekit, one_line,
-                                  server_words, upstream_failed, verdict_findings)
+                                  server_words, tls_error, tls_finding, trust_context, upstream_failed, verdict_findings)
 # url_check and monotonic_ms live with the target, so an offline check (`check --no-network`) needs no network module.
 from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check  # noqa: F401 (re-exported)
 
@@ -40,8 +40,6 @@ CERT_EXPIRY_WARNING_DAYS = 14
 
 # OpenSSL's wording when the peer answers a ClientHello with plain HTTP (A11, G8).
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
-_X509_EXPIRED = 10
-_X509_NAME_MISMATCH = (62, 64)  # host name, IP address
 
 
 # ---- DNS and TCP ----------------------------------------------------------------------------
@@ -262,7 +260,7 @@ async def probe_tls(target: Target, address: str, timeout: float, now: Callable[
                     ssl_context: ssl.SSLContext | None = None) -> CheckResult:
     """Protocol, subject, issuer, expiry and hostname match; failures sorted into what users meet (A11)."""
     started = time.monotonic()
-    context = ssl_context or ssl.create_default_context()
+    context = trust_context(ssl_context)
     where = f"{target.host}:{target.port}"
     try:
         version, cert, _ = await _handshake(target.host, address, target.port, context, timeout)
@@ -283,9 +281,7 @@ async def probe_tls(target: Target, address: str, timeout: float, now: Callable[
                 f"LiveKit's port {LIVEKIT_DEFAULT_PORT} and point the URL at it.",
             )
             return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), f"{text}; port answers {status_line!r}", [finding])
-        finding = Finding("net.tls_failed", Severity.ERROR, "network", f"The TLS handshake with {where} failed",
-                          f"{where}: {error}", "Check that this port serves TLS and that a proxy terminates it correctly.")
-        return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(str(error)), [finding])
+        return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(str(error)), [tls_finding(target, error)])
     except (asyncio.TimeoutError, TimeoutError):
         finding = Finding("net.timeout", Severity.ERROR, "network", f"No TLS answer from {where} within {timeout:g} s",
                           f"{where} accepted the connection but did not complete a TLS handshake.",
@@ -311,7 +307,6 @@ async def probe_tls(target: Target, address: str, timeout: float, now: Callable[
 
 async def _tls_refused_cert(target: Target, address: str, timeout: float, now: Callable[[], float],
                             error: ssl.SSLCertVerificationError, started: float) -> CheckResult:
-    where = f"{target.host}:{target.port}"
     described = ""
     summary = None
     try:
@@ -327,22 +322,8 @@ async def _tls_refused_cert(target: Target, address: str, timeout: float, now: C
         days = (summary.not_after - now()) / 86400
         described = f" Certificate: {summary.subject}, issued by {summary.issuer}, expires {expiry:%Y-%m-%d} ({days:.0f} days)."
     message = error.verify_message or str(error)
-    code = error.verify_code
-    if code == _X509_EXPIRED:
-        finding = Finding("net.tls_expired", Severity.ERROR, "network", f"The certificate of {where} has expired",
-                          f"{message}.{described}", "Renew the certificate (certbot renew, or let Caddy manage it) and reload the proxy.")
-    elif code in _X509_NAME_MISMATCH:
-        finding = Finding("net.tls_hostname", Severity.ERROR, "network", f"The certificate of {where} is for another name",
-                          f"{message}.{described}",
-                          "Use the host name the certificate was issued for, or issue one for this name "
-                          "(an IP address needs a certificate with that IP in its subjectAltName).")
-    else:
-        finding = Finding("net.tls_untrusted", Severity.ERROR, "network", f"The certificate of {where} is not trusted",
-                          f"{message} (self-signed, or signed by a CA this machine does not trust).{described}",
-                          "Use a certificate from a public CA (Let's Encrypt via Caddy or certbot), or install the CA "
-                          "(ca-certificates in slim Docker images; SSL_CERT_FILE for Python).")
-    return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(f"{message}.{described}"), [finding],
-                       TlsAnswer(None, summary, verify_code=code))
+    return CheckResult("tls", CheckStatus.FAIL, monotonic_ms(started), one_line(f"{message}.{described}"),
+                       [tls_finding(target, error, described)], TlsAnswer(None, summary, verify_code=error.verify_code))
 
 
 # ---- HTTP -----------------------------------------------------------------------------------
@@ -443,7 +424,7 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
     deadline = started + timeout
     where = f"{target.signal_url}/rtc"
     url = f"{target.signal_url}/rtc?access_token={quote(token.raw, safe='')}&auto_subscribe=0&sdk=python&protocol=16"
-    ssl_arg = (ssl_context or ssl.create_default_context()) if target.secure else None
+    ssl_arg = trust_context(ssl_context) if target.secure else None
     try:
         async with connect(url, ssl=ssl_arg, open_timeout=timeout, close_timeout=1, proxy=None,
                            user_agent_header="lkdebug", max_size=2**22) as ws:
@@ -473,6 +454,10 @@ async def probe_websocket(target: Target, token: TokenToTest, timeout: float, ss
             result = bad_response("websocket", target, "the /rtc upgrade", why)
             result.duration_ms = monotonic_ms(started)
             return result
+        refused = tls_error(error)
+        if refused is not None:  # the TLS probe's finding, word for word: one cause, said once
+            finding = tls_finding(target, refused)
+            return CheckResult("websocket", CheckStatus.FAIL, monotonic_ms(started), one_line(finding.detail), [finding])
         text = error_text(error, target)
         finding = Finding("net.closed", Severity.ERROR, "network", "The WebSocket handshake failed", f"{where}: {text}",
                           "A proxy or firewall drops the upgrade; check it forwards WebSockets to LiveKit.")
@@ -530,7 +515,7 @@ async def probe_server_api(target: Target, api_token: str, timeout: float, now: 
     api = await asyncio.to_thread(importlib.import_module, "livekit.api")
     from google.protobuf.message import DecodeError  # a dependency of livekit-api, loaded with it
     try:
-        async with http_session(timeout, ssl_context) as session:
+        async with http_session(timeout, ssl_context, target.secure) as session:
             client = api.LiveKitAPI(url=target.api_url, token=api_token, session=session, failover=False)
             # livekit-api passes timeout=None per request, which lifts the session's timeout: bound it here.
             response = await asyncio.wait_for(client.room.list_rooms(api.ListRoomsRequest()), timeout)

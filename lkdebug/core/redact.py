@@ -168,6 +168,19 @@ def shown(text: str, secrets: Sequence[str] = (), reveal: bool = False, keep_new
     return visible(scrub(text, secrets, reveal), keep_newlines)
 
 
+# A URL's or a path's query in free text (`wss://host/rtc?access_token=...&sdk=python`, `/rtc/validate?...`):
+# error texts quote the request, whose query holds the token and whatever else the client sent.
+_URL_QUERY = lazyre.compile(r"((?:://|/)[^\s?#\"'<>]*+)\?[^\s#\"'<>]*+")
+QUERY_CUT = "?…"
+
+
+def error_words(text: str, secrets: Sequence[str] = (), keep_newlines: bool = False) -> str:
+    """An error's text or a peer's reason phrase as a finding may quote it: every URL's query cut, then `shown`."""
+    if "?" in text:
+        text = _URL_QUERY.sub(lambda match: match.group(1) + QUERY_CUT, text)
+    return shown(text, secrets, keep_newlines=keep_newlines)
+
+
 def _hide_tokens(text: str) -> str:
     # Two dots at least, or no token: a cheap count spares the scan of a dot-less 20 MB paste.
     if text.count(".") < 2:

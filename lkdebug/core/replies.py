@@ -45,17 +45,28 @@ class HttpAnswer:
 
 
 
-def http_session(timeout: float, ssl_context: ssl.SSLContext | None):
-    """One aiohttp session per probe: its own timeout, the injected trust, no environment proxies."""
+def trust_context(ssl_context: ssl.SSLContext | None = None) -> ssl.SSLContext:
+    """The one trust decision behind every TLS connection of a run (the TLS probe, the HTTP probes, the upgrade,
+    TURN/TLS): the context given (a test's throwaway CA), else the system's, with SSL_CERT_FILE read now.
+
+    aiohttp's own default (`ssl=True`) is a context made once when aiohttp is imported, so with it the HTTP
+    probes could refuse a certificate the TLS probe accepted. Making one costs ~40 ms: `diagnose` makes one
+    per run and hands it to every probe.
+    """
+    return ssl_context if ssl_context is not None else ssl.create_default_context()
+
+
+def http_session(timeout: float, ssl_context: ssl.SSLContext | None, secure: bool):
+    """One aiohttp session per probe: its own timeout, the run's trust (`trust_context`), no environment proxies."""
     import aiohttp
 
-    connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True, force_close=True)
+    connector = aiohttp.TCPConnector(ssl=trust_context(ssl_context) if secure else True, force_close=True)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout))
 
 
 
 async def http_get(url: str, timeout: float, now: Callable[[], float], ssl_context: ssl.SSLContext | None) -> HttpAnswer:
-    async with http_session(timeout, ssl_context) as session:
+    async with http_session(timeout, ssl_context, url.startswith("https:")) as session:
         sent = now()
         async with session.get(url, allow_redirects=False) as response:
             received = now()
@@ -86,11 +97,52 @@ def error_text(error: BaseException, target: Target) -> str:
     return f"{kind} from {where}: {one_line(strerror, 120)}" if strerror else f"{kind} from {where}"
 
 
+# OpenSSL's verify codes (X509_V_ERR_*) for the certificate faults users meet most.
+X509_EXPIRED = 10
+X509_NAME_MISMATCH = (62, 64)  # host name, IP address
+
+
+def tls_error(error: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind a failed request or upgrade, or None: aiohttp wraps it (its certificate error
+    is a ClientOSError, which would otherwise read as a hang-up); websockets raises it as it is."""
+    for candidate in (getattr(error, "certificate_error", None), getattr(error, "os_error", None), error.__cause__, error):
+        if isinstance(candidate, ssl.SSLError):
+            return candidate
+    return None
+
+
+def tls_finding(target: Target, error: ssl.SSLError, described: str = "") -> Finding:
+    """What a refused handshake means, the same whichever probe met it (so the cause is said once):
+    expired, another name, not trusted, or the handshake itself failing. `described` says what the
+    certificate is, when the TLS probe could read it."""
+    where = f"{target.host}:{target.port}"
+    if not isinstance(error, ssl.SSLCertVerificationError):
+        return Finding("net.tls_failed", Severity.ERROR, "network", f"The TLS handshake with {where} failed",
+                       f"{where}: {one_line(str(error))}", "Check that this port serves TLS and that a proxy terminates it correctly.")
+    message = error.verify_message or str(error)
+    if error.verify_code == X509_EXPIRED:
+        return Finding("net.tls_expired", Severity.ERROR, "network", f"The certificate of {where} has expired",
+                       f"{message}.{described}", "Renew the certificate (certbot renew, or let Caddy manage it) and reload the proxy.")
+    if error.verify_code in X509_NAME_MISMATCH:
+        return Finding("net.tls_hostname", Severity.ERROR, "network", f"The certificate of {where} is for another name",
+                       f"{message}.{described}",
+                       "Use the host name the certificate was issued for, or issue one for this name "
+                       "(an IP address needs a certificate with that IP in its subjectAltName).")
+    return Finding("net.tls_untrusted", Severity.ERROR, "network", f"The certificate of {where} is not trusted",
+                   f"{message} (self-signed, or signed by a CA this machine does not trust).{described}",
+                   "Use a certificate from a public CA (Let's Encrypt via Caddy or certbot), or install the CA "
+                   "(ca-certificates in slim Docker images; SSL_CERT_FILE for Python).")
+
+
 def http_failure(name: str, error: BaseException, target: Target, timeout: float, what: str) -> CheckResult:
-    """A request that got no HTTP answer at all (TCP and TLS already passed)."""
+    """A request that got no HTTP answer at all (TCP passed; TLS, when the TLS probe's handshake did)."""
     import aiohttp
 
     where = f"{target.host}:{target.port}"
+    refused = tls_error(error)
+    if refused is not None:  # the TLS probe's finding, word for word: one cause, said once
+        finding = tls_finding(target, refused)
+        return CheckResult(name, CheckStatus.FAIL, None, one_line(f"{what}: {finding.detail}"), [finding])
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
         finding = Finding("net.timeout", Severity.ERROR, "network", f"{where} accepts connections but does not answer {what}",
                           f"No HTTP answer within {timeout:g} s.",

@@ -24,7 +24,8 @@ from lkdebug.core.ice import IceServer, IceUrl
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.probes import monotonic_ms
 from lkdebug.core.records import dataclass
-from lkdebug.core.replies import one_line
+from lkdebug.core.redact import error_words
+from lkdebug.core.replies import one_line, trust_context
 
 DELETE_WAIT_S = 1.0  # giving the relay back is a courtesy: the server frees it when it expires anyway
 
@@ -37,7 +38,7 @@ class Allocation:
     outcome: str  # relay | refused | silent | auth | denied | tls_cert | tls | dns | error
     ms: float | None = None
     relayed: str | None = None
-    words: str = ""  # the server's error code and reason, or the local error text
+    words: str = ""  # the server's error code and reason, or the local error text (`_said`: never raw)
 
     def to_dict(self) -> dict:
         """For `check --json`: the URL without its credentials."""
@@ -91,6 +92,12 @@ def _protocols():
     return Udp, Tcp
 
 
+def _said(text: str, credential: str) -> str:
+    """A TURN server's reason phrase or an error's text, as a finding quotes it: one line, the credential and any
+    token masked, a URL's query cut, control characters shown (a reason phrase is whatever the server sends)."""
+    return one_line(error_words(text, [credential] if credential else []))
+
+
 async def _resolve(host: str, port: int, transport: str, remaining: float) -> str:
     kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
     infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(host, port, type=kind), remaining)
@@ -110,7 +117,7 @@ async def allocate(url: IceUrl, username: str, credential: str, timeout: float,
     except (asyncio.TimeoutError, TimeoutError):
         return Allocation(url, "dns", words=f"no answer from the resolver within {timeout:g} s")
     except (socket.gaierror, UnicodeError, OSError) as error:
-        return Allocation(url, "dns", words=getattr(error, "strerror", None) or str(error))
+        return Allocation(url, "dns", words=_said(getattr(error, "strerror", None) or str(error), credential))
     udp_protocol, tcp_protocol = _protocols()
     loop = asyncio.get_running_loop()
     protocol = None
@@ -123,28 +130,26 @@ async def allocate(url: IceUrl, username: str, credential: str, timeout: float,
         else:
             protocol = tcp_protocol((address, url.port), username, credential, 600, 300)
             protocol.watch()
-            context = None
-            if url.tls:
-                context = ssl_context or ssl.create_default_context()
+            context = trust_context(ssl_context) if url.tls else None
             transport, _ = await asyncio.wait_for(loop.create_connection(
                 lambda: protocol, address, url.port, ssl=context, server_hostname=url.host if context else None), left())
-        return await _allocate_on(url, protocol, started, left, stun)
+        return await _allocate_on(url, protocol, started, left, stun, credential)
     except (asyncio.TimeoutError, TimeoutError):
         return Allocation(url, "silent", words=f"within {timeout:g} s")
     except ssl.SSLCertVerificationError as error:
-        return Allocation(url, "tls_cert", words=one_line(error.verify_message or str(error)))
+        return Allocation(url, "tls_cert", words=_said(error.verify_message or str(error), credential))
     except ssl.SSLError as error:
-        return Allocation(url, "tls", words=one_line(error.reason or str(error)))
+        return Allocation(url, "tls", words=_said(error.reason or str(error), credential))
     except ConnectionRefusedError:
         return Allocation(url, "refused")
     except OSError as error:
-        return Allocation(url, "error", words=error.strerror or str(error))
+        return Allocation(url, "error", words=_said(error.strerror or str(error), credential))
     finally:
         if transport is not None:
             transport.close()
 
 
-async def _allocate_on(url: IceUrl, protocol, started: float, left, stun) -> Allocation:
+async def _allocate_on(url: IceUrl, protocol, started: float, left, stun, credential: str) -> Allocation:
     request = asyncio.ensure_future(protocol.connect())
     try:
         done, _ = await asyncio.wait({request, protocol.failed}, timeout=left(), return_when=asyncio.FIRST_COMPLETED)
@@ -159,14 +164,14 @@ async def _allocate_on(url: IceUrl, protocol, started: float, left, stun) -> All
             if isinstance(error, ConnectionRefusedError):
                 return Allocation(url, "refused")
             if isinstance(error, ssl.SSLCertVerificationError):
-                return Allocation(url, "tls_cert", words=one_line(error.verify_message or str(error)))
+                return Allocation(url, "tls_cert", words=_said(error.verify_message or str(error), credential))
             if isinstance(error, ssl.SSLError):
-                return Allocation(url, "tls", words=one_line(error.reason or str(error)))
-            return Allocation(url, "error", words=one_line(str(error)) or type(error).__name__)
+                return Allocation(url, "tls", words=_said(error.reason or str(error), credential))
+            return Allocation(url, "error", words=_said(str(error), credential) or type(error).__name__)
         return Allocation(url, "silent", words=f"within {monotonic_ms(started) / 1000:.1f} s")
     except stun.TransactionFailed as failure:
         code, reason = failure.response.attributes.get("ERROR-CODE", (0, ""))
-        words = f"{code} {reason}".strip()
+        words = _said(f"{code} {reason}".strip(), credential)
         return Allocation(url, "auth" if code == 401 else "denied", monotonic_ms(started), words=words)
     except stun.TransactionTimeout:
         return Allocation(url, "silent", words="no answer to any retransmission")
@@ -224,6 +229,8 @@ async def probe_turn(servers: Sequence[IceServer], timeout: float, ssl_context: 
     started = time.monotonic()
     await asyncio.to_thread(importlib.import_module, "aioice.turn")  # ~100 ms of imports, off the event loop
     pairs = [(server, url) for server in servers for url in server.urls if url.is_turn]
+    if ssl_context is None and any(url.tls for _, url in pairs):  # one trust decision for every turns: URL, off the loop
+        ssl_context = await asyncio.to_thread(trust_context)
     allocations = await asyncio.gather(*(allocate(url, s.username, s.credential, timeout, ssl_context) for s, url in pairs))
     results = [(s, a) for (s, _), a in zip(pairs, allocations)]
     findings = _findings(results)

@@ -100,6 +100,10 @@ class StandInConfig:
     delay: float = 0.0  # every answer waits this long first ("slow answer")
     fault: str | None = None  # None | "silent" | "close" | "proxy" | "not_ready"
     tls: bool = False  # serve TLS with a self-signed certificate (trustme, imported lazily)
+    # The certificate's faults, for the TLS findings: the names it is for (default: the host and localhost),
+    # and an expiry in the past.
+    tls_names: tuple[str, ...] = ()
+    tls_expired: bool = False
     clock: Callable[[], float] = time.time  # the unskewed clock, injectable for tests
     # The join response's ICE servers, as `--ice-server` takes them: `turn:USER:PASS@host:port?transport=udp`.
     ice_servers: tuple[str, ...] = ()
@@ -300,7 +304,8 @@ class StandInServer:
         import trustme  # test/demo extra: only TLS mode needs it
 
         self.ca = trustme.CA()
-        cert = self.ca.issue_cert(self.host, "localhost")
+        expiry = {"not_after": datetime(2020, 1, 1, tzinfo=timezone.utc)} if self.config.tls_expired else {}
+        cert = self.ca.issue_cert(*(self.config.tls_names or (self.host, "localhost")), **expiry)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
         return context
