@@ -14,7 +14,7 @@ from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, run_in_thread
 from lkdebug.tui.panes.connectivity import SPINNER
 
-from .conftest import fake_settings, make_app, open_tab, plain, run_probes, until
+from .conftest import fake_settings, make_app, open_tab, plain, run_probes, token, until
 
 
 @pytest.fixture
@@ -102,3 +102,25 @@ async def test_a_crashing_probe_run_never_ends_the_app(monkeypatch):
         await run_probes(pilot)
         assert app.is_running
         assert "probe exploded" in plain(app, "#conn-findings-text")
+
+
+async def test_a_crash_message_is_shown_without_the_token_or_its_escapes(monkeypatch):
+    """An error's text can quote the probe URL (token in its query) or a server's words with escapes."""
+    import lkdebug.core.diagnose
+
+    raw = token()
+    signature = raw.rsplit(".", 1)[1]
+
+    async def broken(*args, **kwargs):
+        await asyncio.sleep(0)
+        raise RuntimeError(f"GET https://lk.example.test/rtc/validate?access_token={raw} said \x1b[31mno\x1b[0m")
+
+    monkeypatch.setattr(lkdebug.core.diagnose, "diagnose", broken)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "4")
+        await run_probes(pilot)
+        shown = plain(app, "#conn-findings-text")
+        assert "RuntimeError" in shown and "lk.example.test/rtc/validate" in shown
+        assert signature[:8] not in shown and "access_token=" not in shown
+        assert "\x1b" not in shown

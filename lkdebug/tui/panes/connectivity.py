@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from lkdebug.core.marks import STATUS
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
-from lkdebug.core.redact import scrub, visible
+from lkdebug.core.redact import error_words, scrub, visible
 from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
 from lkdebug.tui.app import typing_into
 from lkdebug.tui.widgets.cycle import Cycle
@@ -175,10 +175,12 @@ class ConnectivityPane(Vertical):
             self._stop("Cancelled")
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
+            # An error's text can quote a URL with the probe token, or a server's words: shown as check shows it.
+            said = error_words(str(error), (self.app.settings or Settings()).secrets())
             finding = Finding(
                 "lkdebug.probe_crashed", Severity.ERROR, "network",
                 "The probes stopped on an internal error",
-                f"{type(error).__name__}: {error}",
+                f"{type(error).__name__}: {said}" if said else type(error).__name__,
                 "This is a bug in lkdebug; `lkdebug check` shows the same probes with LKDEBUG_DEBUG=1 for a traceback.",
             )
             self._stop("Stopped on an error")
