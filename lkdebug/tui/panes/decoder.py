@@ -39,8 +39,8 @@ class DecoderInput(MaskedTextArea):
         "Token input",
         "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
         "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. The signature is drawn as dots unless reveal (ctrl+r) is on. While the field is empty 1-4 switch tabs (no token starts with a "
-        "digit); escape leaves the field.",
+        "says what it removed. The signature is drawn as dots unless reveal (ctrl+r) is on. While "
+        "the field is empty 1-4 switch tabs (no token starts with a digit); escape leaves the field.",
     )
 
     @property
