@@ -9,7 +9,7 @@ import pytest
 from textual import events
 
 from lkdebug.core.redact import SIGNATURE_HIDDEN, mask_token
-from lkdebug.tui.widgets.masked_area import HIDDEN, signature_spans
+from lkdebug.tui.widgets.masked_area import _align, _past_second_dot, HIDDEN, signature_spans
 
 from .conftest import open_tab, screen_text, token, until
 
@@ -53,6 +53,15 @@ def test_a_run_past_the_segment_limit_is_hidden_from_its_third_segment_on():
     header, payload, _ = token().split(".")
     text = ".".join([header, payload] + ["abcdefgh"] * 70)
     assert signature_spans(text) == ((len(header) + len(payload) + 2, len(text)),)
+
+
+def test_a_mask_that_cannot_be_mapped_back_hides_more_never_less():
+    # Should redact ever hide a stretch this cannot place, every run goes from its third segment on.
+    raw = token()
+    assert _align(f"{raw} x", mask_token(raw) + " y") is None
+    signature = raw.rsplit(".", 1)[1]
+    text = f"see {raw} and v1.2.3"
+    assert [text[a:b] for a, b in _past_second_dot(text)] == [signature, "3"]
 
 
 def _draw(line: str) -> str:
