@@ -109,6 +109,26 @@ def test_the_decoder_takes_a_typed_token_and_a_bracketed_paste(tmux, tmp_path):
     tmux.wait_for("Press Enter to run the probes")
 
 
+def test_a_pasted_token_s_signature_is_masked_in_the_field_until_reveal(tmux, tmp_path):
+    write_project(tmp_path)
+    raw = valid_token()
+    signature = raw.rsplit(".", 1)[1]
+    tail = signature[-12:]  # the field's one row ends with the signature's last characters
+    tmux.start(lkdebug(tmp_path))
+    tmux.wait_for("1 Environment")
+    tmux("send-keys", "-t", "t", "3")
+    tmux.wait_for("Paste or type a token")
+    tmux("set-buffer", "-b", "tok", f"Bearer {raw}")
+    tmux("paste-buffer", "-p", "-b", "tok", "-t", "t")
+    screen = tmux.wait_for("accepts it")
+    assert "•" * 12 in screen
+    assert not [signature[i:i + 7] for i in range(len(signature) - 6) if signature[i:i + 7] in screen]
+    tmux("send-keys", "-t", "t", "C-r")
+    tmux.wait_for(tail)
+    tmux("send-keys", "-t", "t", "C-r")
+    assert tail not in tmux.wait_for("•" * 12)
+
+
 def test_q_quits_where_no_field_has_focus(tmux, tmp_path):
     write_project(tmp_path)
     tmux.start(lkdebug(tmp_path) + "; echo EXITED $?; sleep 30")

@@ -26,6 +26,7 @@ from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
+from lkdebug.tui.widgets.masked_area import MaskedTextArea
 
 TAB_KEYS = {str(number): tab for number, tab in enumerate(TABS, start=1)}
 PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
@@ -33,13 +34,13 @@ PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
 _STATUS_STYLE = {"valid": PASS.style, "invalid": FAIL.style, "unchecked": STATUS[CheckStatus.WARN].style}
 
 
-class DecoderInput(TextArea):
+class DecoderInput(MaskedTextArea):
     help = (
         "Token input",
         "Paste or type a token, or anything that holds one: `Bearer eyJ...`, a URL with `?token=`, "
         "a quoted string, a JSON response with a `token` field. lkdebug strips the wrapping and "
-        "says what it removed. While the field is empty 1-4 switch tabs (no token starts with a "
-        "digit); escape leaves the field.",
+        "says what it removed. The signature is drawn as dots unless reveal (ctrl+r) is on. While "
+        "the field is empty 1-4 switch tabs (no token starts with a digit); escape leaves the field.",
     )
 
     @property
