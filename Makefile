@@ -22,7 +22,8 @@ run: $(BIN)/lkdebug
 demo: $(BIN)/lkdebug
 	$(BIN)/lkdebug demo
 
-# -n auto: one worker per core; worksteal: the few long TUI and browser tests do not queue behind each other.
+# -n auto: one worker per core (a third worker on 2 cores measured no faster); worksteal: the few long TUI
+# and browser tests do not queue behind each other, and tests/conftest.py starts the longest ones first.
 test: $(VENV)/.test-extras
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import pytest
 from hypothesis import settings
 
@@ -9,11 +12,30 @@ from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from tests import netns
 
 # No per-example deadline (Hypothesis's default is 200 ms): a test's result must not depend on the
-# machine's speed, and these run beside other work on shared cores.
+# machine's speed, and these run beside other work on shared cores. `HYPOTHESIS_PROFILE=thorough`
+# (.ci/run's first run) draws ten times the examples: `make test` stays quick, CI searches wider.
 settings.register_profile("lkdebug", deadline=None)
-settings.load_profile("lkdebug")
+settings.register_profile("thorough", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "lkdebug"))
+
+
+def examples(default: int) -> int:
+    """A property test's example count: `default` in the everyday profile, ten times it in `thorough`."""
+    return default * settings.default.max_examples // 100
+
+
+# The longest tests start first (an inner pytest of its own, a browser, `serve` with its tabs' processes),
+# so under xdist none of them is left running alone at the end. Each module's tests stay together: a
+# module-scoped fixture is still set up once.
+FIRST = ("tests/test_netns.py", "tests/test_serve_browser.py", "tests/test_serve_guard.py")
+
 
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: next((i for i, path in enumerate(FIRST) if item.nodeid.startswith(path)), len(FIRST)))
+    _skip_netns_outside(items)
+
+
+def _skip_netns_outside(items):
     """Outside their namespace the `netns` tests are collected but skipped: the runner runs them inside it."""
     if netns.inside():
         return
@@ -21,6 +43,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("netns"):
             item.add_marker(skip)
+
+
+def open_sockets() -> int:
+    """This process's open sockets: their /proc/self/fd links read `socket:[inode]` (os.path.realpath makes
+    them paths under /proc, so a count taken that way was always 0 and a leak check with it could not fail)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed by now
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+    return count
 
 
 # 2026-01-15T12:00:00Z: every test that needs "now" uses this unless it says otherwise.

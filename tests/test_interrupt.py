@@ -13,7 +13,10 @@ from lkdebug.demo.ntp import NtpResponder
 
 def interrupted(argv: list[str], started: Callable[[subprocess.Popen], bool], **kw) -> subprocess.Popen:
     """Start `argv`, wait until `started` says it is waiting, send SIGINT, and wait (generously: 5 s) for it to end."""
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    # SIGINT back to its default in the child: a shell's background job (`make test &`) ignores it, a child
+    # inherits that, and Python then installs no KeyboardInterrupt handler (the test would hang, not fail).
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kw)
     try:
         assert started(process), "it never got to the waiting part"
         assert process.poll() is None, process.stderr.read().decode()

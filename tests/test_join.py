@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 import time
 
@@ -22,6 +21,7 @@ from lkdebug.core.target import Target, parse_url
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, StandInServer, run_in_thread
+from tests.conftest import open_sockets
 from tests.resolver import resolve_to_loopback
 
 pytestmark = pytest.mark.timeout(60)
@@ -216,14 +216,11 @@ def test_stand_in_command_line_keys_and_ice_servers(capsys):
 
 def test_no_socket_or_thread_outlives_a_run(ntp):
     """No socket (the TCP connects to candidates, the TURN allocations) or thread (the host probe's) outlives a run."""
-    def sockets() -> int:
-        return sum(1 for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}").startswith("socket:"))
-
     with run_in_thread(StandInConfig(ice_servers=(TURN_URL,))) as server:
         asyncio.run(run(server.url, ntp))  # warm up imports and the thread pool
-        before, threads = sockets(), set(threading.enumerate())
+        before, threads = open_sockets(), set(threading.enumerate())
         asyncio.run(run(server.url, ntp))
-        after = sockets()
+        after = open_sockets()
         assert set(threading.enumerate()) <= threads
     assert after <= before
 

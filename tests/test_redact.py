@@ -46,7 +46,9 @@ def test_display_value_masks_by_name_and_scrubs_known_secrets_anywhere():
     assert redact.display_value("LIVEKIT_URL", secret, [secret], reveal=True) == secret
 
 
-@given(st.text(min_size=4), st.text())
+# `secret`, livekit-server --dev's documented secret, is shown as is (test_the_dev_secret_is_public_so_prose_keeps_
+# the_word): Hypothesis draws string literals from the code it tests, and drawing this one failed the run.
+@given(st.text(min_size=4).filter(lambda secret: secret != "secret"), st.text())
 def test_scrub_never_leaves_a_secret(secret, text):
     scrubbed = redact.scrub(text + secret + text, [secret])
     assert redact.mask_secret(secret) in scrubbed
