@@ -22,7 +22,6 @@ pytestmark = [
 
 # Generous: this bounds how long a test waits for the screen, it is not a speed assertion.
 WAIT_S = 60
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Tmux:
@@ -143,7 +142,7 @@ def test_escapes_in_a_settings_file_are_shown_not_obeyed(tmux, tmp_path):
     tmux.start(lkdebug(tmp_path))
     tmux.wait_for("1 Environment")
     tmux("send-keys", "-t", "t", "Tab", "End")  # to the variables, the last one opened
-    screen = tmux.wait_for("\\x1b]0;pwned")
+    tmux.wait_for("\\x1b]0;pwned")
     assert "pwned-title" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}")
     assert "pwned" not in tmux("show-buffer", check=False)
 
@@ -162,12 +161,9 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _cpu_s(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+def _running(pid: int) -> bool:
+    """Whether the process is still there (its /proc entry stays until it is reaped)."""
+    return Path(f"/proc/{pid}/stat").exists()
 
 
 def test_lkdebug_leaves_when_its_terminal_goes_away_under_make(tmux, tmp_path):
@@ -180,20 +176,15 @@ def test_lkdebug_leaves_when_its_terminal_goes_away_under_make(tmux, tmp_path):
     leader = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
     tree = _descendants(leader)
     (pid,) = [p for p in tree if b"lkdebug" in Path(f"/proc/{p}/cmdline").read_bytes()]
-    before = _cpu_s(pid)
     tmux("kill-session", "-t", "t")
-    last = before
     deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline and (now := _cpu_s(pid)) is not None:
-        last = now
+    while time.monotonic() < deadline and _running(pid):
         time.sleep(0.05)
     try:
-        assert _cpu_s(pid) is None, "lkdebug still running after its terminal went away"
-        # The spin this guards against burns a full core until killed (never exiting, so the line
-        # above fails first); a clean exit costs a few hundred ms of teardown, up to ~0.7 s seen on
-        # 3.13 beside a loaded xdist worker.
-        assert last - before < 1.5, f"lkdebug used {last - before:.2f} s of CPU after the terminal went away"
+        # The spin this guards against burns a full core and never exits; a CPU ceiling on the clean
+        # exit would only measure the machine.
+        assert not _running(pid), "lkdebug still running after its terminal went away"
     finally:
         for leftover in [leader, *tree]:
-            if _cpu_s(leftover) is not None:
+            if _running(leftover):
                 os.kill(leftover, 9)
