@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
+from lkdebug.core import lazyre
 from lkdebug.core.records import dataclass, field
 
 # Server eras, newest first: within one era every token gets the same answer. A key names the minor
@@ -95,7 +96,10 @@ class Verdict:
         return {"accepted": self.accepted, "status": self.status, "message": self.message}
 
 
-_URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_URL_SEGMENT = lazyre.compile(r"[A-Za-z0-9_-]*")
+# Go's unicode.IsSpace: Latin-1's six spaces, U+0085 and U+00A0, then the White_Space property (Python's
+# str.isspace also counts the separators U+001C to U+001F, which Go keeps).
+_GO_SPACES = lazyre.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 _TIMES = ("exp", "nbf", "iat")
 _MAX_FLOAT = 1.7976931348623157e308
@@ -131,6 +135,11 @@ class Unparseable:
     why: str
 
 
+def _parser(era: str) -> str:
+    """Which parser an era's server reads tokens with: every era of one parser parses a token alike."""
+    return "golang-jwt" if era in _GOLANG_JWT else "go-jose v3" if era in _GO_JOSE_V3 else "square/go-jose v2"
+
+
 def _segment(text: str, name: str, era: str) -> bytes:
     """One base64url segment: golang-jwt (RawURLEncoding) skips CR/LF and refuses '='; go-jose v3 trims '='."""
     if era in _GOLANG_JWT:
@@ -139,10 +148,10 @@ def _segment(text: str, name: str, era: str) -> bytes:
         text = text.rstrip("=")
     if "=" in text:
         raise _Refused(f"the {name} has base64 padding ('='); JWTs use unpadded base64url")
-    if any(c in "+/" for c in text):
+    if "+" in text or "/" in text:
         raise _Refused(f"the {name} uses standard base64 ('+' or '/'); JWTs use base64url ('-' and '_')")
     # Python's decoder silently drops characters outside the alphabet; Go's refuses them.
-    if not set(text) <= _URL_ALPHABET or len(text) % 4 == 1:
+    if not _URL_SEGMENT.fullmatch(text) or len(text) % 4 == 1:
         raise _Refused(f"the {name} is not valid base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -229,7 +238,7 @@ def parse(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | Unparseable:
 def _parse(raw: str, era: str) -> ParsedJWT:
     golang = era in _GOLANG_JWT
     if not golang:
-        raw = "".join(c for c in raw if not _go_space(c))
+        raw = _GO_SPACES.sub("", raw)
         if raw.startswith("{"):
             raw = _from_json_serialization(raw)
     parts = raw.split(".")
@@ -254,8 +263,8 @@ def _parse(raw: str, era: str) -> ParsedJWT:
         raise _Refused("the header's kid is not a string")
     loaded = _json(payload_data, "payload")
     if isinstance(loaded, _Object) and not golang:
-        names = [key for key, _ in loaded]
-        repeated = next((key for index, key in enumerate(names) if key in names[:index]), None)
+        seen: set[str] = set()
+        repeated = next((key for key, _ in loaded if key in seen or seen.add(key)), None)
         if repeated is not None:  # go-jose refuses a repeated claim while parsing; a repeat inside a grant later
             raise _Refused(f"the payload repeats the claim {repeated!r}")
     nested: list[str] = []
@@ -279,11 +288,6 @@ def _parse(raw: str, era: str) -> ParsedJWT:
         signing_input = base64.urlsafe_b64encode(header_data).rstrip(b"=") + b"." + base64.urlsafe_b64encode(payload_data).rstrip(b"=")
     grant_error = f"json: duplicate key '{nested[0]}' in object" if nested else None
     return ParsedJWT(header, claims, signing_input, signature, times, grant_error)
-
-
-def _go_space(char: str) -> bool:
-    """Go's unicode.IsSpace (Python's isspace also counts the four separators 0x1c-0x1f)."""
-    return char.isspace() and char not in "\x1c\x1d\x1e\x1f"
 
 
 def _from_json_serialization(raw: str) -> str:
@@ -469,15 +473,18 @@ def judge(
     authorization: str | None = None,
     *,
     assume_signature: bool = False,
+    parsed: ParsedJWT | Unparseable | None = None,
 ) -> Verdict:
     """The answer of `/rtc/validate` for `raw` on a server of `era` whose keys are `secret_for`.
 
     `authorization`, when given, is the raw Authorization header (checked before anything else,
     as the middleware does); otherwise the token came as `?access_token=`. With `assume_signature`
-    the MAC is taken as right (the decoder knows no secret) and any key counts as known.
+    the MAC is taken as right (the decoder knows no secret) and any key counts as known. `parsed`, when
+    given, is `parse(raw, era)` already done.
     """
 
-    rejected, claims = authenticate(raw, secret_for, now, era, authorization, assume_signature=assume_signature)
+    rejected, claims = authenticate(raw, secret_for, now, era, authorization, assume_signature=assume_signature,
+                                    parsed=parsed)
     if rejected is not None:
         return rejected
     if claims is None:
@@ -493,6 +500,7 @@ def authenticate(
     authorization: str | None = None,
     *,
     assume_signature: bool = False,
+    parsed: ParsedJWT | Unparseable | None = None,
 ) -> tuple[Verdict | None, dict | None]:
     """APIKeyAuthMiddleware alone, which runs on every path (`/`, `/rtc*`, `/twirp/*`).
 
@@ -508,7 +516,8 @@ def authenticate(
         return rejected(BAD_HEADER, "bad_header")
     if not raw:
         return None, None
-    parsed = parse(raw, era)
+    if parsed is None:
+        parsed = parse(raw, era)
     if isinstance(parsed, Unparseable):
         return rejected(MALFORMED, "malformed")
     iss = parsed.claims.get("iss") or ""
@@ -582,8 +591,19 @@ def _utf8_length(text: str) -> int:
 def judge_every_era(
     raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float, *, assume_signature: bool = False
 ) -> dict[str, Verdict]:
-    """The same question put to each server era, newest first."""
-    return {era: judge(raw, secret_for, now, era, assume_signature=assume_signature) for era in ERAS}
+    """The same question put to each server era, newest first.
+
+    The token is parsed once per parser (golang-jwt, go-jose v3, square/go-jose v2), not once per era:
+    `parse` reads it alike in every era of one parser, and a 1 MB token costs its parse three times, not six.
+    """
+    by_parser: dict[str, ParsedJWT | Unparseable] = {}
+    verdicts = {}
+    for era in ERAS:
+        parser = _parser(era)
+        if raw and parser not in by_parser:
+            by_parser[parser] = parse(raw, era)
+        verdicts[era] = judge(raw, secret_for, now, era, assume_signature=assume_signature, parsed=by_parser.get(parser))
+    return verdicts
 
 
 def same_answers(verdicts: Mapping[str, Verdict]) -> list[tuple[str, Verdict]]:
