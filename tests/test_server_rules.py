@@ -328,6 +328,10 @@ def test_go_jose_strips_exactly_gos_unicode_spaces(now):
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     go_spaces = "".join(c for c in every if c.isspace() and c not in "\x1c\x1d\x1e\x1f")
     assert "".join(rules._GO_SPACES.findall(every)) == go_spaces
+    kept = "".join(c for c in every if c not in go_spaces)
+    assert rules._strip_go_spaces(every) == kept  # the separators are in: the regex strips
+    without = every.translate(dict.fromkeys(range(0x1C, 0x20)))
+    assert rules._strip_go_spaces(without) == "".join(c for c in without if c not in go_spaces)  # str.split strips
     raw = _raw(H256, _payload(now))
     assert _reasons(raw[:20] + go_spaces + raw[20:], now)["v1.4"] == "ok"
     assert _reasons(raw[:20] + "\x1c" + raw[20:], now)["v1.4"] == "malformed"

@@ -98,7 +98,7 @@ class Verdict:
 
 _URL_SEGMENT = lazyre.compile(r"[A-Za-z0-9_-]*")
 # Go's unicode.IsSpace: Latin-1's six spaces, U+0085 and U+00A0, then the White_Space property (Python's
-# str.isspace also counts the separators U+001C to U+001F, which Go keeps).
+# str.isspace also counts the separators U+001C to U+001F, which Go keeps). See _strip_go_spaces.
 _GO_SPACES = lazyre.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 _TIMES = ("exp", "nbf", "iat")
@@ -184,7 +184,7 @@ def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: li
     if isinstance(item, _Object):
         out: dict = {}
         for key, value in item:
-            key = _LONE_SURROGATE.sub("\ufffd", key)
+            key = key if key.isascii() else _LONE_SURROGATE.sub("\ufffd", key)
             if golang and fields is not None and key not in fields:
                 key = next((name for name in fields if name.casefold() == key.casefold()), key)
             inner = fields.get(key) if fields else None
@@ -199,7 +199,7 @@ def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: li
     if isinstance(item, list):
         return [_plain(v, golang, None, duplicate) for v in item]
     if isinstance(item, str):
-        return _LONE_SURROGATE.sub("\ufffd", item)
+        return item if item.isascii() else _LONE_SURROGATE.sub("\ufffd", item)
     return item
 
 
@@ -238,7 +238,7 @@ def parse(raw: str, era: str = CURRENT_ERA) -> ParsedJWT | Unparseable:
 def _parse(raw: str, era: str) -> ParsedJWT:
     golang = era in _GOLANG_JWT
     if not golang:
-        raw = _GO_SPACES.sub("", raw)
+        raw = _strip_go_spaces(raw)
         if raw.startswith("{"):
             raw = _from_json_serialization(raw)
     parts = raw.split(".")
@@ -288,6 +288,17 @@ def _parse(raw: str, era: str) -> ParsedJWT:
         signing_input = base64.urlsafe_b64encode(header_data).rstrip(b"=") + b"." + base64.urlsafe_b64encode(payload_data).rstrip(b"=")
     grant_error = f"json: duplicate key '{nested[0]}' in object" if nested else None
     return ParsedJWT(header, claims, signing_input, signature, times, grant_error)
+
+
+def _strip_go_spaces(raw: str) -> str:
+    """`raw` without Go's unicode spaces, as go-jose's stripWhitespace leaves it.
+
+    str.split() splits on str.isspace, Go's spaces plus U+001C to U+001F, some 50 times faster than the
+    regex: it serves whenever none of those four separators is in the text.
+    """
+    if any(separator in raw for separator in "\x1c\x1d\x1e\x1f"):
+        return _GO_SPACES.sub("", raw)
+    return "".join(raw.split())
 
 
 def _from_json_serialization(raw: str) -> str:
