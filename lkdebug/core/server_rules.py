@@ -178,17 +178,37 @@ def _json(data: bytes, name: str) -> object:
         raise _Refused(f"the {name} is not JSON") from None
 
 
+_AS_IS = frozenset({int, float, bool, type(None)})
+_folded_names: dict[int, tuple[dict, dict[str, str]]] = {}
+
+
+def _folded(fields: dict) -> dict[str, str]:
+    """The names of `fields` by their case folding, the first of names that fold alike (as golang-jwt's json
+    takes the first field that matches): a token of 60,000 claims looked each up in every field name."""
+    entry = _folded_names.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        folded: dict[str, str] = {}
+        for name in fields:
+            folded.setdefault(name.casefold(), name)
+        entry = _folded_names[id(fields)] = (fields, folded)
+    return entry[1]
+
+
 def _plain(item: object, golang: bool, fields: dict | None = None, duplicate: list | None = None) -> object:
     """Pairs to dicts as the era's json does: golang-jwt folds names onto `fields` case-insensitively,
     last wins and objects merge; go-jose is case-sensitive and records a duplicate key."""
     if isinstance(item, _Object):
         out: dict = {}
+        folded = _folded(fields) if golang and fields is not None else None
         for key, value in item:
             key = key if key.isascii() else _LONE_SURROGATE.sub("\ufffd", key)
-            if golang and fields is not None and key not in fields:
-                key = next((name for name in fields if name.casefold() == key.casefold()), key)
-            inner = fields.get(key) if fields else None
-            plain = _plain(value, golang, inner if isinstance(inner, dict) else None, duplicate)
+            if folded is not None and key not in fields:
+                key = folded.get(key.casefold(), key)
+            if type(value) in _AS_IS or (type(value) is str and value.isascii()):
+                plain = value  # what _plain returns for it, without the call: a token may hold 60,000 claims
+            else:
+                inner = fields.get(key) if fields else None
+                plain = _plain(value, golang, inner if isinstance(inner, dict) else None, duplicate)
             if key in out:
                 if not golang and duplicate is not None:
                     duplicate.append(key)
