@@ -347,3 +347,4 @@ def test_one_parse_per_parser_answers_as_one_parse_per_era(now, pieces, assume):
     mangled = raw[:cut] + "".join(pieces) + raw[cut:]
     shared = rules.judge_every_era(mangled, KEYS, now, assume_signature=assume)
     assert shared == {era: rules.judge(mangled, KEYS, now, era, assume_signature=assume) for era in rules.ERAS}
+    assert rules.judge_every_era(mangled, KEYS, now, assume_signature=assume, parsed=rules.parse(mangled)) == shared

@@ -620,14 +620,16 @@ def _utf8_length(text: str) -> int:
 
 
 def judge_every_era(
-    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float, *, assume_signature: bool = False
+    raw: str, secret_for: Mapping[str, str] | Callable[[str], str | None], now: float, *, assume_signature: bool = False,
+    parsed: ParsedJWT | Unparseable | None = None,
 ) -> dict[str, Verdict]:
     """The same question put to each server era, newest first.
 
     The token is parsed once per parser (golang-jwt, go-jose v3, square/go-jose v2), not once per era:
     `parse` reads it alike in every era of one parser, and a 1 MB token costs its parse three times, not six.
+    `parsed`, when given, is `parse(raw)` (the current era's) already done.
     """
-    by_parser: dict[str, ParsedJWT | Unparseable] = {}
+    by_parser: dict[str, ParsedJWT | Unparseable] = {} if parsed is None else {_parser(CURRENT_ERA): parsed}
     verdicts = {}
     for era in ERAS:
         parser = _parser(era)
