@@ -151,3 +151,12 @@ def test_subprocess_run(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ validate" in result.stdout and "Traceback" not in result.stderr
     assert "\x1b[" not in result.stderr  # no progress line when stderr is not a terminal
+
+
+
+def test_the_ice_password_file_is_capped(project, capsys):
+    """--ice-password-file is read as --api-secret-file is: /dev/zero is refused after 64 KiB, not read for ever."""
+    code = check(*project(), "--ice-server", "turn:127.0.0.1:3478", "--ice-user", "u", "--ice-password-file", "/dev/zero",
+                 "--no-network")
+    err = capsys.readouterr().err
+    assert code == cli.ExitCode.USAGE and "holds more than 64 KiB" in err and err.count("\n") == 1

@@ -137,3 +137,19 @@ def test_probe_host_from_the_settings_config(tmp_path, listener):
     assert f"UDP {listener[1]} (one muxed port)" in result.detail and f"livekit-server listens on {listener[0]} here" in result.detail
     assert [f.code for f in result.findings] == ["media.host_not_listening"]
     assert hostside.probe_host(Settings()).status is CheckStatus.SKIP
+
+
+def test_files_past_the_cap_are_not_read(certificate, tmp_path):
+    """A livekit.yaml or a TURN certificate over 1 MiB is named, never handed whole to YAML or OpenSSL."""
+    path = tmp_path / "livekit.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(5 << 30)  # 5 GiB, sparse: reading it would take minutes
+    config, why = hostside.read_config(path)
+    assert config is None and "is 5120 MiB; lkdebug reads at most 1 MiB" in why
+    cert, key = certificate()
+    big = tmp_path / "big.crt"
+    with big.open("wb") as handle:
+        handle.truncate(3 << 20)
+    _, findings = hostside.judge(turn_config(str(big), key), {"tcp": set(), "udp": set()}, [], certificate.trust)
+    [finding] = findings
+    assert finding.code == "media.host_turn_cert" and "is 3 MiB; a certificate or key is a few KB" in finding.detail

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lkdebug.core import server_rules as rules
@@ -320,3 +320,31 @@ def test_eras_are_exact_and_neighbours_that_answer_alike_read_as_one_span(now):
         ("v1.9.1 and newer, unreleased included", 400), ("v1.9.0 and older", 200)]
     # Only neighbours merge: with v1.13 left out, head and v1.9 stay apart.
     assert len(rules.same_answers({e: v for e, v in roomless.items() if e != "v1.13"})) == 3
+
+
+def test_go_jose_strips_exactly_gos_unicode_spaces(now):
+    """Go's unicode.IsSpace is Python's str.isspace without the separators U+001C to U+001F: every code point
+    of the one is stripped from a token before go-jose parses it, every other code point is kept."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    go_spaces = "".join(c for c in every if c.isspace() and c not in "\x1c\x1d\x1e\x1f")
+    assert "".join(rules._GO_SPACES.findall(every)) == go_spaces
+    kept = "".join(c for c in every if c not in go_spaces)
+    assert rules._strip_go_spaces(every) == kept  # the separators are in: the regex strips
+    without = every.translate(dict.fromkeys(range(0x1C, 0x20)))
+    assert rules._strip_go_spaces(without) == "".join(c for c in without if c not in go_spaces)  # str.split strips
+    raw = _raw(H256, _payload(now))
+    assert _reasons(raw[:20] + go_spaces + raw[20:], now)["v1.4"] == "ok"
+    assert _reasons(raw[:20] + "\x1c" + raw[20:], now)["v1.4"] == "malformed"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["", "=", " ", "\u3000", "\r\n", "+", "\x1c", "e30", "eyJhbGciOiJIUzI1NiJ9", "."]),
+                max_size=8), st.booleans())
+def test_one_parse_per_parser_answers_as_one_parse_per_era(now, pieces, assume):
+    """judge_every_era parses once per parser family; each era judged on its own parse answers the same."""
+    raw = _raw(H256, _payload(now))
+    cut = len(pieces) * 7 % len(raw)
+    mangled = raw[:cut] + "".join(pieces) + raw[cut:]
+    shared = rules.judge_every_era(mangled, KEYS, now, assume_signature=assume)
+    assert shared == {era: rules.judge(mangled, KEYS, now, era, assume_signature=assume) for era in rules.ERAS}
+    assert rules.judge_every_era(mangled, KEYS, now, assume_signature=assume, parsed=rules.parse(mangled)) == shared

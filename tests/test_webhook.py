@@ -175,3 +175,12 @@ def test_node_signed_requests(node_sdk, project, capsys, case):
     (project / "sent.json").write_bytes(body)
     actual = node(node_sdk, NODE_RECEIVE, KEY, SECRET, str(project / "sent.json"), header)
     assert sdk_words(result, "node") == [None if actual == "accepts" else actual]
+
+
+def test_a_body_past_the_cap_is_a_usage_error_not_a_read_for_ever(project, capsys):
+    """`--body /dev/zero` never ends: lkdebug reads at most 1 MiB of a body and says so in one line."""
+    for body in ("/dev/zero", str(project / "big.json")):
+        (project / "big.json").write_bytes(b" " * ((1 << 20) + 1))
+        assert main(["webhook", "verify", "--dir", str(project), "--body", body, "--authorization", "x"]) == 2
+        err = capsys.readouterr().err
+        assert "longer than 1 MiB" in err and err.count("\n") == 1

@@ -42,11 +42,19 @@ def _ice_servers(args: argparse.Namespace) -> list:
     """`--ice-server` URLs with their credentials: from the URL, or `--ice-user` and `--ice-password-file`."""
     credential = ""
     if args.ice_password_file:
-        try:
-            with open(args.ice_password_file, encoding="utf-8") as handle:
-                credential = handle.read().strip("\r\n")
+        from pathlib import Path
+
+        from lkdebug.core.settings_files import Skipped, read_secret_file
+
+        label = f"--ice-password-file {args.ice_password_file}"
+        try:  # a file or a pipe, capped and bounded in time as --api-secret-file is: never /dev/zero for ever
+            credential = read_secret_file(Path(args.ice_password_file)).decode("utf-8").strip("\r\n")
+        except Skipped as reason:
+            raise UsageError(f"{label}: {reason}") from None
         except OSError as error:
-            raise UsageError(f"--ice-password-file {args.ice_password_file}: {error.strerror or error}") from None
+            raise UsageError(f"{label}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{label}: not UTF-8") from None
     if not args.ice_server:
         return []
     from lkdebug.core.ice import server_from_flag

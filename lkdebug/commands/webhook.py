@@ -16,14 +16,20 @@ from lkdebug.core.model import KnownKey
 from lkdebug.core.webhook import WebhookCheck, verify
 
 
+BODY_LIMIT = 1 << 20  # a LiveKit webhook body is a few KB; `--body /dev/zero` must not read forever
+
+
 def run(args: argparse.Namespace) -> int:
     if args.body == "-":
-        body = sys.stdin.buffer.read()
+        body = sys.stdin.buffer.read(BODY_LIMIT + 1)
     else:
         try:
-            body = Path(args.body).read_bytes()
+            with Path(args.body).open("rb") as handle:
+                body = handle.read(BODY_LIMIT + 1)
         except OSError as error:
             raise UsageError(f"--body {args.body}: {error.strerror or error}") from None
+    if len(body) > BODY_LIMIT:
+        raise UsageError(f"--body {args.body}: longer than {BODY_LIMIT >> 20} MiB; a LiveKit webhook body is a few KB")
     settings = settings_from_args(args)
     known = list(settings.known_keys)
     if settings.server_keys:

@@ -344,21 +344,22 @@ def _predict(
     iss = parsed.claims.get("iss") or ""
     if server_keys is not None:
         # The server config lkdebug found decides, exactly as that server would.
-        decoded.eras = server_rules.judge_every_era(raw, server_keys, now)
+        decoded.eras = server_rules.judge_every_era(raw, server_keys, now, parsed=parsed)
     elif secret is not None:
-        decoded.eras = server_rules.judge_every_era(raw, {iss: secret}, now)
+        decoded.eras = server_rules.judge_every_era(raw, {iss: secret}, now, parsed=parsed)
         decoded.verdict_assumes = f"the server holds the same secret for {mask_key(iss)}"
     elif decoded.findings and any(f.code == "token.truncated" for f in decoded.findings):
         # Any secret the server holds fails on a cut-short signature: judge with one that cannot match.
-        decoded.eras = server_rules.judge_every_era(raw, lambda _key: "lkdebug: no secret matches a cut-short signature", now)
+        decoded.eras = server_rules.judge_every_era(raw, lambda _key: "lkdebug: no secret matches a cut-short signature", now,
+                                                    parsed=parsed)
         decoded.verdict_assumes = f"the server knows the key {mask_key(iss)}"
     elif keys and iss and all(k.api_key != iss for k in keys):
         # A key this project does not have: its server is the one the person is debugging.
-        decoded.eras = server_rules.judge_every_era(raw, {k.api_key: k.secret for k in keys}, now)
+        decoded.eras = server_rules.judge_every_era(raw, {k.api_key: k.secret for k in keys}, now, parsed=parsed)
         decoded.verdict_assumes = "the server holds this project's keys (" + ", ".join(
             sorted({mask_key(k.api_key) for k in keys})) + ")"
     else:
-        decoded.eras = server_rules.judge_every_era(raw, {}, now, assume_signature=True)
+        decoded.eras = server_rules.judge_every_era(raw, {}, now, assume_signature=True, parsed=parsed)
         decoded.verdict_assumes = "the signature is valid and the server knows the key (no secret could be checked)"
     decoded.verdict = decoded.eras[server_rules.CURRENT_ERA]
 

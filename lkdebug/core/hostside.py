@@ -19,6 +19,7 @@ from pathlib import Path
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
 from lkdebug.core.probes import monotonic_ms
 from lkdebug.core.records import dataclass
+from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_file, size_text
 
 # livekit-server's defaults (pkg/config DefaultConfig): signal port 7880, ICE/TCP 7881, no UDP range
 # (pion then picks ephemeral ports), TURN off.
@@ -64,7 +65,9 @@ def read_config(path: Path) -> tuple[MediaConfig | None, str]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+        data = yaml.safe_load(read_settings_file(path).data.decode("utf-8", "replace"))
+    except Skipped as reason:
+        return None, f"{path} {reason}"
     except OSError as error:
         return None, f"{path}: {error.strerror or error}"
     except yaml.YAMLError as error:
@@ -134,6 +137,9 @@ def check_certificate(cert_file: str, key_file: str, domain: str, trust: ssl.SSL
             return f"{path}: no such file"
         if not os.access(path, os.R_OK):
             return f"{path}: not readable by this user"
+        if os.path.getsize(path) > SETTINGS_LIMIT:  # OpenSSL would read all of it
+            return (f"{path}: is {size_text(os.path.getsize(path))}; a certificate or key is a few KB, "
+                    f"lkdebug reads at most {size_text(SETTINGS_LIMIT)}")
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         server.load_cert_chain(cert_file, key_file)
