@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from lkdebug import cli
-from lkdebug.core import host
+from lkdebug.core import host, hostside
 from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
@@ -118,7 +118,10 @@ def _ports(*pairs: tuple[int, str]) -> dict[str, str]:
     return {str(port): name for port, name in pairs}
 
 
-def test_check_json_with_join_turn_and_host(capsys, tmp_path, project, coturn, ntp):
+def test_check_json_with_join_turn_and_host(capsys, tmp_path, project, coturn, ntp, monkeypatch):
+    # The host check judges this machine's interface addresses (private ones add media.host_external_ip):
+    # one public documentation address keeps the document the same on every machine.
+    monkeypatch.setattr(hostside, "interface_addresses", lambda: ["203.0.113.7"])
     turn_url = f"turn:{USER}:{PASSWORD}@127.0.0.1:{coturn.port}?transport=udp"
     server = run_in_thread(StandInConfig(ice_servers=(turn_url,)))
     try:
