@@ -139,6 +139,32 @@ def test_probe_host_from_the_settings_config(tmp_path, listener):
     assert hostside.probe_host(Settings()).status is CheckStatus.SKIP
 
 
+def test_what_only_remote_clients_need_is_info_when_the_url_checked_is_loopback(tmp_path, listener):
+    """A dev server on this machine, checked at 127.0.0.1: no firewall range and private addresses are fine
+    for its clients (all here); the same server checked at a public name keeps both warnings."""
+    path = tmp_path / "livekit.yaml"
+    path.write_text(f"port: {listener[0]}\nrtc:\n  tcp_port: 0\n")
+    settings = Settings(sources=[Source("server-config", str(path), True)])
+    private = ["10.0.0.5"]
+
+    def findings(url):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(hostside, "interface_addresses", lambda: private)
+            result = hostside.probe_host(settings, url=url)
+        return {f.code: f for f in result.findings}, result.status
+
+    for url in (f"ws://127.0.0.1:{listener[0]}", "ws://localhost:7880", "http://[::1]:7880"):
+        found, status = findings(url)
+        assert {code: f.severity for code, f in found.items()} == {
+            "media.host_udp_ports": Severity.INFO, "media.host_external_ip": Severity.INFO}, url
+        assert all("Clients on this machine" in f.detail for f in found.values()) and status is CheckStatus.PASS
+    for url in ("wss://lk.acme.io", None, "ws://[::1", "not a url"):
+        found, status = findings(url)
+        assert {code: f.severity for code, f in found.items()} == {
+            "media.host_udp_ports": Severity.WARNING, "media.host_external_ip": Severity.WARNING}, url
+        assert status is CheckStatus.WARN
+
+
 def test_files_past_the_cap_are_not_read(certificate, tmp_path):
     """A livekit.yaml or a TURN certificate over 1 MiB is named, never handed whole to YAML or OpenSSL."""
     path = tmp_path / "livekit.yaml"

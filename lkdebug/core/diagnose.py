@@ -372,7 +372,7 @@ async def diagnose(
                     start(name, skipped(name, "--no-media"))
         else:
             start("turn", _turn(tasks, run, skipped, ice_servers, timeout, ssl_context))
-            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings, ssl_context)))
+            start("host", run("host", (), lambda: asyncio.to_thread(hostside.probe_host, settings, ssl_context, url=url)))
             if not media_join:
                 start("media_join", skipped("media_join", "run with --media for a real SDK join"))
             elif target is None or to_test is None:

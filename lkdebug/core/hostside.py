@@ -15,7 +15,9 @@ import ipaddress
 import ssl
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
 from lkdebug.core.probes import monotonic_ms
 from lkdebug.core.records import dataclass
@@ -173,19 +175,27 @@ def _media(code: str, severity: Severity, title: str, detail: str, fix: str | No
     return Finding(code, severity, "media", title, detail, fix)
 
 
+# Said of the firewall and address findings when the URL being checked names this machine.
+_CLIENTS_HERE = (" Clients on this machine (the URL checked is a loopback one) reach the server anyway; "
+                 "this matters once clients on other machines connect.")
+
+
 def judge(config: MediaConfig, ports: dict[str, set[int]], addresses: list[str],
-          trust: ssl.SSLContext | None = None) -> tuple[list[str], list[Finding]]:
-    """(what clients will be told, findings about whether it can work)."""
+          trust: ssl.SSLContext | None = None, clients_here: bool = False) -> tuple[list[str], list[Finding]]:
+    """(what clients will be told, findings about whether it can work). `clients_here`: the URL checked is a
+    loopback one, so what only clients on other machines need (a firewall range, a public address) is info."""
     told, findings = [], []
+    remote_only = Severity.INFO if clients_here else Severity.WARNING
+    here = _CLIENTS_HERE if clients_here else ""
     if config.udp_port:
         told.append(f"UDP {config.udp_port} (one muxed port)")
     elif config.port_range:
         told.append(f"UDP {config.port_range[0]}-{config.port_range[1]}")
     else:
         told.append("UDP on random ephemeral ports")
-        findings.append(_media("media.host_udp_ports", Severity.WARNING, "livekit.yaml sets no UDP port range",
+        findings.append(_media("media.host_udp_ports", remote_only, "livekit.yaml sets no UDP port range",
                                f"{config.path}: neither `rtc.port_range_start`/`port_range_end` nor `rtc.udp_port`: the "
-                               "server takes random ephemeral UDP ports, which no firewall rule can open ahead of time.",
+                               f"server takes random ephemeral UDP ports, which no firewall rule can open ahead of time.{here}",
                                "Set `rtc.port_range_start: 50000` and `rtc.port_range_end: 60000` (or `rtc.udp_port: 7882`) "
                                "and open exactly those UDP ports."))
     told.append(f"TCP {config.tcp_port}" if config.tcp_port else "no ICE/TCP")
@@ -206,9 +216,9 @@ def judge(config: MediaConfig, ports: dict[str, set[int]], addresses: list[str],
         told.append("no TURN")
     on_host = config.port in ports["tcp"]
     if on_host and not config.node_ip and not config.use_external_ip and addresses and all(_is_private(a) for a in addresses):
-        findings.append(_media("media.host_external_ip", Severity.WARNING, "The server will advertise only private addresses",
+        findings.append(_media("media.host_external_ip", remote_only, "The server will advertise only private addresses",
                                f"{config.path}: `rtc.use_external_ip` is off and `rtc.node_ip` unset, and this host's addresses "
-                               f"are {', '.join(addresses)}: clients outside this network cannot reach them (a cloud VM behind NAT).",
+                               f"are {', '.join(addresses)}: clients outside this network cannot reach them (a cloud VM behind NAT).{here}",
                                "Set `rtc.use_external_ip: true` (or `rtc.node_ip: <the public IP>`), unless every client "
                                "is on this network."))
     findings += _turn_findings(config, trust)
@@ -255,8 +265,18 @@ def server_config_path(settings: Settings) -> Path | None:
     return None
 
 
-def probe_host(settings: Settings, trust: ssl.SSLContext | None = None, proc_net: Path = Path("/proc/net")) -> CheckResult:
-    """Blocking (files, /proc, an in-memory handshake): diagnose runs it in a thread."""
+def _names_this_machine(url: str | None) -> bool:
+    """Whether the URL checked is a loopback one (so its clients are on this machine)."""
+    try:
+        host = urlsplit(url.strip()).hostname if url and "://" in url else None
+    except ValueError:  # an unreadable URL: the url check says why
+        return False
+    return bool(host) and is_loopback_host(host)
+
+
+def probe_host(settings: Settings, trust: ssl.SSLContext | None = None, proc_net: Path = Path("/proc/net"),
+               url: str | None = None) -> CheckResult:
+    """Blocking (files, /proc, an in-memory handshake): diagnose runs it in a thread. `url`: the one checked."""
     started = time.monotonic()
     path = server_config_path(settings)
     if path is None:
@@ -265,7 +285,7 @@ def probe_host(settings: Settings, trust: ssl.SSLContext | None = None, proc_net
     if config is None:
         return CheckResult("host", CheckStatus.SKIP, monotonic_ms(started), why)
     ports = listening(proc_net)
-    told, findings = judge(config, ports, interface_addresses(), trust)
+    told, findings = judge(config, ports, interface_addresses(), trust, clients_here=_names_this_machine(url))
     where = (f"livekit-server listens on {config.port} here" if config.port in ports["tcp"] else
              f"nothing listens on {config.port} here (not the host, or livekit-server is down): listeners not checked")
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
