@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 from lkdebug.core.records import dataclass, replace
-from lkdebug.core.target import Target, TokenToTest, url_check
+from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:  # the probes' modules (asyncio, ssl, sockets) load only when a probe runs: not offline
@@ -201,18 +201,27 @@ def _skip(name: str, reason: str) -> CheckResult:
     return CheckResult(name, CheckStatus.SKIP, None, reason)
 
 
-def _crashed(name: str, error: Exception, secrets: Sequence[str]) -> CheckResult:
-    """A probe that raised: a bug in lkdebug, in one line. Its message may quote a request (the token in
+def _crash_words(error: BaseException, secrets: Sequence[str]) -> str:
+    """An error's type and message in one line. The message may quote a request (the token in
     `?access_token=`) or a peer's bytes, so it is told through `error_words`."""
     from lkdebug.core.redact import error_words
     from lkdebug.core.replies import one_line
 
     said = error_words(str(error), secrets)
-    what = f"{type(error).__name__}: {said}" if said else type(error).__name__
-    finding = Finding("lkdebug.probe_crashed", Severity.ERROR, "network", f"The {name} probe stopped on an internal error",
-                      f"{one_line(what, 160)}. This is a bug in lkdebug, not a finding about your setup.",
-                      "Rerun `lkdebug check` with LKDEBUG_DEBUG=1 for the traceback and report it.")
-    return CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {one_line(what, 160)}", [finding])
+    return one_line(f"{type(error).__name__}: {said}" if said else type(error).__name__, 160)
+
+
+def crash_finding(subject: str, error: BaseException, secrets: Sequence[str]) -> Finding:
+    """`lkdebug.probe_crashed`: `subject` ("The dns probe", "The probes") stopped on a bug in lkdebug."""
+    return Finding("lkdebug.probe_crashed", Severity.ERROR, "network", f"{subject} stopped on an internal error",
+                   f"{_crash_words(error, secrets)}. This is a bug in lkdebug, not a finding about your setup.",
+                   "Rerun `lkdebug check` with LKDEBUG_DEBUG=1 for the traceback and report it.")
+
+
+def _crashed(name: str, error: Exception, secrets: Sequence[str]) -> CheckResult:
+    """A probe that raised: a bug in lkdebug, in one line."""
+    return CheckResult(name, CheckStatus.FAIL, None, f"lkdebug could not run this probe: {_crash_words(error, secrets)}",
+                       [crash_finding(f"The {name} probe", error, secrets)])
 
 
 def _offline(settings: Settings, url: str | None, token_findings: list[Finding]) -> tuple[
@@ -311,7 +320,7 @@ async def diagnose(
             result = _crashed(name, error, secrets)
         result.name = name
         if result.duration_ms is None:
-            result.duration_ms = probes.monotonic_ms(started)
+            result.duration_ms = monotonic_ms(started)
         return publish(result)
 
     def record(name: str, kind: type[R]) -> R:

@@ -16,8 +16,8 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from lkdebug.core.marks import STATUS
-from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
-from lkdebug.core.redact import error_words, scrub, visible
+from lkdebug.core.model import CheckResult, CheckStatus, Settings
+from lkdebug.core.redact import scrub, visible
 from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
 from lkdebug.tui.app import typing_into
 from lkdebug.tui.widgets.cycle import Cycle
@@ -174,15 +174,9 @@ class ConnectivityPane(Vertical):
         if event.state is WorkerState.CANCELLED:
             self._stop("Cancelled")
         elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            # An error's text can quote a URL with the probe token, or a server's words: shown as check shows it.
-            said = error_words(str(error), (self.app.settings or Settings()).secrets())
-            finding = Finding(
-                "lkdebug.probe_crashed", Severity.ERROR, "network",
-                "The probes stopped on an internal error",
-                f"{type(error).__name__}: {said}" if said else type(error).__name__,
-                "This is a bug in lkdebug; `lkdebug check` shows the same probes with LKDEBUG_DEBUG=1 for a traceback.",
-            )
+            from lkdebug.core.diagnose import crash_finding  # loaded: the worker that failed imported it
+
+            finding = crash_finding("The probes", event.worker.error, (self.app.settings or Settings()).secrets())
             self._stop("Stopped on an error")
             self.query_one(FindingsView).show([finding])
             self.post_message(FindingsChanged("connectivity", [finding]))
