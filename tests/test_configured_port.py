@@ -68,13 +68,13 @@ def test_a_remote_url_is_not_judged_by_the_local_config(tmp_path, capsys):
 
 def test_the_url_row_agrees_with_the_env_lint(tmp_path):
     """`check --url` on the configured port: the url check's row is a pass, not `1 problem(s)`."""
-    from lkdebug.core import probes
     from lkdebug.core.sources import load_settings
+    from lkdebug.core.target import url_check
 
     (tmp_path / "livekit.yaml").write_text(f"port: 7881\nkeys:\n  {DEMO_API_KEY}: {DEMO_API_SECRET}\n")
     settings = load_settings(tmp_path, url="ws://127.0.0.1:7881", environ={}, home=tmp_path, system_configs=(),
                              container=False)
     assert settings.server_port == 7881
     assert [f for f in settings.findings if "url" in f.code or "port" in f.title] == []
-    result, target = probes.url_check("ws://127.0.0.1:7881", judged=True, server_port=settings.server_port)
+    result, target = url_check("ws://127.0.0.1:7881", judged=True, server_port=settings.server_port)
     assert result.status.value == "pass" and target.port == 7881

@@ -10,7 +10,7 @@ from lkdebug.core import diagnose, probes, server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.mint import mint, probe_claims
 from lkdebug.core.replies import verdict_findings
-from lkdebug.core.target import TokenToTest, parse_url
+from lkdebug.core.target import TokenToTest, parse_url, url_check
 
 FROZEN = 1768478400.0
 
@@ -75,7 +75,7 @@ def test_any_text_gives_a_target_or_a_finding(text):
 
 
 def test_url_check_without_a_url_says_so():
-    result, target = probes.url_check(None)
+    result, target = url_check(None)
     assert target is None and [f.code for f in result.findings] == ["net.no_url"]
 
 

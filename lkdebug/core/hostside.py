@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
-from lkdebug.core.probes import monotonic_ms
+from lkdebug.core.target import monotonic_ms
 from lkdebug.core.records import dataclass
 from lkdebug.core.settings_files import SETTINGS_LIMIT, Skipped, read_settings_file, size_text
 

@@ -29,8 +29,7 @@ from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, error_text, http_failure, http_get, http_session, not_livekit, one_line,
                                   server_words, tls_error, tls_finding, trust_context, upstream_failed, verdict_findings)
-# url_check and monotonic_ms live with the target, so an offline check (`check --no-network`) needs no network module.
-from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check  # noqa: F401 (re-exported)
+from lkdebug.core.target import Target, TokenToTest, monotonic_ms
 
 if TYPE_CHECKING:
     from lkdebug.core.join import Signal

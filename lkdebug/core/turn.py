@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from lkdebug.core.ice import IceServer, IceUrl
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.probes import monotonic_ms
+from lkdebug.core.target import monotonic_ms
 from lkdebug.core.records import dataclass
 from lkdebug.core.redact import error_words
 from lkdebug.core.replies import one_line, trust_context
