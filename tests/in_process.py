@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lkdebug.cli import main
 
 
@@ -10,3 +12,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    """`lkdebug ARGV...` (ARGV asks for JSON) through cli.main: its exit code and the document it printed."""
+    code, out, _ = run(capsys, *argv)
+    return code, json.loads(out)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from lkdebug import cli
 from lkdebug.core import host, hostside
 from lkdebug.core.mint import build_claims, mint
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, run_in_thread
 from tests.conftest import FROZEN_NOW
+from tests.in_process import run_json
 from tests.coturn import PASSWORD, USER, Coturn
 
 pytestmark = pytest.mark.timeout(90)
@@ -76,8 +76,7 @@ def _compare(name: str, document: dict, ports: dict[str, str], paths: dict[str, 
 
 
 def _run(capsys, *argv: str) -> tuple[int, dict]:
-    code = cli.main(list(argv))
-    return code, json.loads(capsys.readouterr().out)
+    return run_json(capsys, *argv)
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,11 @@ and `check --json` against the stand-in server on 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from lkdebug import cli
+from tests.in_process import run_json
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,8 +71,7 @@ PROJECTS = {"next.js": nextjs, "python agent": python_agent, "python starter": p
 
 
 def run(capsys, *args: str) -> tuple[int, dict]:
-    code = cli.main([*args, "--json"])
-    return code, json.loads(capsys.readouterr().out)
+    return run_json(capsys, *args, "--json")
 
 
 def ws_url(server) -> str:

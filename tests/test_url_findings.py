@@ -4,7 +4,6 @@ and `check` against the stand-in."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from lkdebug import cli
 from lkdebug.demo import DEMO_API_KEY, DEMO_API_SECRET
+from tests.in_process import run_json
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -19,8 +19,7 @@ KEYS = f"LIVEKIT_API_KEY={DEMO_API_KEY}\nLIVEKIT_API_SECRET={DEMO_API_SECRET}\n"
 
 
 def run(capsys, *args: str) -> tuple[int, dict]:
-    code = cli.main([*args, "--json"])
-    return code, json.loads(capsys.readouterr().out)
+    return run_json(capsys, *args, "--json")
 
 
 def warnings_and_errors(doc: dict) -> list[dict]:
