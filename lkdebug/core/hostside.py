@@ -15,8 +15,8 @@ import ipaddress
 import ssl
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Settings, Severity
 from lkdebug.core.target import monotonic_ms
@@ -266,12 +266,9 @@ def server_config_path(settings: Settings) -> Path | None:
 
 
 def _names_this_machine(url: str | None) -> bool:
-    """Whether the URL checked is a loopback one (so its clients are on this machine)."""
-    try:
-        host = urlsplit(url.strip()).hostname if url and "://" in url else None
-    except ValueError:  # an unreadable URL: the url check says why
-        return False
-    return bool(host) and is_loopback_host(host)
+    """Whether the URL checked is a loopback one (so its clients are on this machine), read as the url check reads it."""
+    parsed = livekit_url.parse(url) if url else None
+    return parsed is not None and parsed.error is None and bool(parsed.host) and is_loopback_host(parsed.host)
 
 
 def probe_host(settings: Settings, trust: ssl.SSLContext | None = None, proc_net: Path = Path("/proc/net"),
