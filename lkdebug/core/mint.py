@@ -1,9 +1,15 @@
 """Mint LiveKit access tokens: the claims livekit-api's AccessToken writes, signed HS256.
 
-PyJWT is imported only inside `mint`, where a token is minted, so `lkdebug token decode` never pays for it.
+The signer is the standard library's (json, base64, hmac), byte for byte what PyJWT's `jwt.encode` writes
+(tests/test_mint_hs256.py holds it to PyJWT and to the SDKs' verifiers): PyJWT would cost a command
+2 to 11 MiB and 120 to 250 ms on its first token (it loads urllib.request, http.client, email, and
+`cryptography` where another package installed it) for one HMAC.
 """
 
 from __future__ import annotations
+
+import base64
+import json
 
 DEFAULT_VALID_FOR = 6 * 3600  # the Go and Python server SDKs' default TTL
 
@@ -45,28 +51,32 @@ def build_claims(
     return claims
 
 
-HEADER = {"alg": "HS256", "typ": "JWT"}  # the header of every token lkdebug mints
+HEADER = {"alg": "HS256", "typ": "JWT"}  # the header of every token lkdebug mints, keys sorted as PyJWT writes them
+
+
+def _segment(value: dict) -> bytes:
+    """One base64url part of a JWT as PyJWT writes it: compact JSON, otherwise json.dumps's defaults (non-ASCII
+    as \\u escapes, NaN as NaN, a tuple as a list, key order kept), no padding."""
+    compact = json.dumps(value, separators=(",", ":"), ensure_ascii=True)
+    return base64.urlsafe_b64encode(compact.encode("ascii")).rstrip(b"=")
 
 
 def mint(claims: dict, secret: str) -> str:
-    """HS256 (`HEADER`, the only algorithm livekit-server accepts), signed by PyJWT's `jwt.encode`.
+    """`claims` signed HS256 (`HEADER`, the only algorithm livekit-server accepts) with `secret`'s UTF-8 bytes.
 
-    PyJWT needs no `cryptography` for HMAC (it is not a dependency; PyJWT imports it only when some
-    other package installed it), and it is imported here, where a token is minted, so `token decode`
-    never pays for it. Its short-key warning is silenced: lkdebug reports a short secret itself
-    (env.secret_short). An empty secret is refused (ValueError): no server holds one.
-    The interop tests check these tokens with livekit-api's TokenVerifier.
+    The same text PyJWT's `jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})` returns,
+    except that any non-empty secret signs, as the server's HMAC takes any: PyJWT refuses one that looks
+    like a PEM, SSH or JWK key. An empty secret is refused (ValueError): no server holds one. A short
+    secret is not warned about here: lkdebug reports it itself (env.secret_short).
     """
     if not secret:
         raise ValueError("the API secret is empty: nothing can sign with it")
-    import warnings
+    # server_rules' HMAC is the one decode verifies with; the commands that mint decode the token next.
+    from lkdebug.core.server_rules import hmac_signature
 
-    import jwt
-    from jwt.warnings import InsecureKeyLengthWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-        return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
+    signing_input = _segment(HEADER) + b"." + _segment(claims)
+    signature = base64.urlsafe_b64encode(hmac_signature(signing_input, secret)).rstrip(b"=")
+    return (signing_input + b"." + signature).decode("ascii")
 
 
 def probe_claims(api_key: str, now: float) -> dict:
