@@ -87,6 +87,14 @@ def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
     assert "lkdebug.core.diagnose" not in modules  # ...and nothing it does not run
 
 
+def test_token_create_signs_without_pyjwt_or_the_http_stack_it_loads(tmp_path):
+    modules = _modules_after(tmp_path, "token", "create", "--identity", "alice", "--room", "demo", "--join",
+                             "--now", "1700000000")
+    assert not _loaded(modules, NEVER_HEADLESS)
+    assert not {"urllib.request", "http.client", "email", "cryptography"} & modules
+    assert "lkdebug.core.server_rules" in modules  # it signed, and decoded what it signed
+
+
 def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     modules = _modules_after(tmp_path, "env", "--json")
     assert not _loaded(modules, NEVER_HEADLESS)
