@@ -158,11 +158,7 @@ def test_create_imports_neither_textual_nor_livekit(project):
     result = subprocess.run([sys.executable, "-c", IMPORTS, "token", "create", "--dir", str(project), "--identity", "a",
                              "--room", "r", "--join"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    code, _, heavy = result.stdout.strip().partition(" ")
-    # Minting is PyJWT's jwt.encode (issue 11); PyJWT imports cryptography only because the test
-    # extras (trustme) installed it: it is no dependency of PyJWT's, and HS256 never uses it.
-    assert code == "0" and set(heavy.split(",")) - {"jwt", "cryptography"} == set()
-    assert "jwt" in heavy.split(",")
+    assert result.stdout.split() == ["0"]  # exit 0, no heavy module: core.mint signs with hmac, not PyJWT
 
 
 def test_a_cut_short_signature_is_named_as_such_on_the_signature_line(project, capsys):
