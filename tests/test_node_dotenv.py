@@ -42,6 +42,7 @@ def node_findings(capsys, folder) -> list[dict]:
     ("server.js", "require('dotenv').config({ path: `.env.${process.env.APP_ENV}` });\n", False),
     ("server.js", "const path = process.env.ENV_FILE;\nrequire('dotenv').config({ path });\n", False),
     ("server.js", "require('dotenv').config();\nrequire('dotenv').config({ path: '.env.local' });\n", False),
+    ("server.js", "// require('dotenv').config();\nrequire('dotenv').config({ path: '.env.local' });\n", False),
 ])
 def test_the_server_reads_the_files_its_dotenv_names(tmp_path, capsys, path, code, warned):
     """The values in .env.local: a warning only when the server's dotenv does not load that file."""

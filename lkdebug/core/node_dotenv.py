@@ -39,6 +39,7 @@ _NAMED_IMPORT = lazyre.compile(r"""(?:\bimport\s*\{([^}]*)\}\s*from|\b(?:const|l
 _CONFIG_NAME = lazyre.compile(r"\bconfig\b(?:\s*(?:as|:)\s*([A-Za-z_$][\w$]*))?")
 _PATH_KEY = lazyre.compile(r"""(?:^|[{,\s])(['"]?)path\1\s*:""")
 _STRING = lazyre.compile(r"""(['"`])(.*?)\1""")
+_LINE_COMMENT = lazyre.compile(r"(?m)^\s*//.*$")
 
 
 def node_dotenv_files(project_dir: Path, environ: Mapping[str, str]) -> tuple[str, ...] | None:
@@ -93,7 +94,8 @@ def _sources(project_dir: Path, package: dict) -> list[str]:
             if not path.resolve().is_relative_to(root):  # a script's ../other-package/server.js is not this project
                 continue
             with path.open("rb") as handle:
-                texts.append(handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace"))
+                # A commented-out load (`// require('dotenv').config()`) loads nothing.
+                texts.append(_LINE_COMMENT.sub("", handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace")))
         except (OSError, ValueError):
             continue
     return texts
