@@ -2,9 +2,10 @@
 address beside the IPv4 one) with a bad certificate fails one connection in N, which a check of the first
 address alone never saw.
 
-Real TLS servers on 127.0.0.1, 127.0.0.2 and ::1 with trustme certificates for one name; the probe is
-given the addresses, `check` resolves the name itself through a hosts file of the test's own (a mount
-namespace where /etc/hosts is the test's file: glibc's real answer, not a patched resolver).
+Real TLS servers on 127.0.0.1 to 127.0.0.3 and ::1 with trustme certificates for one name; the probe is
+given the addresses; `diagnose` resolves the name through tests/resolver.py, and `check` through a hosts
+file of the test's own (a mount namespace where /etc/hosts is the test's file: glibc's real answer, not a
+patched resolver) where this machine can make one.
 """
 
 from __future__ import annotations
@@ -101,7 +102,21 @@ async def _serve(address: str, port: int, context: ssl.SSLContext, gate: Gate | 
     return await loop.create_server(Handshake, address, port)
 
 
+@pytest.fixture
+def ipv6_loopback():
+    """::1, where this machine's loopback has IPv6 (Docker may run without it)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError as error:
+        pytest.skip(f"no IPv6 loopback here: {error}")
+
+
+@pytest.mark.usefixtures("ipv6_loopback")
 async def test_one_bad_node_of_two_is_named_and_the_good_one_still_reports(trustme):
+    """An IPv4 and an IPv6 address, the IPv6 one with an expired certificate."""
     ca = trustme.CA()
     async with Nodes() as nodes:
         await nodes.add("127.0.0.1", ca)
@@ -123,14 +138,14 @@ async def test_the_same_expired_certificate_on_every_node_is_one_finding(trustme
     ca = trustme.CA()
     cert = ca.issue_cert(NAME, **EXPIRED)
     async with Nodes() as nodes:
-        for address in ("127.0.0.1", "127.0.0.2", "::1"):
+        for address in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
             await nodes.add(address, ca, cert=cert)
-        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "::1"], 3, time.time, nodes.client)
+        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "127.0.0.3"], 3, time.time, nodes.client)
     assert result.status is CheckStatus.FAIL
     assert [f.code for f in result.findings] == ["net.tls_expired"]
     assert " of 3 addresses" not in result.findings[0].title
-    assert f"Every address of {NAME} has it: 127.0.0.1, 127.0.0.2, ::1." in result.findings[0].detail
-    assert result.detail.endswith("(all 3 addresses: 127.0.0.1, 127.0.0.2, ::1)")
+    assert f"Every address of {NAME} has it: 127.0.0.1, 127.0.0.2, 127.0.0.3." in result.findings[0].detail
+    assert result.detail.endswith("(all 3 addresses: 127.0.0.1, 127.0.0.2, 127.0.0.3)")
 
 
 async def test_each_address_gets_its_own_cause(trustme):
@@ -138,13 +153,13 @@ async def test_each_address_gets_its_own_cause(trustme):
     async with Nodes() as nodes:
         await nodes.add("127.0.0.1", ca)
         await nodes.add("127.0.0.2", ca, names=("other.lkdebug.test",))
-        await nodes.add("::1", ca, **EXPIRED)
-        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "::1"], 3, time.time, nodes.client)
+        await nodes.add("127.0.0.3", ca, **EXPIRED)
+        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "127.0.0.3"], 3, time.time, nodes.client)
     assert result.status is CheckStatus.WARN
     titles = {f.code: f.title for f in result.findings}
     assert titles.keys() == {"net.tls_hostname", "net.tls_expired"}
     assert titles["net.tls_hostname"].endswith("(on 127.0.0.2: 1 of 3 addresses)")
-    assert titles["net.tls_expired"].endswith("(on ::1: 1 of 3 addresses)")
+    assert titles["net.tls_expired"].endswith("(on 127.0.0.3: 1 of 3 addresses)")
 
 
 async def test_a_name_with_one_address_reads_as_before(trustme):
@@ -175,10 +190,31 @@ async def test_addresses_past_the_cap_are_left_out_and_said_so(trustme, monkeypa
     async with Nodes() as nodes:
         await nodes.add("127.0.0.1", ca)
         await nodes.add("127.0.0.2", ca)
-        await nodes.add("::1", ca, **EXPIRED)
-        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "::1"], 3, time.time, nodes.client)
+        await nodes.add("127.0.0.3", ca, **EXPIRED)
+        result = await probes.probe_tls(nodes.target(), ["127.0.0.1", "127.0.0.2", "127.0.0.3"], 3, time.time, nodes.client)
     assert [n.address for n in result.data.addresses] == ["127.0.0.1", "127.0.0.2"]
     assert result.detail.endswith("(the first 2 of 3 addresses)")
+
+
+async def test_diagnose_checks_every_address_the_name_resolves_to(trustme, monkeypatch):
+    """The run hands the TLS probe every address TCP reached, not the first."""
+    from lkdebug.core.diagnose import diagnose
+    from lkdebug.core.model import Setting, Settings
+    from lkdebug.demo.ntp import NtpResponder
+    from tests.resolver import resolve_to
+
+    resolve_to(monkeypatch, NAME, ["127.0.0.1", "127.0.0.2"])
+    ca = trustme.CA()
+    async with Nodes() as nodes:
+        await nodes.add("127.0.0.1", ca)
+        await nodes.add("127.0.0.2", ca, names=("other.lkdebug.test",))
+        with NtpResponder() as ntp:
+            report = await diagnose(Settings(url=Setting("LIVEKIT_URL", f"wss://{NAME}:{nodes.port}", "test")), timeout=3,
+                                    ntp_servers=[ntp.address], in_container=False, media=False, ssl_context=nodes.client)
+    tls = next(c for c in report.checks if c.name == "tls")
+    assert [n.address for n in tls.data.addresses] == ["127.0.0.1", "127.0.0.2"], tls.detail
+    hostname = next(f for f in report.findings if f.code == "net.tls_hostname")
+    assert hostname.title.endswith("(on 127.0.0.2: 1 of 2 addresses)")
 
 
 # ---- `check` through a real resolver answer --------------------------------------------------------------
