@@ -215,7 +215,7 @@ async def test_certificate_faults(options, code):
     server, port, client_context = await _tls_server(**options)
     async with server:
         target, _ = parse_url(f"https://127.0.0.1:{port}")
-        result = await probes.probe_tls(target, "127.0.0.1", 2, time.time, client_context)
+        result = await probes.probe_tls(target, ["127.0.0.1"], 2, time.time, client_context)
     assert result.status is CheckStatus.FAIL
     assert [f.code for f in result.findings] == [code]
 

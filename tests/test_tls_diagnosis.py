@@ -58,7 +58,7 @@ async def test_the_http_probes_and_the_upgrade_name_the_certificate_fault(config
             await probes.probe_websocket(target, token, 3, context),
             await probes.probe_server_api(target, token.raw, 3, time.time, context),
         ]
-        tls = await probes.probe_tls(target, "127.0.0.1", 3, time.time, context)
+        tls = await probes.probe_tls(target, ["127.0.0.1"], 3, time.time, context)
     for result in results:
         assert result.status is CheckStatus.FAIL, (result.name, result.detail)
         assert [f.code for f in result.findings] == [code], (result.name, result.findings)

@@ -75,6 +75,8 @@ def _add_media(report: Report, document: dict) -> None:
     by_name = {c.name: c for c in report.checks}
     for entry in document["checks"]:
         result = by_name[entry["name"]]
+        if result.name == "tls" and getattr(result.data, "addresses", ()):  # a name with several addresses: each one's outcome
+            entry["addresses"] = [a.to_dict() for a in result.data.addresses]
         if result.data is None or result.name not in ("join", "turn", "media_join", "host"):
             continue
         from lkdebug.core.hostside import MediaConfig

@@ -351,7 +351,7 @@ async def diagnose(
                 target, record("dns", probes.DnsAnswer).addresses, timeout, in_container)))
             if target.secure:
                 start("tls", run("tls", ("tcp",), lambda: probes.probe_tls(
-                    target, record("tcp", probes.TcpConnects).reachable[0], timeout, now, ssl_context)))
+                    target, record("tcp", probes.TcpConnects).reachable, timeout, now, ssl_context)))
             else:
                 start("tls", skipped("tls", f"{target.scheme}:// is plain: no TLS to check"))
             gate = ("tcp", "tls") if target.secure else ("tcp",)

@@ -18,7 +18,7 @@ from lkdebug.core import redact
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
-from lkdebug.core.records import replace
+from lkdebug.core.records import dataclass, replace
 
 # Prefixes that frameworks copy into the browser bundle. Longer ones first: NEXT_PUBLIC_ is not PUBLIC_.
 CLIENT_PREFIXES = ("NEXT_PUBLIC_", "NUXT_PUBLIC_", "EXPO_PUBLIC_", "REACT_APP_", "VITE_", "GATSBY_", "PUBLIC_")
@@ -288,22 +288,59 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False, server_po
 # --- the whole picture --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Loader:
+    """A process that loads dotenv files by itself rather than in the framework's order, in the words of
+    its finding: who it is, the call that loads, and the fixes."""
+
+    code: str
+    who: str  # "a Python agent"
+    call: str  # "load_dotenv()"
+    project: str  # "a Python project"
+    others: str  # what reads the winning file instead, with its verb
+    default_reads: str  # how its call reads with no file named
+    load_by_name: str  # the fix when it does not read the file: {file}, {first}
+    load_first: str  # the fix when it reads it after another: {file}
+
+    @property
+    def whose(self) -> str:
+        return f"{self.who[0].upper()}{self.who[1:]}'s {self.call}"
+
+
+_PYTHON_AGENT = _Loader(
+    "env.python_dotenv", "a Python agent", "load_dotenv()", "a Python project", "the web app (Next.js, Vite) reads",
+    "load_dotenv() reads only `.env` (searching up from the calling script)",
+    "Call load_dotenv({file!r}) in the agent as well, or keep the values in {first}.",
+    "Load {file} first in the agent (load_dotenv never overrides), or keep one value.")
+_NODE_SERVER = _Loader(
+    "env.node_dotenv", "a Node server", "dotenv", "a Node server that loads dotenv itself",
+    "Next.js, Vite and lkdebug's checks read",
+    "dotenv (`import 'dotenv/config'`, `node -r dotenv/config`, `dotenv.config()` without `path`) reads only `.env`, "
+    "in the folder the server starts in",
+    "Load it by name in the server: `dotenv.config({{ path: ['{file}', '{first}'] }})` (the first file that sets a "
+    "variable wins), or keep the values in {first}.",
+    "Load {file} first (`path: ['{file}', ...]`: dotenv never overrides a variable already set), or keep one value.")
+
+
 def lint_settings(settings: Settings, *, looked_in: Sequence[str] = (),
-                  python_dotenv: Sequence[str] | None = None, nested: Sequence[str] = ()) -> list[Finding]:
+                  python_dotenv: Sequence[str] | None = None, node_dotenv: Sequence[str] | None = None,
+                  nested: Sequence[str] = ()) -> list[Finding]:
     """Findings that need more than one variable: missing, conflicts, dev keys, server key mismatch.
     `python_dotenv`: the dotenv files a Python agent in the project loads (None: not a Python project;
-    empty: it loads them in a way lkdebug cannot read). `nested`: the folders below that hold dotenv files
-    (a monorepo's apps/web), named when nothing is found here."""
+    empty: it loads them in a way lkdebug cannot read); `node_dotenv` the same for a Node server that loads
+    dotenv itself (None: none does). `nested`: the folders below that hold dotenv files (a monorepo's
+    apps/web), named when nothing is found here."""
+    loaders = [(loader, tuple(files)) for loader, files in ((_PYTHON_AGENT, python_dotenv), (_NODE_SERVER, node_dotenv)) if files]
     out: list[Finding] = []
     out += _missing(settings, looked_in, nested)
-    out += _conflicts(settings, python_dotenv or ())
+    out += _conflicts(settings, loaders)
     out += _url_mismatch(settings.variables)
     out += _pair(settings)
     out += _server_keys(settings)
     out += _secret_elsewhere(settings)
     out += _exposed_by_value(settings)
-    if python_dotenv:
-        out += _python_dotenv(settings, python_dotenv)
+    for loader, files in loaders:
+        out += _own_dotenv(settings, loader, files)
     return out
 
 
@@ -343,17 +380,18 @@ def _missing(settings: Settings, looked_in: Sequence[str], nested: Sequence[str]
     ) for label in missing]
 
 
-def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
+def _conflicts(settings: Settings, loaders: Sequence[tuple[_Loader, tuple[str, ...]]]) -> list[Finding]:
     """Sources that disagree: which one wins and why. What the user can get wrong is a warning: a shell
     `export` or an --env-file beating the project's files, a `.local` file (the developer's own values) beaten by
-    one that is not (Vite's `.env.development` over `.env.local`), or a Python agent whose load_dotenv() gets
-    another value than the web app. The framework's own layering (`.env.local` over `.env`, both read by the
-    one process) is an info that says which file wins."""
+    one that is not (Vite's `.env.development` over `.env.local`), or a process that loads dotenv itself (a
+    Python agent's load_dotenv(), a Node server's dotenv) and gets another value than the web app. The
+    framework's own layering (`.env.local` over `.env`, both read by the one process) is an info that says
+    which file wins."""
     by_name: dict[str, list[Variable]] = defaultdict(list)
     for var in settings.variables:
         if var.wins or var.note.startswith("overridden"):
             by_name[var.name].append(var)
-    agent = _agent_values(settings, agent_files)
+    loaded = [(loader, files, _agent_values(settings, files)) for loader, files in loaders]
     resolved = {s.name for s in (settings.url, settings.api_key, settings.api_secret) if s is not None}
     out = []
     for name, occurrences in by_name.items():
@@ -364,8 +402,9 @@ def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
         main = role_of(name) in ("url", "api_key", "api_secret")
         lines = [f"{'-> ' if v.wins else '   '}{where(v)}: {describe(name, v.value)}" for v in occurrences]
         only_space = len({v.value.strip() for v in occurrences}) == 1
-        agent_gets = agent.get(name)
-        split = agent_gets is not None and agent_gets.value != winner.value
+        splits = [(loader, files, values[name]) for loader, files, values in loaded
+                  if name in values and values[name].value != winner.value]
+        split = bool(splits)
         layered = (all(v.source.startswith(".env") for v in occurrences) and not split
                    and not (not winner.source.endswith(".local") and any(v.source.endswith(".local") for v in losers)))
         out.append(_finding(
@@ -373,8 +412,8 @@ def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
             f"{name} differs between {len(occurrences)} sources; {winner.source} wins",
             "\n".join(lines) + f"\nWhy: {winner.note}"
             + ("\nThe values differ only in whitespace." if only_space else "")
-            + (f"\nA Python agent's load_dotenv() reads {' and '.join(agent_files)}, so it runs with {agent_gets.source}'s "
-               "value instead." if split else "")
+            + "".join(f"\n{loader.whose} reads {' and '.join(files)}, so it runs with {gets.source}'s value instead."
+                      for loader, files, gets in splits)
             + (f"\nThat is the framework's own layering (defaults in {losers[0].source}, overridden by {winner.source}): "
                f"the app runs with {winner.source}'s value." if layered else ""),
             None if layered else
@@ -383,7 +422,7 @@ def _conflicts(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
              f"Keep one value: fix or delete {name} in {', '.join(v.source for v in losers)}, then restart the app."),
         ))
         if split and name in resolved:
-            out[-1] = replace(out[-1], because="env.python_dotenv")
+            out[-1] = replace(out[-1], because=splits[0][0].code)
     return out
 
 
@@ -538,9 +577,9 @@ def _exposed_by_value(settings: Settings) -> list[Finding]:
             if client_prefix(v.name) and role_of(v.name) != "api_secret" and v.value.strip() in secrets]
 
 
-def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Finding]:
-    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() reads the files its code
-    names (`.env` for a bare call).
+def _own_dotenv(settings: Settings, loader: _Loader, agent_files: tuple[str, ...]) -> list[Finding]:
+    """Next.js/Vite read `.env.local` and friends; a Python agent's load_dotenv() or a Node server's dotenv
+    reads the files its code names (`.env` for a bare call).
 
     Says, setting by setting, what each process gets when they differ (the web app green, the agent
     without a secret), and nothing when the agent's files hold the same values.
@@ -553,22 +592,21 @@ def _python_dotenv(settings: Settings, agent_files: Sequence[str]) -> list[Findi
             continue
         agent = agent_values.get(setting.name)
         files.append(setting.source)
-        rows.append(f"{setting.name}: the web app (Next.js, Vite) reads {setting.source}: {describe(setting.name, setting.value)}; "
-                    f"a Python agent reads {reads}: {'not set' if agent is None else describe(setting.name, agent)}")
+        rows.append(f"{setting.name}: {loader.others} {setting.source}: {describe(setting.name, setting.value)}; "
+                    f"{loader.who} reads {reads}: {'not set' if agent is None else describe(setting.name, agent)}")
     if not rows:
         return []
     files = sorted(set(files))
     unread = [f for f in files if f not in agent_files]
-    how = ("load_dotenv() reads only `.env` (searching up from the calling script)" if tuple(agent_files) == (".env",)
-           else f"its load_dotenv() calls read {reads}" + ("" if unread else " and never override, so the first file wins"))
+    how = (loader.default_reads if agent_files == (".env",)
+           else f"its {loader.call} calls read {reads}" + ("" if unread else " and never override, so the first file wins"))
     return [_finding(
-        "env.python_dotenv", Severity.WARNING,
-        f"A Python agent's load_dotenv() does not read {', '.join(unread)}" if unread else
-        f"A Python agent's load_dotenv() loads {agent_files[0]} first, so {', '.join(files)} does not win there",
-        f"This looks like a Python project; {how}, so the web app and the agent run with different settings:\n"
+        loader.code, Severity.WARNING,
+        f"{loader.whose} does not read {', '.join(unread)}" if unread else
+        f"{loader.whose} loads {agent_files[0]} first, so {', '.join(files)} does not win there",
+        f"This looks like {loader.project}; {how}, so the web app and the {loader.who.split()[-1]} run with different settings:\n"
         + "\n".join(rows),
-        f"Call load_dotenv({unread[0]!r}) in the agent as well, or keep the values in {agent_files[0]}." if unread else
-        f"Load {files[0]} first in the agent (load_dotenv never overrides), or keep one value.",
+        loader.load_by_name.format(file=unread[0], first=agent_files[0]) if unread else loader.load_first.format(file=files[0]),
     )]
 
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from lkdebug.core import envlint, lazyre
 from lkdebug.core.model import Setting, Variable
 from lkdebug.core.records import replace
-from lkdebug.core.settings_files import Skipped, read_settings_file
-from lkdebug.core.settings_scan import Found, is_file
+from lkdebug.core.settings_scan import Found, is_file, package_json
 
 WHY_PROCESS = ("the process environment beats dotenv files: Next.js, Vite, Node's dotenv and python-dotenv's "
                "load_dotenv() never override a variable that is already set")
@@ -63,13 +62,8 @@ def framework_of(project_dir: Path) -> str:
     """Whose dotenv order the project follows: Vite when its package.json depends on vite (or on SvelteKit or
     Astro, which load env files with Vite's loadEnv) and not on next (a Next.js app may carry vite as a test
     tool), else Next.js, the order lkdebug assumes by default."""
-    import json
-
-    try:
-        package = json.loads(read_settings_file(project_dir / "package.json").data)
-    except (OSError, Skipped, ValueError, RecursionError):
-        return NEXT
-    if not isinstance(package, dict):
+    package = package_json(project_dir)
+    if package is None:
         return NEXT
     names = {name for group in ("dependencies", "devDependencies") if isinstance(package.get(group), dict)
              for name in package[group]}

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from lkdebug.core import host, server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
-from lkdebug.core.records import dataclass
+from lkdebug.core.records import dataclass, replace
 from lkdebug.core.redact import scrub
 from lkdebug.core.replies import (GATEWAY_STATUS, HttpAnswer, LINE_TOO_LONG, TOO_MANY_HEADERS, answer_text,
                                   bad_response, era_text, error_text, http_failure, http_get, http_session, not_livekit, one_line,
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 LIVEKIT_DEFAULT_PORT = livekit_url.LIVEKIT_PORT
 CERT_EXPIRY_WARNING_DAYS = 14
+# Handshakes the TLS probe makes at once: every address of a name behind DNS round robin, up to this many.
+TLS_ADDRESS_CAP = 8
 
 # OpenSSL's wording when the peer answers a ClientHello with plain HTTP (A11, G8).
 _PLAIN_PORT_SIGNS = ("wrong version number", "record layer failure", "packet length too long", "http request", "unknown protocol")
@@ -89,7 +91,7 @@ class Connect:
 
 @dataclass(frozen=True)
 class TcpConnects:
-    """A connect to every address the host resolves to, for TLS (which takes the first that connected)."""
+    """A connect to every address the host resolves to, for TLS (which checks every one that connected)."""
 
     connects: tuple[Connect, ...]
 
@@ -194,6 +196,22 @@ class TlsAnswer:
     certificate: Certificate | None
     days_left: float | None = None
     verify_code: int | None = None
+    addresses: tuple[TlsAddress, ...] = ()  # every address checked, when the name has more than one
+
+
+@dataclass(frozen=True)
+class TlsAddress:
+    """One address's handshake, in a name with several: its outcome, its row text, its findings' codes."""
+
+    address: str
+    status: CheckStatus
+    detail: str
+    codes: tuple[str, ...]
+    duration_ms: float | None
+
+    def to_dict(self) -> dict:
+        return {"address": self.address, "status": self.status.value, "detail": self.detail, "findings": list(self.codes),
+                "duration_ms": None if self.duration_ms is None else round(self.duration_ms, 1)}
 
 
 def _name(rdns: Sequence) -> str:
@@ -255,11 +273,74 @@ async def _speaks_plain_http(address: str, port: int, timeout: float) -> str | N
 
 
 
-async def probe_tls(target: Target, address: str, timeout: float, now: Callable[[], float],
+async def probe_tls(target: Target, addresses: Sequence[str], timeout: float, now: Callable[[], float],
                     ssl_context: ssl.SSLContext | None = None) -> CheckResult:
-    """Protocol, subject, issuer, expiry and hostname match; failures sorted into what users meet (A11)."""
+    """Every address the name has (up to TLS_ADDRESS_CAP), handshaken at once: a node behind DNS round robin with a
+    bad certificate fails one connection in N, which a check of the first address alone never sees.
+
+    One finding per cause: a fault every address shares is said once; one only some addresses have names
+    them. The row's record is the first good address's handshake, with every address's outcome in `addresses`.
+    """
     started = time.monotonic()
     context = trust_context(ssl_context)
+    checked = list(dict.fromkeys(addresses))[:TLS_ADDRESS_CAP]
+    results = await asyncio.gather(*(_tls_at(target, address, timeout, now, context) for address in checked))
+    left_out = f" (the first {len(checked)} of {len(set(addresses))} addresses)" if len(set(addresses)) > len(checked) else ""
+    if len(results) == 1:
+        only = results[0]
+        only.duration_ms, only.detail = monotonic_ms(started), only.detail + left_out
+        return only
+    nodes = tuple(TlsAddress(a, r.status, r.detail, tuple(f.code for f in r.findings), r.duration_ms)
+                  for a, r in zip(checked, results))
+    good = [r for r in results if r.status is not CheckStatus.FAIL]
+    status = CheckStatus.FAIL if not good else CheckStatus.PASS if all(r.status is CheckStatus.PASS for r in results) else CheckStatus.WARN
+    record = (good[0] if good else results[0]).payload(TlsAnswer) or TlsAnswer(None, None)
+    return CheckResult("tls", status, monotonic_ms(started), _grouped_details(checked, results) + left_out,
+                       _per_cause(target, checked, results), replace(record, addresses=nodes))
+
+
+def _grouped_details(addresses: Sequence[str], results: Sequence[CheckResult]) -> str:
+    """'127.0.0.1, ::1: TLSv1.3, CN=…; 127.0.0.2: certificate has expired' (one group when every address agrees)."""
+    groups: dict[str, list[str]] = {}
+    for address, result in zip(addresses, results):
+        groups.setdefault(result.detail, []).append(address)
+    if len(groups) == 1:
+        return f"{results[0].detail} (all {len(addresses)} addresses: {', '.join(addresses)})"
+    return "; ".join(f"{', '.join(where)}: {detail}" for detail, where in groups.items())
+
+
+def _per_cause(target: Target, addresses: Sequence[str], results: Sequence[CheckResult]) -> list[Finding]:
+    """One finding per code across the addresses: said once when every address has it, else naming the ones that do."""
+    causes: dict[str, list[tuple[str, Finding]]] = {}
+    for address, result in zip(addresses, results):
+        for finding in result.findings:
+            causes.setdefault(finding.code, []).append((address, finding))
+    total = len(addresses)
+    out = []
+    for found in causes.values():
+        first = found[0][1]
+        where = [address for address, _ in found]
+        others = "".join(f" On {address}: {f.detail}" for address, f in found[1:] if f.detail != first.detail)
+        if len(where) == total:
+            out.append(replace(first, detail=f"{first.detail}{others} Every address of {target.host} has it: {', '.join(where)}."))
+            continue
+        fine = [a for a in addresses if a not in where]
+        out.append(replace(
+            first, title=f"{first.title} (on {', '.join(where)}: {len(where)} of {total} addresses)",
+            detail=f"{first.detail}{others} {', '.join(where)} {'has' if len(where) == 1 else 'have'} it, {', '.join(fine)} "
+                   f"{'does' if len(fine) == 1 else 'do'} not: clients that reach {'that address' if len(where) == 1 else 'those'} "
+                   "(DNS round robin across nodes, or IPv6 before IPv4) fail, the rest connect, so "
+                   "`could not establish signal connection` comes and goes.",
+            fix=f"{first.fix or ''} Each node (address) behind the name serves its own certificate: fix it on "
+                f"{', '.join(where)}, or take {'that address' if len(where) == 1 else 'those'} out of DNS.".strip()))
+    return out
+
+
+async def _tls_at(target: Target, address: str, timeout: float, now: Callable[[], float],
+                  context: ssl.SSLContext) -> CheckResult:
+    """One address's handshake: protocol, subject, issuer, expiry and hostname match; failures sorted into
+    what users meet (A11)."""
+    started = time.monotonic()
     where = f"{target.host}:{target.port}"
     try:
         version, cert, _ = await _handshake(target.host, address, target.port, context, timeout)

@@ -108,3 +108,14 @@ def parse_yaml(text: str, label: str, findings: list[Finding], server_error: str
             f"Fix the YAML in {label} (indent with spaces; `key: secret` needs the space after the colon).",
         ))
         return None
+
+
+def package_json(project_dir: Path) -> dict | None:
+    """The project's package.json as an object, or None (none, unreadable, not JSON, not an object)."""
+    import json
+
+    try:
+        package = json.loads(read_settings_file(project_dir / "package.json").data)
+    except (OSError, Skipped, ValueError, RecursionError):
+        return None
+    return package if isinstance(package, dict) else None

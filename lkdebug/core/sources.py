@@ -20,6 +20,7 @@ from pathlib import Path
 from lkdebug.core import envlint, host, lk_config, settings_files
 from lkdebug.core.dotenv_sources import DOTENV_NAMES, scan_env
 from lkdebug.core.lk_sources import scan_lk
+from lkdebug.core.node_dotenv import node_dotenv_files
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
 from lkdebug.core.records import replace
@@ -242,6 +243,7 @@ def load_settings(
     findings += lk_config.findings(lk, settings, environ)
     findings += envlint.lint_settings(settings, looked_in=[s.path for s in scan.sources],
                                       python_dotenv=_python_dotenv_files(project_dir),
+                                      node_dotenv=node_dotenv_files(project_dir, environ),
                                       nested=() if variables or settings.server_keys else _nested_projects(project_dir))
     findings += envlint.lint_token_variables(settings, time.time() if now is None else now)
     settings.findings = list(dict.fromkeys(findings))
