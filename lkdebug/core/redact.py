@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import binascii
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 
-from lkdebug.core import lazyre
+from lkdebug.core import codec, lazyre
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:
@@ -56,7 +54,6 @@ _CACHED_LENGTH = 4096
 # `livekit-server --dev`'s secret is documented, so hiding it protects nothing, and every finding that
 # says "the API secret" would read "the API <6 chars...>".
 _PUBLIC_SECRETS = frozenset({"secret"})
-_URLSAFE = str.maketrans("-_", "+/")
 # userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
 # A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
 # starts with the literal `://`, which the regex engine finds without trying every position.
@@ -113,7 +110,7 @@ def has_controls(text: str) -> bool:
 
 def fingerprint(secret: str) -> str:
     """First 8 hex digits of SHA-256: enough to compare two secrets, useless to an attacker."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return codec.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def mask_key(key: str, reveal: bool = False) -> str:
@@ -241,8 +238,8 @@ def _hide_signatures(match: re.Match[str]) -> str:
 
 def _b64decode(unpadded: str) -> bytes | None:
     try:
-        return binascii.a2b_base64(unpadded.translate(_URLSAFE) + "=" * (-len(unpadded) % 4))
-    except (ValueError, binascii.Error):
+        return codec.b64url_decode(unpadded + "=" * (-len(unpadded) % 4))
+    except ValueError:  # binascii.Error, and non-ASCII text
         return None
 
 
