@@ -256,3 +256,12 @@ def test_shape_masking_is_the_same_whatever_the_chunks(text, budget, chunk):
         patch.setattr(redact, "DECODE_BUDGET", budget)
         patch.setattr(redact, "_SHAPE_CHUNK", chunk)
         assert redact._hide_tokens(text) == (expected if text.count(".") >= 2 else text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x9f), max_size=30), st.booleans())
+def test_visible_skips_the_pattern_only_for_text_it_would_not_change(text, keep_newlines):
+    """The plain-ASCII shortcut in visible() and visible_json() answers as the control-character pattern does."""
+    from lkdebug.core.redact import _controls, _escape
+
+    assert redact.visible(text, keep_newlines) == _controls(keep_newlines).sub(_escape, text)
+    assert redact.visible_json(text) == _controls(True).sub(lambda m: f"\\u{ord(m.group()):04x}", text)

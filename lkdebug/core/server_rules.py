@@ -100,7 +100,7 @@ _GO_SPACES = lazyre.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 _TIMES = ("exp", "nbf", "iat")
 _MAX_FLOAT = 1.7976931348623157e308
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
+_LONE_SURROGATE = lazyre.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
 
 
 class _Refused(ValueError):
