@@ -48,9 +48,12 @@ def test_import_contracts_hold_statically():
 
 # What each headless command must not load: the probes' machinery (asyncio, sockets, TLS, threads, logging),
 # libraries it has no use for, and the standard library's costly helpers the core does without
-# (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py).
+# (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py,
+# hashlib's OpenSSL, hmac and base64 via core/codec.py, datetime via times.iso_utc, and shutil with its
+# compressors, which argparse imports for the terminal's width unless cli._Parser gives it).
 NEVER_HEADLESS = ("asyncio", "aiohttp", "ssl", "socket", "concurrent", "logging", "dotenv", "yaml", "jwt", "textual",
-                  "rich", "livekit", "websockets", "dataclasses", "inspect", "typing")
+                  "rich", "livekit", "websockets", "dataclasses", "inspect", "typing", "hashlib", "_hashlib", "hmac",
+                  "base64", "struct", "datetime", "shutil", "zlib", "bz2", "lzma")
 RUN_AND_LIST = r"""
 import sys
 from lkdebug.cli import main
@@ -84,7 +87,7 @@ def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
     modules = _modules_after(tmp_path, "token", "decode", "--json", "--now", "1700000001", token)
     assert not _loaded(modules, NEVER_HEADLESS)
     assert "lkdebug.core.dotenv_sources" in modules  # it read the keys in the .env files...
-    assert "lkdebug.core.diagnose" not in modules  # ...and nothing it does not run
+    assert "lkdebug.core.diagnose" not in modules and "lkdebug.core.mint" not in modules  # ...and nothing it does not run
 
 
 def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
