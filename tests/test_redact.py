@@ -258,10 +258,25 @@ def test_shape_masking_is_the_same_whatever_the_chunks(text, budget, chunk):
         assert redact._hide_tokens(text) == (expected if text.count(".") >= 2 else text)
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=0x9f), max_size=30), st.booleans())
+_AROUND_CONTROLS = st.characters(max_codepoint=0x9f) | st.sampled_from("\u061b\u061c\u061d\u200d\u200e\u200f\u2029\u202a"
+                                                                       "\u202e\u202f\u2065\u2066\u2069\u206a\ud7ff\ud800"
+                                                                       "\udfff\ue000\u00a0…é😀") | st.characters()
+
+
+@given(st.text(alphabet=_AROUND_CONTROLS, max_size=30), st.booleans())
 def test_visible_skips_the_pattern_only_for_text_it_would_not_change(text, keep_newlines):
-    """The plain-ASCII shortcut in visible() and visible_json() answers as the control-character pattern does."""
+    """The printable-text shortcut in visible(), visible_json() and control_characters() answers as the
+    control-character pattern does."""
     from lkdebug.core.redact import _controls, _escape
 
     assert redact.visible(text, keep_newlines) == _controls(keep_newlines).sub(_escape, text)
     assert redact.visible_json(text) == _controls(True).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    assert redact.control_characters(text) == _controls(False).findall(text)
+
+
+def test_every_character_visible_escapes_is_one_isprintable_refuses():
+    """What the shortcut rests on, for every code point the pattern can hold (it lists BMP characters only)."""
+    from lkdebug.core.redact import _controls
+
+    pattern = _controls(False)
+    assert all(not chr(c).isprintable() for c in range(0x10000) if pattern.match(chr(c)))

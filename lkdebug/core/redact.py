@@ -73,7 +73,7 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     Every renderer, CLI and TUI, passes text from outside (files, claims, server bodies and
     headers, paths) through this before it reaches a terminal.
     """
-    if _printable_ascii(text, keep_newlines):
+    if _plain(text, keep_newlines):
         return text
     pattern = _controls(keep_newlines)
     if not pattern.search(text):
@@ -81,11 +81,10 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
-def _printable_ascii(text: str, keep_newlines: bool) -> bool:
-    """Whether `text` holds no control character without asking `_controls`, whose pattern (the surrogates
-    and C1 in a 64K-entry table) takes 0.4 ms to compile: more than judging a token."""
-    if not text.isascii():
-        return False
+def _plain(text: str, keep_newlines: bool) -> bool:
+    """Whether `text` holds nothing `_controls` matches, answered without its pattern (the surrogates and C1 in
+    a 64K-entry table), which takes longer to compile than judging a token: every character the pattern
+    matches (Unicode's Cc, Cf and Cs) is one str.isprintable() refuses."""
     return (text.replace("\n", " ").replace("\t", " ") if keep_newlines else text).isprintable()
 
 
@@ -105,14 +104,14 @@ def _escape(match: re.Match[str]) -> str:
 def visible_json(text: str) -> str:
     """JSON text with what json.dumps(ensure_ascii=False) leaves raw (DEL, C1, bidi overrides, lone
     surrogates) written as `\\u` escapes: still valid JSON, the same values, nothing a terminal obeys."""
-    if _printable_ascii(text, True):
+    if _plain(text, True):
         return text
     return _controls(True).sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def control_characters(text: str) -> list[str]:
     """Every character of `text` that `visible` would escape (tab and newline included), in order."""
-    return _controls(False).findall(text)
+    return [] if _plain(text, False) else _controls(False).findall(text)
 
 
 def has_controls(text: str) -> bool:
