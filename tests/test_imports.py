@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lkdebug.core import paste, precedence, redact, server_rules
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECK_CORE = r"""
@@ -55,11 +57,12 @@ NEVER_HEADLESS = ("asyncio", "aiohttp", "ssl", "socket", "concurrent", "logging"
                   "rich", "livekit", "websockets", "dataclasses", "inspect", "typing", "hashlib", "_hashlib", "hmac",
                   "base64", "struct", "datetime", "shutil", "zlib", "bz2", "lzma")
 RUN_AND_LIST = r"""
-import sys
+import re, sys
 from lkdebug.cli import main
 code = main(sys.argv[2:])
+compiled = [key[1] for cache in (getattr(re, "_cache", {}), getattr(re, "_cache2", {})) for key in cache]
 with open(sys.argv[1], "w") as out:
-    out.write("\n".join(sorted(sys.modules)))
+    out.write("\n".join(sorted(sys.modules) + ["re:" + repr(p) for p in compiled]))
 """
 
 
@@ -88,6 +91,19 @@ def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
     assert not _loaded(modules, NEVER_HEADLESS)
     assert "lkdebug.core.dotenv_sources" in modules  # it read the keys in the .env files...
     assert "lkdebug.core.diagnose" not in modules and "lkdebug.core.mint" not in modules  # ...and nothing it does not run
+    assert _compiled(modules, redact._DOTTED_RUN) and not _compiled(modules, *UNUSED_BY_A_BARE_TOKEN)
+
+
+def _compiled(modules: set[str], *patterns) -> list[str]:
+    """Which of `patterns` (lazyre or re patterns) the run compiled: a regular expression's compile is Python code."""
+    return [p for p in (getattr(p, "_source", (p.pattern,))[0] for p in patterns) if "re:" + repr(p) in modules]
+
+
+# Patterns a clean token's decode has no use for: paste's wrappers, the NODE_ENV mode, surrogates in claims,
+# the token masking past its budget, and the control-character pattern (printable output needs no escape).
+UNUSED_BY_A_BARE_TOKEN = (paste._BEARER, paste._ASSIGNMENT, paste._PERCENT, precedence._MODE_NAME,
+                          server_rules._LONE_SURROGATE, redact._SHAPED_RUN, redact._RUN_BOUNDARY, redact._controls(True),
+                          redact._controls(False))
 
 
 def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
