@@ -113,7 +113,7 @@ def _value(reader: _Reader) -> str:
         (value,) = reader.read_regex(_double_quoted_value)
         return _unescape(_double_quote_escapes, value)
     (part,) = reader.read_regex(_unquoted_value)
-    cut = _comment_start.search(part)
+    cut = _comment_start.search(part) if "#" in part else None
     return (part if cut is None else part[: cut.start()]).rstrip()
 
 
