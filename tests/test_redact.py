@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lkdebug.core import redact
@@ -280,3 +280,24 @@ def test_every_character_visible_escapes_is_one_isprintable_refuses():
 
     pattern = _controls(False)
     assert all(not chr(c).isprintable() for c in range(0x10000) if pattern.match(chr(c)))
+
+
+_NAME_CHARS = st.sampled_from("aAcCdDeEiIkKlLnNoOpPrRsStTvVwW019_-.=&?;#@:/ \u017f\u0131\u0130\u212a")
+
+
+@given(st.text(alphabet=_NAME_CHARS, max_size=24))
+@example("pa\u017fs")
+@example("PR\u0131VATE_KEY")
+@example("CREDENT\u0130AL")
+@example("?db_pa\u017f\u017fword=hunter2")
+def test_secret_words_are_found_as_ignorecase_finds_them(text):
+    """The ASCII path (lowered text, a pattern without IGNORECASE) and the query check it guards answer as the
+    IGNORECASE patterns do, ſ, ı, İ and the Kelvin sign included."""
+    import re
+
+    from lkdebug.core.redact import _QUERY_SECRET, _SECRET_WORDS, _USERINFO, _hide_tokens
+
+    assert redact.is_secret_name(text) == (re.search(_SECRET_WORDS, text, re.IGNORECASE) is not None)
+    expected = _hide_tokens(text)
+    expected = _USERINFO.sub(r"://\1:***@", expected) if "://" in expected else expected
+    assert redact.scrub(text) == (_QUERY_SECRET.sub(r"\1***", expected) if "=" in expected else expected)

@@ -62,6 +62,9 @@ _USERINFO = lazyre.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
 # the short ones only as whole words (not COMPASS, BYPASS).
 _SECRET_WORDS = r"secret|passw(?:or)?d|passphrase|credential|private|(?<![a-z0-9])(?:pass|pwd|pw)(?![a-z0-9])"
 _SECRET_NAME = lazyre.compile(_SECRET_WORDS, re.IGNORECASE)
+# The same words for ASCII text once lowered, which folds it exactly (what else IGNORECASE folds, such as ſ, ı, İ
+# and the Kelvin sign, is not ASCII): IGNORECASE makes these patterns about four times dearer to compile.
+_SECRET_NAME_ASCII = lazyre.compile(_SECRET_WORDS)
 # `?db_password=...&api_secret=...` in a URL: values of parameters named like secrets.
 _QUERY_SECRET = lazyre.compile(rf"([?&;][A-Za-z0-9_.-]{{0,64}}?(?:{_SECRET_WORDS})[A-Za-z0-9_.-]{{0,64}}=)[^&#\s\"'<>`]++",
                                re.IGNORECASE)
@@ -160,7 +163,7 @@ def _scrub(text: str, masks: list[tuple[str, str]]) -> str:
     text = _hide_tokens(text)
     if "://" in text:
         text = _USERINFO.sub(r"://\1:***@", text)
-    if "=" in text:
+    if "=" in text and _names_a_secret(text):  # a secret-named parameter holds a secret word
         text = _QUERY_SECRET.sub(r"\1***", text)
     for secret, mask in masks:
         text = text.replace(secret, mask)
@@ -285,7 +288,11 @@ def _judge(segment: str) -> bool:
 def is_secret_name(name: str) -> bool:
     """Whether a name (a variable, a query parameter) says its value is a secret: API_SECRET, DB_PASSWORD,
     REDIS_PASS, TURN_PWD, GCP_CREDENTIALS, PRIVATE_KEY."""
-    return _SECRET_NAME.search(name) is not None
+    return _names_a_secret(name)
+
+
+def _names_a_secret(text: str) -> bool:
+    return (_SECRET_NAME_ASCII.search(text.lower()) if text.isascii() else _SECRET_NAME.search(text)) is not None
 
 
 def kind_of_variable(name: str) -> str:
