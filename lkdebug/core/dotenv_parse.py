@@ -167,7 +167,7 @@ class Expander:
         """python-dotenv's atoms resolved: the text between references, and each reference's value (an unset
         name gives its default, else "")."""
         cursor = 0
-        for match in _posix_variable.finditer(value):
+        for match in _posix_variable.finditer(value) if "${" in value else ():
             if match.start() > cursor:
                 yield value[cursor:match.start()]
             found = self._lookup.get(match["name"], match["default"] if match["default"] is not None else "")
