@@ -18,7 +18,9 @@ regular expressions, the select() of a bounded read), alone and with one argpars
 are each command's true floor, what no implementation in Python can do without: argparse parsing one flag
 with the width given (as lkdebug.cli does), json, and the builtin SHA-2 of core/codec.py for `token decode`;
 the same and urllib.parse (a URL is checked) for `env` and `check --no-network`. Each lkdebug row is
-also given as a ratio to its own floor.
+also given as a ratio to its own floor. Those floors are above the 2.0x target themselves (instructions,
+callgrind: `import re` alone, which the console script does, is 1.69x `python -c pass`, `import argparse`
+1.96x, one parser 2.14x, the decode floor 2.39x): 2.0x is out of reach of any argparse command line.
 """
 
 from __future__ import annotations
