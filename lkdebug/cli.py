@@ -104,7 +104,26 @@ def _probe_arguments(p: argparse.ArgumentParser, timeout: bool = True) -> None:
                    help="NTP server (repeatable; replaces the defaults and $LKDEBUG_NTP_SERVERS, a comma-separated list)")
 
 
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns`, the width argparse wraps help to."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class _Parser(argparse.ArgumentParser):
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        """argparse makes a formatter for every option it adds (to check the metavar), and its first one imports
+        shutil for the terminal's width, which brings zlib, bz2 and lzma: more than the parsing costs."""
+        return self.formatter_class(prog=self.prog, width=_columns() - 2)
+
     def _print_message(self, message: str, file=None) -> None:
         """As argparse's, but a failed write (--help on a full disk) is raised, not dropped: main reports it."""
         if message:

@@ -104,3 +104,18 @@ def test_dumb_terminal_and_no_color_get_plain_text(tmp_path, env):
         os.close(leader)
     assert process.returncode in (0, 1)
     assert b"lkdebug check" in output and b"\x1b" not in output
+
+
+@pytest.mark.parametrize("columns", [None, "37", "133", "0", "wide"])
+def test_help_is_as_wide_as_argparse_makes_it_without_importing_shutil(monkeypatch, columns):
+    """cli._Parser finds the terminal's width itself (shutil's import is dear): the same width as argparse's own."""
+    import argparse
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    parser = cli.build_parser()
+    ours = parser.format_help()
+    monkeypatch.setattr(cli._Parser, "_get_formatter", argparse.ArgumentParser._get_formatter)
+    assert ours == parser.format_help()

@@ -96,3 +96,13 @@ def test_the_releases_that_trim_padding_follow_the_verdicts(where):
     assert f"{server_rules.span_label(trimming)} trim it; it is refused by " in fix
     for run in ([server_rules.HEAD, server_rules.V1_13], [server_rules.V1_0]):
         assert server_rules.span_label(run) in fix.split("refused by", 1)[1]
+
+
+def test_a_past_iat_costs_no_second_judgement(monkeypatch):
+    """The eras are judged once for the verdict; only an iat in the future has them judged again, for the finding."""
+    calls = []
+    judge = server_rules.judge_every_era
+    monkeypatch.setattr(server_rules, "judge_every_era", lambda *a, **k: calls.append(a) or judge(*a, **k))
+    assert iat_finding(iat=NOW - 5)[1] == [] and len(calls) == 1
+    calls.clear()
+    assert len(iat_finding(iat=NOW + 600, nbf=None)[1]) == 1 and len(calls) == 2

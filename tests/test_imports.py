@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lkdebug.core import paste, precedence, redact, server_rules
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECK_CORE = r"""
@@ -48,15 +50,19 @@ def test_import_contracts_hold_statically():
 
 # What each headless command must not load: the probes' machinery (asyncio, sockets, TLS, threads, logging),
 # libraries it has no use for, and the standard library's costly helpers the core does without
-# (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py).
+# (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py,
+# hashlib's OpenSSL, hmac and base64 via core/codec.py, datetime via times.iso_utc, and shutil with its
+# compressors, which argparse imports for the terminal's width unless cli._Parser gives it).
 NEVER_HEADLESS = ("asyncio", "aiohttp", "ssl", "socket", "concurrent", "logging", "dotenv", "yaml", "jwt", "textual",
-                  "rich", "livekit", "websockets", "dataclasses", "inspect", "typing")
+                  "rich", "livekit", "websockets", "dataclasses", "inspect", "typing", "hashlib", "_hashlib", "hmac",
+                  "base64", "struct", "datetime", "shutil", "zlib", "bz2", "lzma")
 RUN_AND_LIST = r"""
-import sys
+import re, sys
 from lkdebug.cli import main
 code = main(sys.argv[2:])
+compiled = [key[1] for cache in (getattr(re, "_cache", {}), getattr(re, "_cache2", {})) for key in cache]
 with open(sys.argv[1], "w") as out:
-    out.write("\n".join(sorted(sys.modules)))
+    out.write("\n".join(sorted(sys.modules) + ["re:" + repr(p) for p in compiled]))
 """
 
 
@@ -84,7 +90,20 @@ def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
     modules = _modules_after(tmp_path, "token", "decode", "--json", "--now", "1700000001", token)
     assert not _loaded(modules, NEVER_HEADLESS)
     assert "lkdebug.core.dotenv_sources" in modules  # it read the keys in the .env files...
-    assert "lkdebug.core.diagnose" not in modules  # ...and nothing it does not run
+    assert "lkdebug.core.diagnose" not in modules and "lkdebug.core.mint" not in modules  # ...and nothing it does not run
+    assert _compiled(modules, redact._DOTTED_RUN) and not _compiled(modules, *UNUSED_BY_A_BARE_TOKEN)
+
+
+def _compiled(modules: set[str], *patterns) -> list[str]:
+    """Which of `patterns` (lazyre or re patterns) the run compiled: a regular expression's compile is Python code."""
+    return [p for p in (getattr(p, "_source", (p.pattern,))[0] for p in patterns) if "re:" + repr(p) in modules]
+
+
+# Patterns a clean token's decode has no use for: paste's wrappers, the NODE_ENV mode, surrogates in claims,
+# the token masking past its budget, and the control-character pattern (printable output needs no escape).
+UNUSED_BY_A_BARE_TOKEN = (paste._BEARER, paste._ASSIGNMENT, paste._PERCENT, precedence._MODE_NAME,
+                          server_rules._LONE_SURROGATE, redact._SHAPED_RUN, redact._RUN_BOUNDARY, redact._controls(True),
+                          redact._controls(False))
 
 
 def test_token_create_signs_without_pyjwt_or_the_http_stack_it_loads(tmp_path):

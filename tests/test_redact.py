@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lkdebug.core import redact
@@ -256,3 +256,48 @@ def test_shape_masking_is_the_same_whatever_the_chunks(text, budget, chunk):
         patch.setattr(redact, "DECODE_BUDGET", budget)
         patch.setattr(redact, "_SHAPE_CHUNK", chunk)
         assert redact._hide_tokens(text) == (expected if text.count(".") >= 2 else text)
+
+
+_AROUND_CONTROLS = st.characters(max_codepoint=0x9f) | st.sampled_from("\u061b\u061c\u061d\u200d\u200e\u200f\u2029\u202a"
+                                                                       "\u202e\u202f\u2065\u2066\u2069\u206a\ud7ff\ud800"
+                                                                       "\udfff\ue000\u00a0…é😀") | st.characters()
+
+
+@given(st.text(alphabet=_AROUND_CONTROLS, max_size=30), st.booleans())
+def test_visible_skips_the_pattern_only_for_text_it_would_not_change(text, keep_newlines):
+    """The printable-text shortcut in visible(), visible_json() and control_characters() answers as the
+    control-character pattern does."""
+    from lkdebug.core.redact import _controls, _escape
+
+    assert redact.visible(text, keep_newlines) == _controls(keep_newlines).sub(_escape, text)
+    assert redact.visible_json(text) == _controls(True).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    assert redact.control_characters(text) == _controls(False).findall(text)
+
+
+def test_every_character_visible_escapes_is_one_isprintable_refuses():
+    """What the shortcut rests on, for every code point the pattern can hold (it lists BMP characters only)."""
+    from lkdebug.core.redact import _controls
+
+    pattern = _controls(False)
+    assert all(not chr(c).isprintable() for c in range(0x10000) if pattern.match(chr(c)))
+
+
+_NAME_CHARS = st.sampled_from("aAcCdDeEiIkKlLnNoOpPrRsStTvVwW019_-.=&?;#@:/ \u017f\u0131\u0130\u212a")
+
+
+@given(st.text(alphabet=_NAME_CHARS, max_size=24))
+@example("pa\u017fs")
+@example("PR\u0131VATE_KEY")
+@example("CREDENT\u0130AL")
+@example("?db_pa\u017f\u017fword=hunter2")
+def test_secret_words_are_found_as_ignorecase_finds_them(text):
+    """The ASCII path (lowered text, a pattern without IGNORECASE) and the query check it guards answer as the
+    IGNORECASE patterns do, ſ, ı, İ and the Kelvin sign included."""
+    import re
+
+    from lkdebug.core.redact import _QUERY_SECRET, _SECRET_WORDS, _USERINFO, _hide_tokens
+
+    assert redact.is_secret_name(text) == (re.search(_SECRET_WORDS, text, re.IGNORECASE) is not None)
+    expected = _hide_tokens(text)
+    expected = _USERINFO.sub(r"://\1:***@", expected) if "://" in expected else expected
+    assert redact.scrub(text) == (_QUERY_SECRET.sub(r"\1***", expected) if "=" in expected else expected)

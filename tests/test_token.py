@@ -12,11 +12,13 @@ import hmac
 import json
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from lkdebug.core.decode import Signature, decode
 from lkdebug.core.mint import build_claims, mint, probe_claims
 from lkdebug.core.model import KnownKey, Severity
-from lkdebug.core.times import describe_time, parse_duration, relative, span
+from lkdebug.core.times import describe_time, iso_utc, parse_duration, relative, span
 from lkdebug.demo import DEMO_API_KEY as KEY, DEMO_API_SECRET as SECRET
 
 OTHER_KEY, OTHER_SECRET = "APIotherFAKEkey9", "other-secret-FAKE-0123456789-0123456789-abc"
@@ -70,6 +72,28 @@ def test_time_words():
     assert span(3 * 86400 + 7200) == "3d 2h"
     assert span(float("inf")) == "forever"
     assert relative(-90) == "1 min 30 s ago" and relative(3600) == "in 1h 0m" and relative(0.2) == "now"
+
+
+def _iso_utc_by_datetime(at):
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromtimestamp(float(at), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+@given(st.one_of(st.floats(), st.integers(), st.integers(-10**12, 10**12).map(lambda s: s + 0.9999995),
+                 st.integers(-10**12, 10**12).map(lambda s: s - 0.0000005)))
+@example(1_700_000_000.9999996)
+@example(-0.5)
+@example(-30_610_224_000.5)
+@example(253_402_300_799.9999999)
+@example(10**400)
+@example(float("nan"))
+def test_iso_utc_writes_what_datetime_writes(at):
+    """iso_utc does without datetime: the same text, the same rounding, None where datetime refuses."""
+    assert iso_utc(at) == _iso_utc_by_datetime(at)
 
 
 # ------------------------------------------------------------------------------------------ minting

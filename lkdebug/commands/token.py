@@ -18,7 +18,6 @@ from lkdebug.core.model import KnownKey, Settings, Severity, has_error
 from lkdebug.core.redact import mask_key, mask_secret, visible
 from lkdebug.core.claim_rows import claim_rows
 from lkdebug.core.decode import Decoded, decode
-from lkdebug.core.mint import HEADER, build_claims, mint
 from lkdebug.core.times import iso_utc, parse_duration, span
 
 VALUE_WIDTH = 40
@@ -32,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def create(args: argparse.Namespace) -> int:
+    from lkdebug.core.mint import HEADER, build_claims, mint  # the signer: `token decode` never needs it
+
     if args.api_secret is not None:
         raise UsageError("--api-secret: lkdebug never takes a secret as a flag (it would stay in your shell history); "
                          "set LIVEKIT_API_SECRET or pass --api-secret-file FILE")
@@ -83,6 +84,7 @@ def _print_lk_line(args: argparse.Namespace, settings: Settings, video: dict | N
                    attributes: dict | None, valid_for: float) -> int:
     """`--lk`: the line on stdout (it never holds the secret), what to do first and what lk cannot set on stderr."""
     from lkdebug.core.lk_line import lk_token_create
+    from lkdebug.core.mint import build_claims
 
     claims = build_claims(
         api_key=settings.api_key.value if settings.api_key else "", identity=args.sub, name=args.name, video=video,

@@ -9,12 +9,11 @@ PyJWT cannot model.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
 
-from lkdebug.core import server_rules
+from lkdebug.core import codec, server_rules
 from lkdebug.core.model import Finding, KnownKey, Severity
 from lkdebug.core.paste import CORRECT_AS_SENT, JWT_SHAPE, MAX_INPUT, looks_like, unwrap
 from lkdebug.core.records import dataclass, field
@@ -28,7 +27,7 @@ def _lenient_json(segment: str) -> dict:
     """Best-effort look inside a segment the server refuses, so the person still sees what it holds."""
     unpadded = segment.replace("+", "-").replace("/", "_").rstrip("=")
     try:
-        value = json.loads(base64.urlsafe_b64decode(unpadded + "=" * (-len(unpadded) % 4)))
+        value = json.loads(codec.b64url_decode(unpadded + "=" * (-len(unpadded) % 4)))
     except (ValueError, binascii.Error, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}

@@ -113,7 +113,7 @@ def _value(reader: _Reader) -> str:
         (value,) = reader.read_regex(_double_quoted_value)
         return _unescape(_double_quote_escapes, value)
     (part,) = reader.read_regex(_unquoted_value)
-    cut = _comment_start.search(part)
+    cut = _comment_start.search(part) if "#" in part else None
     return (part if cut is None else part[: cut.start()]).rstrip()
 
 
@@ -167,7 +167,7 @@ class Expander:
         """python-dotenv's atoms resolved: the text between references, and each reference's value (an unset
         name gives its default, else "")."""
         cursor = 0
-        for match in _posix_variable.finditer(value):
+        for match in _posix_variable.finditer(value) if "${" in value else ():
             if match.start() > cursor:
                 yield value[cursor:match.start()]
             found = self._lookup.get(match["name"], match["default"] if match["default"] is not None else "")

@@ -75,7 +75,9 @@ def unwrap(text: str) -> tuple[str, list[str], str | None]:
             current = current[1:-1]
             stripped.append("surrounding quotes")
             continue
-        bearer = _BEARER.match(current)
+        # Each pattern only where it can match (its first character, an `=` or `:`, a `%`): a pasted token
+        # is usually bare, and compiling the three costs more than unwrapping it.
+        bearer = _BEARER.match(current) if current[0] in "aAbB" else None
         if bearer:
             # `Bearer ` (capital B, one space) is what the server's middleware wants: nothing to warn about.
             exact = current[len(bearer.group(1) or ""): bearer.end()] == "Bearer " and bearer.end() < len(current)
@@ -109,13 +111,13 @@ def unwrap(text: str) -> tuple[str, list[str], str | None]:
             meet = " of a LiveKit Meet link" if "livekiturl=" in text.lower() else ""
             stripped.append(f"URL (the {key}= parameter{meet})")
             continue
-        assignment = _ASSIGNMENT.fullmatch(current)
+        assignment = _ASSIGNMENT.fullmatch(current) if "=" in current or ":" in current else None
         # A header padded with '==' is not NAME=value: no assigned value starts with '='.
         if assignment and not assignment.group(1).startswith("=") and JWT_SHAPE.fullmatch(assignment.group(1).strip().strip("\"'`")):
             stripped.append(f"'{current[: current.index(assignment.group(1))].rstrip(' =:')}' assignment")
             current = assignment.group(1)
             continue
-        if _PERCENT.search(current) and JWT_SHAPE.fullmatch(unquote(current)):
+        if "%" in current and _PERCENT.search(current) and JWT_SHAPE.fullmatch(unquote(current)):
             current = unquote(current)
             stripped.append("URL percent-encoding (%3D is '=')")
             continue

@@ -41,7 +41,7 @@ _MODE_NAME = lazyre.compile(r"^[A-Za-z0-9_-]{1,40}$")
 def decide_mode(environ: Mapping[str, str], project_dir: Path) -> tuple[str, str]:
     """The MODE that picks `.env.$MODE` files, and why it was assumed."""
     node_env = (environ.get("NODE_ENV") or "").strip()
-    if _MODE_NAME.match(node_env):
+    if node_env and _MODE_NAME.match(node_env):  # unset, usually: no pattern to compile
         return node_env, f"NODE_ENV={node_env} in the process environment"
 
     def present(mode: str) -> bool:

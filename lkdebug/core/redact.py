@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import binascii
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 
-from lkdebug.core import lazyre
+from lkdebug.core import codec, lazyre
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
 if TYPE_CHECKING:
@@ -46,8 +44,8 @@ _MAX_SEGMENTS = 64
 DECODE_BUDGET = 10_000
 # A run as its first two segments and the rest (split, whose pieces come from C: a replacement template
 # costs a Python call per match on 3.11), cut into chunks of about _SHAPE_CHUNK at a character no run holds.
-_SHAPED_RUN = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]++=*+\.[A-Za-z0-9_-]++=*+)(\.[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+)*+)")
-_RUN_BOUNDARY = re.compile(r"[^A-Za-z0-9_.=-]")
+_SHAPED_RUN = lazyre.compile(r"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]++=*+\.[A-Za-z0-9_-]++=*+)(\.[A-Za-z0-9_-]++=*+(?:\.[A-Za-z0-9_-]++=*+)*+)")
+_RUN_BOUNDARY = lazyre.compile(r"[^A-Za-z0-9_.=-]")
 _SHAPE_CHUNK = 1 << 20
 # Base64 of a JSON text's first byte: `{`, or the whitespace JSON allows before it.
 _OBJECT_STARTS = frozenset("eICD")
@@ -56,7 +54,6 @@ _CACHED_LENGTH = 4096
 # `livekit-server --dev`'s secret is documented, so hiding it protects nothing, and every finding that
 # says "the API secret" would read "the API <6 chars...>".
 _PUBLIC_SECRETS = frozenset({"secret"})
-_URLSAFE = str.maketrans("-_", "+/")
 # userinfo in a URL (`ws://admin:PASS@host`, `postgres://u:pw@db`): the password is hidden, the user kept.
 # A raw `@` in a password ends at the last `@` of the authority, as urlsplit reads it. The pattern
 # starts with the literal `://`, which the regex engine finds without trying every position.
@@ -65,6 +62,9 @@ _USERINFO = lazyre.compile(r"://([^\s/?#@:]*+):(?:[^\s/?#@]*+@)++")
 # the short ones only as whole words (not COMPASS, BYPASS).
 _SECRET_WORDS = r"secret|passw(?:or)?d|passphrase|credential|private|(?<![a-z0-9])(?:pass|pwd|pw)(?![a-z0-9])"
 _SECRET_NAME = lazyre.compile(_SECRET_WORDS, re.IGNORECASE)
+# The same words for ASCII text once lowered, which folds it exactly (what else IGNORECASE folds, such as ſ, ı, İ
+# and the Kelvin sign, is not ASCII): IGNORECASE makes these patterns about four times dearer to compile.
+_SECRET_NAME_ASCII = lazyre.compile(_SECRET_WORDS)
 # `?db_password=...&api_secret=...` in a URL: values of parameters named like secrets.
 _QUERY_SECRET = lazyre.compile(rf"([?&;][A-Za-z0-9_.-]{{0,64}}?(?:{_SECRET_WORDS})[A-Za-z0-9_.-]{{0,64}}=)[^&#\s\"'<>`]++",
                                re.IGNORECASE)
@@ -76,10 +76,19 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     Every renderer, CLI and TUI, passes text from outside (files, claims, server bodies and
     headers, paths) through this before it reaches a terminal.
     """
+    if _plain(text, keep_newlines):
+        return text
     pattern = _controls(keep_newlines)
     if not pattern.search(text):
         return text
     return pattern.sub(_escape, text)
+
+
+def _plain(text: str, keep_newlines: bool) -> bool:
+    """Whether `text` holds nothing `_controls` matches, answered without its pattern (the surrogates and C1 in
+    a 64K-entry table), which takes longer to compile than judging a token: every character the pattern
+    matches (Unicode's Cc, Cf and Cs) is one str.isprintable() refuses."""
+    return (text.replace("\n", " ").replace("\t", " ") if keep_newlines else text).isprintable()
 
 
 def _controls(keep_newlines: bool) -> re.Pattern[str]:
@@ -98,12 +107,14 @@ def _escape(match: re.Match[str]) -> str:
 def visible_json(text: str) -> str:
     """JSON text with what json.dumps(ensure_ascii=False) leaves raw (DEL, C1, bidi overrides, lone
     surrogates) written as `\\u` escapes: still valid JSON, the same values, nothing a terminal obeys."""
+    if _plain(text, True):
+        return text
     return _controls(True).sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def control_characters(text: str) -> list[str]:
     """Every character of `text` that `visible` would escape (tab and newline included), in order."""
-    return _controls(False).findall(text)
+    return [] if _plain(text, False) else _controls(False).findall(text)
 
 
 def has_controls(text: str) -> bool:
@@ -113,7 +124,7 @@ def has_controls(text: str) -> bool:
 
 def fingerprint(secret: str) -> str:
     """First 8 hex digits of SHA-256: enough to compare two secrets, useless to an attacker."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return codec.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def mask_key(key: str, reveal: bool = False) -> str:
@@ -152,7 +163,7 @@ def _scrub(text: str, masks: list[tuple[str, str]]) -> str:
     text = _hide_tokens(text)
     if "://" in text:
         text = _USERINFO.sub(r"://\1:***@", text)
-    if "=" in text:
+    if "=" in text and _names_a_secret(text):  # a secret-named parameter holds a secret word
         text = _QUERY_SECRET.sub(r"\1***", text)
     for secret, mask in masks:
         text = text.replace(secret, mask)
@@ -241,8 +252,8 @@ def _hide_signatures(match: re.Match[str]) -> str:
 
 def _b64decode(unpadded: str) -> bytes | None:
     try:
-        return binascii.a2b_base64(unpadded.translate(_URLSAFE) + "=" * (-len(unpadded) % 4))
-    except (ValueError, binascii.Error):
+        return codec.b64url_decode(unpadded + "=" * (-len(unpadded) % 4))
+    except ValueError:  # binascii.Error, and non-ASCII text
         return None
 
 
@@ -277,7 +288,11 @@ def _judge(segment: str) -> bool:
 def is_secret_name(name: str) -> bool:
     """Whether a name (a variable, a query parameter) says its value is a secret: API_SECRET, DB_PASSWORD,
     REDIS_PASS, TURN_PWD, GCP_CREDENTIALS, PRIVATE_KEY."""
-    return _SECRET_NAME.search(name) is not None
+    return _names_a_secret(name)
+
+
+def _names_a_secret(text: str) -> bool:
+    return (_SECRET_NAME_ASCII.search(text.lower()) if text.isascii() else _SECRET_NAME.search(text)) is not None
 
 
 def kind_of_variable(name: str) -> str:

@@ -8,16 +8,13 @@ livekit-api's TokenVerifier for signatures and leeway.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
-import hmac
 import json
 import math
 import re
 from collections.abc import Callable, Mapping
 
-from lkdebug.core import lazyre
+from lkdebug.core import codec, lazyre
 from lkdebug.core.records import dataclass, field
 
 # Server eras, newest first: within one era every token gets the same answer. A key names the minor
@@ -63,7 +60,7 @@ _GOLANG_JWT_ALGS = {
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
     "PS256", "PS384", "PS512", "EdDSA", "none",
 }
-_HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+_HMAC = {"HS256": codec.sha256, "HS384": codec.sha384, "HS512": codec.sha512}
 
 BAD_HEADER = "invalid authorization header. Must start with Bearer "
 MALFORMED = "invalid authorization token"
@@ -103,7 +100,7 @@ _GO_SPACES = lazyre.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 _TIMES = ("exp", "nbf", "iat")
 _MAX_FLOAT = 1.7976931348623157e308
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
+_LONE_SURROGATE = lazyre.compile("[\ud800-\udfff]")  # Go's json decodes a lone `\\ud800` escape to U+FFFD
 
 
 class _Refused(ValueError):
@@ -153,7 +150,7 @@ def _segment(text: str, name: str, era: str) -> bytes:
     # Python's decoder silently drops characters outside the alphabet; Go's refuses them.
     if not _URL_SEGMENT.fullmatch(text) or len(text) % 4 == 1:
         raise _Refused(f"the {name} is not valid base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return codec.b64url_decode(text + "=" * (-len(text) % 4))
 
 
 class _Object(list):
@@ -305,7 +302,7 @@ def _parse(raw: str, era: str) -> ParsedJWT:
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
     else:
         # go-jose verifies the MAC over the canonical re-encoding of what it decoded.
-        signing_input = base64.urlsafe_b64encode(header_data).rstrip(b"=") + b"." + base64.urlsafe_b64encode(payload_data).rstrip(b"=")
+        signing_input = codec.b64url_encode(header_data).rstrip(b"=") + b"." + codec.b64url_encode(payload_data).rstrip(b"=")
     grant_error = f"json: duplicate key '{nested[0]}' in object" if nested else None
     return ParsedJWT(header, claims, signing_input, signature, times, grant_error)
 
@@ -345,12 +342,12 @@ def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> byt
     digest = _HMAC.get(alg)
     if digest is None:
         return None
-    return hmac.new(secret.encode("utf-8"), signing_input, digest).digest()
+    return codec.hmac_digest(secret.encode("utf-8"), signing_input, digest)
 
 
 def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
     expected = hmac_signature(parsed.signing_input, secret, parsed.header.get("alg", ""))
-    return expected is not None and hmac.compare_digest(expected, parsed.signature)
+    return expected is not None and codec.compare_digest(expected, parsed.signature)
 
 
 def grant_type_error(claims: dict, era: str = CURRENT_ERA) -> str | None:

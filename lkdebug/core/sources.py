@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from lkdebug.core import envlint, host, lk_config, settings_files
+from lkdebug.core import envlint, host, lazyre, lk_config, settings_files
 from lkdebug.core.dotenv_sources import DOTENV_NAMES, scan_env
 from lkdebug.core.lk_sources import scan_lk
 from lkdebug.core.node_dotenv import node_dotenv_files
@@ -58,8 +58,8 @@ _PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "agent.py",
 # Where an agent's entry point sits (agent-starter-python: src/agent.py); a bounded look, never a walk.
 _PYTHON_SOURCES = ("*.py", "src/*.py", "src/*/*.py", "agent/*.py", "app/*.py")
 _MAX_SOURCES, _MAX_SOURCE_BYTES = 60, 256 * 1024
-_LOAD_DOTENV = re.compile(r"\bload_dotenv\s*\(")
-_STRING = re.compile(r"""[rRbBuU]?(['"])(.*?)\1""")
+_LOAD_DOTENV = lazyre.compile(r"\bload_dotenv\s*\(")
+_STRING = lazyre.compile(r"""[rRbBuU]?(['"])(.*?)\1""")
 
 
 def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:

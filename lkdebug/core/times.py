@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+import time
 
 from lkdebug.core import lazyre
 from lkdebug.core.server_rules import LEEWAY_S
@@ -36,6 +36,8 @@ def parse_time(text: str) -> float:
         return float(compact)
     except ValueError:
         pass
+    from datetime import datetime, timezone  # only for ISO 8601: iso_utc does without the module
+
     try:
         moment = datetime.fromisoformat(compact[:-1] + "+00:00" if compact[-1:] in "zZ" and compact else compact)
     except ValueError:
@@ -98,9 +100,29 @@ def seconds_between(at: float, now: float) -> float:
         return math.inf if at > now else -math.inf
 
 
+_ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+# Unix times of 1000-01-01 and 10000-01-01: between them datetime's strftime and time's write %Y alike (newer Pythons
+# pad a year under 1000 to four digits in datetime's, not in time's); outside, datetime answers.
+_YEAR_1000, _YEAR_10000 = -30_610_224_000, 253_402_300_800
+
+
 def iso_utc(at: float) -> str | None:
-    """A Unix time as `2026-01-15T12:00:00Z`; None for a number no date can hold."""
+    """A Unix time as `2026-01-15T12:00:00Z`; None for a number no date can hold.
+
+    `datetime.fromtimestamp(at, timezone.utc).strftime(...)` without importing datetime, which every command
+    would pay for: the same rounding to the microsecond (half to even, which may carry into the next second),
+    then the time module's UTC calendar."""
     try:
-        return datetime.fromtimestamp(float(at), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fraction, whole = math.modf(float(at))
+        micro = round(fraction * 1e6)
+        seconds = int(whole) + (micro >= 1_000_000) - (micro < 0)
+    except (OverflowError, ValueError):  # inf, nan, an integer beyond any float
+        seconds = None
+    if seconds is not None and _YEAR_1000 <= seconds < _YEAR_10000:
+        return time.strftime(_ISO_UTC, time.gmtime(seconds))
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromtimestamp(float(at), timezone.utc).strftime(_ISO_UTC)
     except (OverflowError, ValueError, OSError):
         return None

@@ -97,6 +97,8 @@ def lint_times(decoded: Decoded, now: float) -> None:
 def _lint_iat(decoded: Decoded, iat: float, now: float) -> None:
     """iat in the future: which releases refuse it, and with which words, from every era's verdict (the
     signature taken as right: this is about the time claims), so the text follows the rules."""
+    if not seconds_between(iat, now) > 0:  # every era's iat check (leeway or none) passes a past iat
+        return
     verdicts = server_rules.judge_every_era(decoded.raw or "", {}, now, assume_signature=True)
     refusing = {era: v for era, v in verdicts.items() if v.reason == "iat_future"}
     if not refusing:
