@@ -1,6 +1,6 @@
 """Mint LiveKit access tokens: the claims livekit-api's AccessToken writes, signed HS256.
 
-The signer is the standard library's (json, base64, hmac), byte for byte what PyJWT's `jwt.encode` writes
+The signer is the standard library's (json, and `core.codec`'s base64url and HMAC-SHA256 on the interpreter's builtin SHA-2), byte for byte what PyJWT's `jwt.encode` writes
 (tests/test_mint_hs256.py holds it to PyJWT and to the SDKs' verifiers): PyJWT would cost a command
 2 to 11 MiB and 120 to 250 ms on its first token (it loads urllib.request, http.client, email, and
 `cryptography` where another package installed it) for one HMAC.
@@ -8,8 +8,9 @@ The signer is the standard library's (json, base64, hmac), byte for byte what Py
 
 from __future__ import annotations
 
-import base64
 import json
+
+from lkdebug.core import codec
 
 DEFAULT_VALID_FOR = 6 * 3600  # the Go and Python server SDKs' default TTL
 
@@ -58,7 +59,7 @@ def _segment(value: dict) -> bytes:
     """One base64url part of a JWT as PyJWT writes it: compact JSON, otherwise json.dumps's defaults (non-ASCII
     as \\u escapes, NaN as NaN, a tuple as a list, key order kept), no padding."""
     compact = json.dumps(value, separators=(",", ":"), ensure_ascii=True)
-    return base64.urlsafe_b64encode(compact.encode("ascii")).rstrip(b"=")
+    return codec.b64url_encode(compact.encode("ascii")).rstrip(b"=")
 
 
 def mint(claims: dict, secret: str) -> str:
@@ -75,7 +76,7 @@ def mint(claims: dict, secret: str) -> str:
     from lkdebug.core.server_rules import hmac_signature
 
     signing_input = _segment(HEADER) + b"." + _segment(claims)
-    signature = base64.urlsafe_b64encode(hmac_signature(signing_input, secret)).rstrip(b"=")
+    signature = codec.b64url_encode(hmac_signature(signing_input, secret)).rstrip(b"=")
     return (signing_input + b"." + signature).decode("ascii")
 
 
