@@ -1,6 +1,6 @@
 """`lkdebug token create` and `lkdebug token decode` (DESIGN §3).
 
-Neither imports textual or livekit-api; `create` mints with PyJWT (`token.mint`), `decode` checks with the
+Neither imports textual or livekit-api; `create` mints with `core.mint` (HS256 on the standard library), `decode` checks with the
 server's own rules (`server_rules`) and imports no JWT library.
 """
 
