@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -35,10 +36,13 @@ from lkdebug.tui.messages import (
     TokenChanged,
 )
 from lkdebug.tui.panes.environment import EnvironmentPane
-from lkdebug.tui.widgets.deferred import Deferred
 from lkdebug.tui.terminal import watch_terminal
 from lkdebug.tui.widgets.findings import counts, headline, ordered
 from lkdebug.tui.widgets.header import TargetHeader, target_text
+
+if TYPE_CHECKING:
+    from lkdebug.tui.widgets.deferred import Deferred
+
 
 def save_new_file(directory: Path, name: str, text: str) -> Path:
     """Write `text` to a file that did not exist (name, name-2, name-3...), readable by its owner only."""
@@ -199,6 +203,8 @@ class LkDebugApp(App[int]):
         # restyled now; a theme change reparses them with the rest.
         self.stylesheet.read(PANES_CSS)
         self.stylesheet.parse()
+        from lkdebug.tui.widgets.deferred import Deferred
+
         for tab, (module, name) in HIDDEN_PANES.items():
             kwargs = {"initial": self._initial_token} if tab == "decoder" else {}
             self.query_one(f"TabPane#{tab}").mount(Deferred(module, name, **kwargs))
@@ -247,8 +253,8 @@ class LkDebugApp(App[int]):
         self.reveal = False
         self._focus_pane(event.pane)
 
-    @on(Deferred.Ready)
-    def _pane_ready(self, message: Deferred.Ready) -> None:
+    # By name, not @on(Deferred.Ready): deferred.py (and its dataclass) loads after the first frame.
+    def on_deferred_ready(self, message: Deferred.Ready) -> None:
         # A tab opened before its pane was built (`--tab decoder`, a quick 3) gets its focus now.
         pane = message.widget.parent
         if isinstance(pane, TabPane) and self.query_one(TabbedContent).active == pane.id:
