@@ -37,15 +37,20 @@ LkDebugApp(settings).run(headless=True, size=(80, 24))
 """
 
 
-def test_no_full_collection_before_the_first_frame(tmp_path):
+def first_frame(tmp_path: Path, child: str) -> dict:
+    """What `child` printed at the first frame of lkdebug started on a project folder."""
     (tmp_path / ".env.local").write_text("LIVEKIT_URL=wss://fake.example\nLIVEKIT_API_KEY=APIfake\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
     env |= {"HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True,
                          env=env, cwd=tmp_path, timeout=120)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
     assert line is not None, out.stderr[-2000:]
-    assert json.loads(line) == {"full_collections": 0}
+    return json.loads(line)
+
+
+def test_no_full_collection_before_the_first_frame(tmp_path):
+    assert first_frame(tmp_path, CHILD) == {"full_collections": 0}
 
 
 # The same start, reporting what the first frame built: the hidden tabs' widgets and CSS must
@@ -76,14 +81,7 @@ LkDebugApp(settings).run(headless=True, size=(80, 24))
 
 
 def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
-    (tmp_path / ".env.local").write_text("LIVEKIT_URL=wss://fake.example\nLIVEKIT_API_KEY=APIfake\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
-    env |= {"HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", FIRST_SCREEN, str(tmp_path)], capture_output=True, text=True,
-                         env=env, cwd=tmp_path, timeout=120)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
-    assert line is not None, out.stderr[-2000:]
-    assert json.loads(line) == {
+    assert first_frame(tmp_path, FIRST_SCREEN) == {
         "hidden_children": {"builder": 0, "decoder": 0, "connectivity": 0},
         "builder_rules": False,
         "env_drawn": ["env-findings", "env-variables"],
