@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -35,10 +36,13 @@ from lkdebug.tui.messages import (
     TokenChanged,
 )
 from lkdebug.tui.panes.environment import EnvironmentPane
-from lkdebug.tui.widgets.deferred import Deferred
 from lkdebug.tui.terminal import watch_terminal
 from lkdebug.tui.widgets.findings import counts, headline, ordered
 from lkdebug.tui.widgets.header import TargetHeader, target_text
+
+if TYPE_CHECKING:
+    from lkdebug.tui.widgets.deferred import Deferred
+
 
 def save_new_file(directory: Path, name: str, text: str) -> Path:
     """Write `text` to a file that did not exist (name, name-2, name-3...), readable by its owner only."""
@@ -70,6 +74,13 @@ def typing_into(widget: Widget | None) -> bool:
 
 # Tab id (the CLI's --tab names) -> label.
 TABS = {"env": "Environment", "builder": "Builder", "decoder": "Decoder", "connectivity": "Connectivity"}
+# The tabs not shown first: tab id -> (module, class) of the pane built in it after the first frame.
+HIDDEN_PANES = {
+    "builder": ("lkdebug.tui.panes.builder", "BuilderPane"),
+    "decoder": ("lkdebug.tui.panes.decoder", "DecoderPane"),
+    "connectivity": ("lkdebug.tui.panes.connectivity", "ConnectivityPane"),
+}
+PANES_CSS = Path(__file__).with_name("panes.tcss")
 
 
 class LkDebugApp(App[int]):
@@ -154,13 +165,10 @@ class LkDebugApp(App[int]):
         with TabbedContent(initial=self._initial_tab, id="tabs"):
             with TabPane(self._label("env"), id="env"):
                 yield EnvironmentPane()
-            # Hidden tabs: their modules (and aiohttp, websockets...) load after the first frame.
-            with TabPane(self._label("builder"), id="builder"):
-                yield Deferred("lkdebug.tui.panes.builder", "BuilderPane")
-            with TabPane(self._label("decoder"), id="decoder"):
-                yield Deferred("lkdebug.tui.panes.decoder", "DecoderPane", initial=self._initial_token)
-            with TabPane(self._label("connectivity"), id="connectivity"):
-                yield Deferred("lkdebug.tui.panes.connectivity", "ConnectivityPane")
+            # Hidden tabs: empty until the first frame is drawn (_after_first_frame), so their
+            # modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
+            for tab in HIDDEN_PANES:
+                yield TabPane(self._label(tab), id=tab)
         yield Footer()
 
     def _label(self, tab: str) -> str:
@@ -190,6 +198,16 @@ class LkDebugApp(App[int]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        # The hidden panes' rules, read and parsed before any of them is built (only this file
+        # is parsed: the others are cached). No node on screen matches them, so nothing is
+        # restyled now; a theme change reparses them with the rest.
+        self.stylesheet.read(PANES_CSS)
+        self.stylesheet.parse()
+        from lkdebug.tui.widgets.deferred import Deferred
+
+        for tab, (module, name) in HIDDEN_PANES.items():
+            kwargs = {"initial": self._initial_token} if tab == "decoder" else {}
+            self.query_one(f"TabPane#{tab}").mount(Deferred(module, name, **kwargs))
         # The core's root-cause order lives with the probes (diagnose), too heavy for the first
         # frame; once loaded, the Environment tab re-renders in that order.
         import lkdebug.core.diagnose  # noqa: F401
@@ -235,8 +253,8 @@ class LkDebugApp(App[int]):
         self.reveal = False
         self._focus_pane(event.pane)
 
-    @on(Deferred.Ready)
-    def _pane_ready(self, message: Deferred.Ready) -> None:
+    # By name, not @on(Deferred.Ready): deferred.py (and its dataclass) loads after the first frame.
+    def on_deferred_ready(self, message: Deferred.Ready) -> None:
         # A tab opened before its pane was built (`--tab decoder`, a quick 3) gets its focus now.
         pane = message.widget.parent
         if isinstance(pane, TabPane) and self.query_one(TabbedContent).active == pane.id:

@@ -71,10 +71,9 @@ async def until(pilot, condition: Callable[[], object], what: str, within: float
 
 
 async def settle(pilot) -> None:
-    """Wait until the deferred tabs are mounted (they load right after the first frame)."""
-    from lkdebug.tui.widgets.deferred import Deferred
-
-    await until(pilot, lambda: not pilot.app.query(Deferred), "the deferred tabs mounted")
+    """Wait until the hidden tabs' panes are mounted (they are built right after the first frame)."""
+    await until(pilot, lambda: len(pilot.app.query("BuilderPane, DecoderPane, ConnectivityPane")) == 3,
+                "the deferred tabs mounted")
     await pilot.pause()
 
 

@@ -37,12 +37,52 @@ LkDebugApp(settings).run(headless=True, size=(80, 24))
 """
 
 
-def test_no_full_collection_before_the_first_frame(tmp_path):
+def first_frame(tmp_path: Path, child: str) -> dict:
+    """What `child` printed at the first frame of lkdebug started on a project folder."""
     (tmp_path / ".env.local").write_text("LIVEKIT_URL=wss://fake.example\nLIVEKIT_API_KEY=APIfake\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
     env |= {"HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True,
                          env=env, cwd=tmp_path, timeout=120)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("{")), None)
     assert line is not None, out.stderr[-2000:]
-    assert json.loads(line) == {"full_collections": 0}
+    return json.loads(line)
+
+
+def test_no_full_collection_before_the_first_frame(tmp_path):
+    assert first_frame(tmp_path, CHILD) == {"full_collections": 0}
+
+
+# The same start, reporting what the first frame built: the hidden tabs' widgets and CSS must
+# come after it, the Environment tab's findings and variables in it.
+FIRST_SCREEN = r"""
+import json, os, sys
+from textual.app import App
+
+_display = App._display
+
+def _first_frame(app, screen, renderable):
+    _display(app, screen, renderable)
+    if renderable is not None and not app._batch_count:
+        hidden = {pane.id: len(pane.children) for pane in screen.query("TabPane") if pane.id != "env"}
+        selectors = {name for rule in app.stylesheet.rules for name in rule.selector_names}
+        drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
+        os.write(1, json.dumps({"hidden_children": hidden, "builder_rules": "#builder-body" in selectors,
+                                "env_drawn": sorted(drawn)}).encode() + b"\n")
+        os._exit(0)
+
+App._display = _first_frame
+from lkdebug.cli import build_parser
+from lkdebug.commands.common import settings_from_args
+from lkdebug.tui.app import LkDebugApp
+settings = settings_from_args(build_parser().parse_args(["tui", "--dir", sys.argv[1]]))
+LkDebugApp(settings).run(headless=True, size=(80, 24))
+"""
+
+
+def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
+    assert first_frame(tmp_path, FIRST_SCREEN) == {
+        "hidden_children": {"builder": 0, "decoder": 0, "connectivity": 0},
+        "builder_rules": False,
+        "env_drawn": ["env-findings", "env-variables"],
+    }
