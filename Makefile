@@ -26,8 +26,11 @@ demo: $(BIN)/lkdebug
 # quiet 2-core machine 4 workers took 92-115 s against 164 s for 2 (6: 106 s). worksteal: the few long TUI
 # and browser tests do not queue behind each other, and tests/conftest.py starts the longest ones first.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+# Bytecode is written (to the ignored __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set, as in
+# many container images: without it every worker rewrote and compiled the 70-odd test modules at collection,
+# and each of the suite's `python -m lkdebug` children compiled lkdebug from source (a third of their CPU).
 test: $(VENV)/.test-extras
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
 
 screenshots: $(VENV)/.test-extras
 	$(BIN)/python -m lkdebug.tui.screenshots screenshots

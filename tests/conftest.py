@@ -31,8 +31,25 @@ FIRST = ("tests/test_netns.py", "tests/test_serve_browser.py", "tests/test_serve
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: next((i for i, path in enumerate(FIRST) if item.nodeid.startswith(path)), len(FIRST)))
+    groups = [[item for item in items if item.nodeid.startswith(path)] for path in FIRST]
+    rest = [item for item in items if not any(item.nodeid.startswith(path) for path in FIRST)]
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    items[:] = _heads_of_chunks(groups, rest, workers)
     _skip_netns_outside(items)
+
+
+def _heads_of_chunks(groups: list[list], rest: list, workers: int) -> list:
+    """`--dist worksteal` first hands each of the n workers a contiguous chunk of the collection (the i-th
+    takes len(left) // (n - i)), and a worker keeps the head of its chunk when others steal its tail: so each
+    FIRST group heads a chunk of its own instead of all running one after another on the first worker."""
+    ordered, total, rest = [], sum(map(len, groups)) + len(rest), list(rest)
+    for worker in range(workers):
+        size = (total - len(ordered)) // (workers - worker)
+        head = [item for group in groups[worker::workers] for item in group]
+        take = max(0, size - len(head))
+        ordered += head + rest[:take]
+        del rest[:take]
+    return ordered + rest
 
 
 def _skip_netns_outside(items):

@@ -116,11 +116,17 @@ class ServedPage:
                 raise AssertionError(f"the terminal never showed {phrases!r} within {WAIT:.0f} s; it showed:\n{text[-3000:]}")
             self.page.wait_for_timeout(50)  # lets playwright deliver the frames
 
-    def settle(self, quiet: float = 0.5) -> None:
-        """Wait until the app stopped drawing for `quiet` seconds, then for xterm's next paint."""
+    def settle(self, quiet: float = 0.3) -> None:
+        """Wait until the app stopped drawing for `quiet` seconds, then for xterm's next paint.
+
+        `quiet` stays under the 0.5 s between a focused field's cursor blinks, which draw for as long as
+        the field has the focus: with 0.5 s the Builder (its identity focused) was never quiet, and the
+        wait ran out its 30 s and carried on. Never quiet within WAIT is a failure, not a pass."""
         deadline = time.monotonic() + WAIT
         count, since = self.mark(), time.monotonic()
-        while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the terminal kept drawing for {WAIT:.0f} s; it showed:\n{self.text(count)[-3000:]}")
             self.page.wait_for_timeout(50)
             if self.mark() != count:
                 count, since = self.mark(), time.monotonic()

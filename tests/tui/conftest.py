@@ -56,6 +56,15 @@ def app():
     return make_app()
 
 
+@pytest.fixture(autouse=True)
+def _no_animations(monkeypatch):
+    """Apps start with Textual's animations off: each tab switch slid the tab underline for 0.3 s, and Pilot
+    waits for every animation to end after each key (the frames drawn are the same once it ends)."""
+    from textual import constants
+
+    monkeypatch.setattr(constants, "TEXTUAL_ANIMATIONS", "none")
+
+
 # An upper bound on every wait below, so a broken app fails with a sentence instead of hanging:
 # never a delay the tests sleep through (each wait ends as soon as its condition holds).
 WAIT = 30.0
