@@ -71,18 +71,19 @@ async def until(pilot, condition: Callable[[], object], what: str, within: float
 
 
 async def settle(pilot) -> None:
-    """Wait until the deferred tabs are mounted (they load right after the first frame)."""
-    from lkdebug.tui.widgets.deferred import Deferred
+    """Wait until the open tab's pane is built (right after the first frame; another tab's when it is first opened)."""
+    def built() -> bool:
+        return not pilot.app.query(f"#{pilot.app.query_one('#tabs').active} > Deferred")
 
-    await until(pilot, lambda: not pilot.app.query(Deferred), "the deferred tabs mounted")
+    await until(pilot, built, "the open tab's pane built")
     await pilot.pause()
 
 
 async def open_tab(pilot, key: str) -> None:
-    """Settle, then switch tabs with the digit key as a user would."""
+    """Settle, then switch tabs with the digit key as a user would, and wait for its pane."""
     await settle(pilot)
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def run_probes(pilot) -> None:

@@ -100,14 +100,17 @@ class DecoderPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")
-        self.watch(self.app, "decoder_request", self._requested, init=False)
+        # At once too: a request made before this tab was first opened (which built this pane).
+        self.watch(self.app, "decoder_request", self._requested)
         self.watch(self.app, "reveal", self._rerender, init=False)
         self.watch(self.app, "settings", self._rerender, init=False)
         self.set_interval(1.0, self._tick, name="decoder-tick")
         self._render_all()
 
     def _requested(self, request: tuple[int, str]) -> None:
-        self.query_one(DecoderInput).load_text(request[1])
+        serial, token = request
+        if serial:  # 0: none yet
+            self.query_one(DecoderInput).load_text(token)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._render_all()
