@@ -256,10 +256,10 @@ class BuilderPane(Horizontal):
                 widget = (IdentityInput if g.path == "sub" else GrantInput)(
                     placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
             self._widgets[g.path] = widget
-            cells += self._row(label, widget, grant_help(g), field_id(g.path))
+            cells += self._row(label, widget, grant_help(g))
         if ttl:
             ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self._edited)
-            cells += self._row("TTL", ttl_input, TTL_HELP, "f-ttl")
+            cells += self._row("TTL", ttl_input, TTL_HELP)
         return Grid(*cells, classes="fields")
 
     def _checks(self, checks: list[Grant]) -> Grid:
@@ -284,9 +284,9 @@ class BuilderPane(Horizontal):
         return g.default_label if g.default_label != "(none)" else ""
 
     @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> list[Widget]:
+    def _row(label: str, widget: Widget, help: tuple[str, str]) -> list[Widget]:
         widget.help = help
-        return [Label(label, classes="field-label"), widget, Static(id=f"{ident}-error", classes="field-error")]
+        return [Label(label, classes="field-label"), widget]
 
     # Reading the form
 
@@ -360,10 +360,17 @@ class BuilderPane(Horizontal):
         if self._errors.get(ident) == error:
             return
         self._errors[ident] = error
-        self.query_one(f"#{ident}").set_class(bool(error), "-invalid")
-        message = self.query_one(f"#{ident}-error", Static)
-        message.update(Text(f"✗ {error}", style="bold red") if error else "")
-        message.display = bool(error)
+        field = self.query_one(f"#{ident}")
+        field.set_class(bool(error), "-invalid")
+        text = Text(f"✗ {error}", style="bold red") if error else ""
+        # The line under a field is made on its first error: most fields never have one, and
+        # each widget costs memory and a place in every layout pass.
+        for message in self.query(f"#{ident}-error").results(Static):
+            message.update(text)
+            message.display = bool(error)
+            return
+        if error:
+            field.parent.mount(Static(text, id=f"{ident}-error", classes="field-error"), after=field)
 
     def _show(self, ident: str, content: Text | str) -> None:
         """Update a preview part, with a layout pass only when its height changes.
