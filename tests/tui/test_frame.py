@@ -106,7 +106,9 @@ async def test_f1_explains_the_focused_grant(app):
 
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")
-        app.query_one("#f-video-roomAdmin").focus()
+        grants = app.query_one("#checks-video")
+        grants.focus()
+        grants.highlight("video.roomAdmin")
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
