@@ -62,7 +62,7 @@ App._display = _timed_display
 async def auto_pilot(pilot):
     while "frame" not in SEEN:
         await pilot.pause(0.01)
-    await pilot.pause(1.0)  # the hidden tabs' panes are built after the first frame
+    await pilot.pause(1.0)  # what loads after the first frame (a hidden tab's pane is built when it is first opened)
     await pilot.app.workers.wait_for_complete()
     idle_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for key in "2341":  # every tab opened (the one-widget app has no bindings for these keys)

@@ -80,17 +80,22 @@ async def until(pilot, condition: Callable[[], object], what: str, within: float
 
 
 async def settle(pilot) -> None:
-    """Wait until the hidden tabs' panes are mounted (they are built right after the first frame)."""
-    await until(pilot, lambda: len(pilot.app.query("BuilderPane, DecoderPane, ConnectivityPane")) == 3,
-                "the deferred tabs mounted")
+    """Wait until the open tab's pane is built (right after the first frame; another tab's when it is first opened)."""
+    def built() -> bool:
+        # Empty until the first frame is drawn, then a Deferred until the tab is first opened.
+        pane = pilot.app.query_one(f"TabPane#{pilot.app.query_one('#tabs').active}")
+        kinds = {type(child).__name__ for child in pane.children}
+        return bool(kinds) and "Deferred" not in kinds
+
+    await until(pilot, built, "the open tab's pane built")
     await pilot.pause()
 
 
 async def open_tab(pilot, key: str) -> None:
-    """Settle, then switch tabs with the digit key as a user would."""
+    """Settle, then switch tabs with the digit key as a user would, and wait for its pane."""
     await settle(pilot)
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def run_probes(pilot) -> None:

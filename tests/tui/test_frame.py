@@ -46,6 +46,19 @@ async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
         assert tabs.active == "connectivity"
 
 
+async def test_a_tab_builds_its_pane_when_first_opened(app):
+    # A pane's widgets (the Builder's form alone is about ninety) are memory a session that never
+    # opens its tab should not hold.
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.query("BuilderPane, DecoderPane, ConnectivityPane")
+        await open_tab(pilot, "3")
+        assert app.query("DecoderPane") and not app.query("BuilderPane, ConnectivityPane")
+        assert app.focused is app.query_one("#decoder-input")
+
+
 async def test_tab_labels_count_errors_and_warnings(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -106,7 +119,9 @@ async def test_f1_explains_the_focused_grant(app):
 
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")
-        app.query_one("#f-video-roomAdmin").focus()
+        grants = app.query_one("#checks-video")
+        grants.focus()
+        grants.highlight("video.roomAdmin")
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Collapsible, Input, Label, SelectionList, Static
+from textual.widgets import Button, Collapsible, Input, Label, SelectionList, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
@@ -138,8 +138,23 @@ class IdentityInput(GrantInput):
         self.refresh_bindings()  # 1-4 in the footer or not
 
 
-class GrantCheckbox(Checkbox, GrantField):
-    pass
+class GrantChecks(SelectionList, GrantField):
+    """A group's yes/no grants, one line each (space or a click toggles): one widget for the
+    group instead of a Checkbox per grant, which cost 30 to 50 KiB each. F1 explains the
+    highlighted grant."""
+
+    def __init__(self, grants: list[Grant], **kwargs) -> None:
+        self._grants = {g.path: g for g in grants}
+        super().__init__(*[(g.json_name, g.path, g.path == "video.roomJoin") for g in grants], **kwargs)
+
+    @property
+    def help(self) -> tuple[str, str]:
+        index = self.highlighted
+        return grant_help(self._grants[self.get_option_at_index(0 if index is None else index).value])
+
+    def highlight(self, path: str) -> None:
+        """Move the highlight to the grant at `path` (a claim path such as `video.roomAdmin`)."""
+        self.highlighted = list(self._grants).index(path)
 
 
 class GrantCycle(Cycle, GrantField):
@@ -232,9 +247,9 @@ class BuilderPane(Horizontal):
             # The room and the yes/no grants first: they decide most joins.
             room = [g for g in fields if g.json_name == "room"]
             others = [g for g in fields if g.json_name != "room"]
-            return [self._fields(room), self._checks(checks), self._fields(others)]
+            return [self._fields(room), self._checks(group, checks), self._fields(others)]
         widgets = [self._fields(fields, ttl=group == "participant")] if fields else []
-        return widgets + ([self._checks(checks)] if checks else [])
+        return widgets + ([self._checks(group, checks)] if checks else [])
 
     def _fields(self, grants: list[Grant], ttl: bool = False) -> Grid:
         """One grid per group (label | widget, the error under both): no container per row,
@@ -256,20 +271,17 @@ class BuilderPane(Horizontal):
                 widget = (IdentityInput if g.path == "sub" else GrantInput)(
                     placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
             self._widgets[g.path] = widget
-            cells += self._row(label, widget, grant_help(g), field_id(g.path))
+            cells += self._row(label, widget, grant_help(g))
         if ttl:
             ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self._edited)
-            cells += self._row("TTL", ttl_input, TTL_HELP, "f-ttl")
+            cells += self._row("TTL", ttl_input, TTL_HELP)
         return Grid(*cells, classes="fields")
 
-    def _checks(self, checks: list[Grant]) -> Grid:
-        boxes = []
+    def _checks(self, group: str, checks: list[Grant]) -> GrantChecks:
+        grants = GrantChecks(checks, compact=True, id=f"checks-{group}", classes="checks")
         for g in checks:
-            box = GrantCheckbox(g.json_name, value=g.path == "video.roomJoin", compact=True, id=field_id(g.path))
-            box.help = grant_help(g)
-            self._widgets[g.path] = box
-            boxes.append(box)
-        return Grid(*boxes, classes="checks")
+            self._widgets[g.path] = grants
+        return grants
 
     @staticmethod
     def _placeholder(g: Grant) -> str:
@@ -284,9 +296,9 @@ class BuilderPane(Horizontal):
         return g.default_label if g.default_label != "(none)" else ""
 
     @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str], ident: str) -> list[Widget]:
+    def _row(label: str, widget: Widget, help: tuple[str, str]) -> list[Widget]:
         widget.help = help
-        return [Label(label, classes="field-label"), widget, Static(id=f"{ident}-error", classes="field-error")]
+        return [Label(label, classes="field-label"), widget]
 
     # Reading the form
 
@@ -334,8 +346,8 @@ class BuilderPane(Horizontal):
         return kwargs, errors
 
     def _widget_value(self, g: Grant, widget: Widget, errors: dict[str, str]) -> object:
-        if isinstance(widget, Checkbox):
-            return True if widget.value else None
+        if isinstance(widget, GrantChecks):
+            return True if g.path in widget.selected else None
         if isinstance(widget, SelectionList):
             return list(widget.selected) or None
         if isinstance(widget, Cycle):
@@ -360,10 +372,17 @@ class BuilderPane(Horizontal):
         if self._errors.get(ident) == error:
             return
         self._errors[ident] = error
-        self.query_one(f"#{ident}").set_class(bool(error), "-invalid")
-        message = self.query_one(f"#{ident}-error", Static)
-        message.update(Text(f"✗ {error}", style="bold red") if error else "")
-        message.display = bool(error)
+        field = self.query_one(f"#{ident}")
+        field.set_class(bool(error), "-invalid")
+        text = Text(f"✗ {error}", style="bold red") if error else ""
+        # The line under a field is made on its first error: most fields never have one, and
+        # each widget costs memory and a place in every layout pass.
+        for message in self.query(f"#{ident}-error").results(Static):
+            message.update(text)
+            message.display = bool(error)
+            return
+        if error:
+            field.parent.mount(Static(text, id=f"{ident}-error", classes="field-error"), after=field)
 
     def _show(self, ident: str, content: Text | str) -> None:
         """Update a preview part, with a layout pass only when its height changes.
@@ -399,7 +418,6 @@ class BuilderPane(Horizontal):
         if self._previewed:
             self.update_preview()
 
-    @on(Checkbox.Changed)
     @on(Cycle.Changed)
     @on(SelectionList.SelectedChanged)
     def _form_changed(self) -> None:

@@ -82,7 +82,8 @@ class ConnectivityPane(Vertical):
         self._frame = 0
         self._spinner = self.set_interval(0.1, self._spin, pause=True, name="probe-spinner")
         self.watch(self.app, "settings", self._prefill)
-        self.watch(self.app, "probe_request", self._requested, init=False)
+        # At once too: a run asked for before this tab was first opened (which built this pane).
+        self.watch(self.app, "probe_request", self._requested)
         self.watch(self.app, "reveal", self._render_rows, init=False)
 
     def _prefill(self, settings: Settings | None) -> None:
@@ -91,7 +92,9 @@ class ConnectivityPane(Vertical):
             url_input.value = settings.url.value
 
     def _requested(self, request: tuple[int, str]) -> None:
-        token = request[1]
+        serial, token = request
+        if not serial:
+            return  # none yet
         if token:
             origin = next((o for o, t in self.app.tokens.items() if t == token), "builder")
             self.query_one("#conn-token", Cycle).value = origin

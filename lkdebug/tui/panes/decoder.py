@@ -14,7 +14,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from lkdebug.core.claim_rows import claim_rows
 from lkdebug.core.decode import decode
@@ -27,10 +27,13 @@ from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 from lkdebug.tui.widgets.masked_area import MaskedTextArea
+from lkdebug.tui.widgets.rows import RowList
 
 TAB_KEYS = {str(number): tab for number, tab in enumerate(TABS, start=1)}
 PASS, FAIL = STATUS[CheckStatus.PASS], STATUS[CheckStatus.FAIL]
 # A signature's status, in the probes' colours.
+# The value column's width in a claim's line (the whole value opens under the selected line).
+CLAIM_VALUE_WIDTH = 24
 _STATUS_STYLE = {"valid": PASS.style, "invalid": FAIL.style, "unchecked": STATUS[CheckStatus.WARN].style}
 
 
@@ -85,7 +88,9 @@ class DecoderPane(Vertical):
         yield FindingsView(id="decoder-findings")
         with VerticalScroll(id="decoder-result", classes="evidence"):
             yield Static(id="decoder-summary")
-            yield DataTable(id="decoder-claims", cursor_type="row", zebra_stripes=True)
+            # A line per claim, the selected one opened in full: the other tabs' evidence rows,
+            # and no DataTable to load for it (its module and caches: about 1 MiB of the peak).
+            yield RowList(id="decoder-claims")
             yield Static(id="decoder-token")
 
     def focus_first(self) -> None:
@@ -99,15 +104,17 @@ class DecoderPane(Vertical):
             (findings if findings.findings else self.query_one("#decoder-result")).focus()
 
     def on_mount(self) -> None:
-        self.query_one("#decoder-claims", DataTable).add_columns("Claim", "Value", "Meaning")
-        self.watch(self.app, "decoder_request", self._requested, init=False)
+        # At once too: a request made before this tab was first opened (which built this pane).
+        self.watch(self.app, "decoder_request", self._requested)
         self.watch(self.app, "reveal", self._rerender, init=False)
         self.watch(self.app, "settings", self._rerender, init=False)
         self.set_interval(1.0, self._tick, name="decoder-tick")
         self._render_all()
 
     def _requested(self, request: tuple[int, str]) -> None:
-        self.query_one(DecoderInput).load_text(request[1])
+        serial, token = request
+        if serial:  # 0: none yet
+            self.query_one(DecoderInput).load_text(token)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._render_all()
@@ -219,12 +226,21 @@ class DecoderPane(Vertical):
 
     def _render_claims(self) -> None:
         decoded = self._decoded
-        table = self.query_one("#decoder-claims", DataTable)
-        table.clear()
+        table = self.query_one("#decoder-claims", RowList)
         table.display = bool(decoded.claims)
-        for path, value, meaning in claim_rows(decoded.claims):
-            # Claims are the token author's text: cells of plain Text, never markup, controls shown.
-            table.add_row(Text(visible(path)), Text(visible(value)), Text(visible(meaning), style="dim"))
+        # Claims are the token author's text: plain Text, never markup, controls shown.
+        rows = [(visible(path), visible(value), visible(meaning)) for path, value, meaning in claim_rows(decoded.claims)]
+        path_width = max((len(path) for path, _, _ in rows), default=0)
+        value_width = min(max((len(value) for _, value, _ in rows), default=0), CLAIM_VALUE_WIDTH)
+        lines = []
+        for path, value, meaning in rows:
+            cut = value if len(value) <= value_width else value[:value_width - 1] + "…"
+            line = Text(f"{path.ljust(path_width)}  {cut.ljust(value_width)}  ")
+            line.append(meaning, style="dim")
+            detail = Text(value)
+            detail.append("\n" + meaning, style="dim")
+            lines.append((line, detail))
+        table.set_rows(lines, header=Text(f"{'claim'.ljust(path_width)}  {'value'.ljust(value_width)}  meaning", style="bold"))
         token_view = self.query_one("#decoder-token", Static)
         if decoded.raw:
             header = JSON(json.dumps(decoded.header, ensure_ascii=True))

@@ -50,6 +50,11 @@ class RowList(Static, can_focus=True):
         self._draw(layout)
 
     @property
+    def lines(self) -> list[str]:
+        """Every row's line uncut (drawn cut to the width)."""
+        return [line.plain for line, _ in self._rows]
+
+    @property
     def details(self) -> list[Text]:
         """Every row's whole text, as it opens under the row when selected."""
         return [detail for _, detail in self._rows]
