@@ -409,8 +409,8 @@ class BuilderPane(Horizontal):
         self.watch(self.app, "reveal", self._restate, init=False)
 
     def on_show(self) -> None:
-        # The first preview mints, and the first mint loads PyJWT (with `cryptography` where some
-        # other package installed it: 2 to 11 MiB, 30 to 140 ms): not until the tab is first seen.
+        # The first preview mints, decodes and lints (the core's decode and server rules): not until
+        # the tab is first seen.
         if not self._previewed:
             self.update_preview()
 
