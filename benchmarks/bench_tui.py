@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import shutil
@@ -104,6 +105,7 @@ LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
 # environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE), the children cache it outside
 # the checkout; the warm-up run fills the cache.
 _PYCACHE = tempfile.mkdtemp(prefix="lkdebug-bench-pycache-")
+atexit.register(shutil.rmtree, _PYCACHE, ignore_errors=True)  # one run's cache, not one folder per run left in /tmp
 
 
 def _child_env(checkout: bool) -> dict[str, str]:
