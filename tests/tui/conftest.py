@@ -51,6 +51,16 @@ def token(now: float = FROZEN_NOW, valid_for: float = 3600, **video) -> str:
                 DEMO_API_SECRET)
 
 
+def drawn_label(app, tab: str) -> str:
+    """The label the tab bar draws for `tab` ("1 Environment !1"): what the user reads, not a field."""
+    from lkdebug.tui.app import TABS
+    from lkdebug.tui.widgets.tabbar import TabBar
+
+    number = list(TABS).index(tab) + 1
+    row = app.query_one(TabBar).render_line(0).text
+    return next(label for label in row.strip().split("  ") if label.startswith(f"{number} {TABS[tab]}"))
+
+
 @pytest.fixture
 def app():
     return make_app()

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import TabbedContent
-
 from lkdebug.core.model import Settings
 from lkdebug.demo import DEMO_API_SECRET
 from lkdebug.tui.widgets.help import HelpScreen
+from lkdebug.tui.widgets.tabbar import TabBar
 
 
-from .conftest import FROZEN_NOW, make_app, open_tab, plain, settle, token
-
-
-def label(app, tab: str) -> str:
-    return str(app.query_one(TabbedContent).get_tab(tab).label)
+from .conftest import FROZEN_NOW, drawn_label, make_app, open_tab, plain, settle, token
 
 
 async def test_header_names_target_and_masks_key(app):
@@ -29,7 +24,7 @@ async def test_header_names_target_and_masks_key(app):
 async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        tabs = app.query_one(TabbedContent)
+        tabs = app.query_one(TabBar)
         await pilot.press("3")
         assert tabs.active == "decoder"
         await pilot.pause()
@@ -50,29 +45,29 @@ async def test_tab_labels_count_errors_and_warnings(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
-        assert "!1" in label(app, "env")
-        assert "✗" not in label(app, "decoder")
+        assert "!1" in drawn_label(app, "env")
+        assert "✗" not in drawn_label(app, "decoder")
         await pilot.press("3")
         await pilot.pause()
         app.query_one("#decoder-input").load_text(token(now=FROZEN_NOW - 7200))
         await pilot.pause()
-        assert "✗" in label(app, "decoder")
+        assert "✗" in drawn_label(app, "decoder")
         app.query_one("#decoder-input").load_text(token())
         await pilot.pause()
-        assert "✗" not in label(app, "decoder")
+        assert "✗" not in drawn_label(app, "decoder")
 
 
 async def test_an_untouched_builder_counts_nothing_until_edited(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
-        assert "✗" not in label(app, "builder")  # the empty form is not the user's problem yet
+        assert "✗" not in drawn_label(app, "builder")  # the empty form is not the user's problem yet
         await pilot.press("2")
         await pilot.pause()
         app.query_one("#f-sub").focus()
         await pilot.press("a")  # an identity, still no room: the server would answer `no room name`
         await pilot.pause()
-        assert "✗" in label(app, "builder")
+        assert "✗" in drawn_label(app, "builder")
 
 
 async def test_no_settings_points_to_the_demo():
@@ -168,7 +163,7 @@ async def test_decode_clipboard_opens_what_was_copied(app):
         await pilot.press("ctrl+y")
         app.action_decode_clipboard()
         await pilot.pause()
-        assert app.query_one(TabbedContent).active == "decoder"
+        assert app.query_one(TabBar).active == "decoder"
         assert app.query_one("#decoder-input").text == app.clipboard
 
 
