@@ -41,6 +41,47 @@ async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
         assert tabs.active == "connectivity"
 
 
+def shown_pane(app) -> str:
+    """The tab whose pane is on screen (the others are not displayed)."""
+    (shown,) = [pane.id for pane in app.query("#panes > *") if pane.display and pane.region.height]
+    return shown
+
+
+async def test_a_click_on_a_tab_or_its_underline_opens_it_and_focuses_its_pane(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = app.query_one(TabBar).render_line(0).text
+        await pilot.click("#tabs", offset=(row.index("3 Decoder") + 2, 0))
+        await pilot.pause()
+        assert app.query_one(TabBar).active == "decoder" and shown_pane(app) == "decoder"
+        assert app.focused is app.query_one("#decoder-input")
+        await pilot.click("#tabs", offset=(row.index("2 Builder") - 1, 1))  # the underline, under the padding
+        await pilot.pause()
+        assert shown_pane(app) == "builder" and app.query_one("BuilderPane") in app.focused.ancestors
+        await pilot.click("#tabs", offset=(79, 0))  # right of the last tab: nothing changes
+        await pilot.pause()
+        assert shown_pane(app) == "builder"
+
+
+async def test_the_focused_tab_bar_moves_with_the_arrows_and_keeps_the_active_tab_in_view(app):
+    async with app.run_test(size=(30, 24)) as pilot:  # narrower than the four labels
+        await settle(pilot)
+        bar = app.query_one(TabBar)
+        bar.focus()
+        await pilot.press("left")  # from the first, round to the last
+        await pilot.pause()
+        assert bar.active == "connectivity" and shown_pane(app) == "connectivity"
+        row, underline = bar.render_line(0).text, bar.render_line(1).text
+        assert "1 Environment" not in row and len(row) == len(underline) == 30
+        start, end = row.index("4 Connectivity"), row.index("4 Connectivity") + len("4 Connectivity")
+        assert underline[start - 1] + underline[end] == "╸╺"  # the highlight's ends, under the label's
+        assert app.focused is not bar  # the shown pane has the focus, as after a digit
+        bar.focus()
+        await pilot.press("right")  # round to the first again, scrolled back into view
+        await pilot.pause()
+        assert bar.active == "env" and bar.render_line(0).text.startswith(" 1 Environment")
+
+
 async def test_tab_labels_count_errors_and_warnings(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
