@@ -15,6 +15,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.renderables.bar import Bar
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -59,6 +60,8 @@ class TabBar(Widget, can_focus=True):
 
     active: reactive[str] = reactive("")
     _hover: reactive[str | None] = reactive(None)
+    # The underline slides from the tab left (`_from`, its label's columns) to the active one.
+    _progress: reactive[float] = reactive(1.0)
 
     class Activated(Message):
         """A tab became the active one (by a key, a click or `active`)."""
@@ -79,8 +82,11 @@ class TabBar(Widget, can_focus=True):
         self._labels[tab] = label
         self.refresh()  # same height, whatever the width: no layout pass
 
-    def watch_active(self) -> None:
-        self.post_message(self.Activated(self.active))
+    def watch_active(self, old: str, new: str) -> None:
+        self._from = self._spans()[0][old]
+        self._progress = 0.0
+        self.animate("_progress", 1.0, duration=0.3, level="basic")  # as Tabs slides its Underline
+        self.post_message(self.Activated(new))
 
     def _spans(self) -> tuple[dict[str, tuple[int, int]], int]:
         """Tab id -> (first, last + 1) column of its label, and the columns scrolled off on the
@@ -96,7 +102,7 @@ class TabBar(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         # Drawn as Textual draws a Tab (label in its colours, padding in the background alone) and
-        # the Underline (textual.renderables.bar.Bar at whole cells), so the screen is the same.
+        # its Underline (a Bar), so the screen is the same.
         spans, shift = self._spans()
         width = self.size.width
         blank = Style(bgcolor=self.rich_style.bgcolor)
@@ -114,15 +120,15 @@ class TabBar(Widget, can_focus=True):
             return strip.extend_cell_length(width, blank)
         if y > 1:
             return Strip.blank(width, blank)
-        bar = self.get_component_rich_style("tab-bar--underline")
-        rest, line = blank + Style(color=bar.bgcolor), blank + Style(color=bar.color)
         start, end = spans[self.active]
-        start, end = max(start, 0), min(end, width)
-        segments = [Segment("━" * (start - 1) + "╸", rest)] if start > 0 else []
-        segments.append(Segment("━" * (end - start), line))
-        if end < width:
-            segments.append(Segment("╺" + "━" * (width - end - 1), rest))
-        return Strip(segments, width)
+        if self._progress < 1:
+            (first, last), progress = self._from, self._progress
+            start, end = first + (start - first) * progress, last + (end - last) * progress
+        bar = self.get_component_rich_style("tab-bar--underline")
+        underline = Bar((start, end), Style.from_color(bar.color), Style.from_color(bar.bgcolor), width=width)
+        console = self.app.console
+        (line,) = console.render_lines(underline, console.options.update_width(width), style=blank, pad=False)
+        return Strip(line, width)
 
     def _tab_at(self, x: int) -> str | None:
         return next((tab for tab, (first, last) in self._spans()[0].items() if first - 1 <= x < last + 1), None)
