@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.widget import Widget
 from textual.containers import Container
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from lkdebug.core.marks import SEVERITY
 from lkdebug.core.model import Finding, Report, Settings, Severity
@@ -39,6 +39,7 @@ from lkdebug.tui.messages import (
 from lkdebug.tui.panes.environment import EnvironmentPane
 from lkdebug.tui.terminal import watch_terminal
 from lkdebug.tui.widgets.findings import counts, headline, ordered
+from lkdebug.tui.widgets.footer import KeysFooter
 from lkdebug.tui.widgets.header import TargetHeader, target_text
 from lkdebug.tui.widgets.tabbar import TabBar
 
@@ -171,7 +172,7 @@ class LkDebugApp(App[int]):
             # modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
             for tab in HIDDEN_PANES:
                 yield Container(id=tab, classes="pane")
-        yield Footer()
+        yield KeysFooter()
 
     def _label(self, tab: str) -> str:
         number = list(TABS).index(tab) + 1

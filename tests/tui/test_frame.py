@@ -257,3 +257,22 @@ async def test_the_decoder_opened_from_the_command_line_takes_typing():
         await settle(pilot)
         await pilot.press(*"eyJ1")
         assert app.query_one("#decoder-input").text == "eyJ1"
+
+
+def footer(app) -> list[str]:
+    return [f"{key.key_display} {key.description}" for key in app.query("FooterKey")]
+
+
+async def test_the_footer_follows_the_keys_but_is_not_rebuilt_for_the_same_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        assert app.focused is app.query_one("#decoder-input")
+        # In the field: escape leaves it, q is a letter.
+        assert "esc Leave field" in footer(app) and "q Quit" not in footer(app)
+        keys = list(app.query("FooterKey"))
+        await pilot.press("e", "y", "J")  # each key refreshes the bindings: the same keys, not rebuilt
+        await pilot.pause()
+        assert list(app.query("FooterKey")) == keys
+        await pilot.press("escape")  # out of the field: other keys, drawn at once
+        await pilot.pause()
+        assert "q Quit" in footer(app) and "1-4 Tabs" in footer(app) and "esc Leave field" not in footer(app)
