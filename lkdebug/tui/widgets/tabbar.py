@@ -101,7 +101,7 @@ class TabBar(Widget, can_focus=True):
         return {tab: (first - shift, last - shift) for tab, (first, last) in spans.items()}, shift
 
     def render_line(self, y: int) -> Strip:
-        # Drawn as Textual draws a Tab (label in its colours, padding in the background alone) and
+        # Drawn as Textual draws a Tab (label in its colours, padding in its background alone) and
         # its Underline (a Bar), so the screen is the same.
         spans, shift = self._spans()
         width = self.size.width
@@ -115,7 +115,8 @@ class TabBar(Widget, can_focus=True):
                     style += self.get_component_rich_style("tab-bar--active")
                 elif tab == self._hover:
                     style += self.get_component_rich_style("tab-bar--hover")
-                segments += [Segment(" ", blank), Segment(label, style), Segment(" ", blank)]
+                pad = Segment(" ", Style(bgcolor=style.bgcolor))  # the focused active tab's block cursor
+                segments += [pad, Segment(label, style), pad]
             strip = Strip(segments).crop(shift, shift + width)
             return strip.extend_cell_length(width, blank)
         if y > 1:
