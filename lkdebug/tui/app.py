@@ -272,6 +272,8 @@ class LkDebugApp(App[int]):
         for target in pane.query(".tab-focus").results():
             target.focus()
             return
+        # Not built yet (its Deferred): the tab bar holds the focus, not the pane just hidden.
+        self.query_one(TabBar).focus()
 
     @on(FindingsChanged)
     def _count_findings(self, message: FindingsChanged) -> None:
