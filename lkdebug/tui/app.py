@@ -22,7 +22,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+from textual.containers import Container
+from textual.widgets import ContentSwitcher, Static
 
 from lkdebug.core.marks import SEVERITY
 from lkdebug.core.model import Finding, Report, Settings, Severity
@@ -38,7 +39,9 @@ from lkdebug.tui.messages import (
 from lkdebug.tui.panes.environment import EnvironmentPane
 from lkdebug.tui.terminal import watch_terminal
 from lkdebug.tui.widgets.findings import counts, headline, ordered
+from lkdebug.tui.widgets.footer import KeysFooter
 from lkdebug.tui.widgets.header import TargetHeader, target_text
+from lkdebug.tui.widgets.tabbar import TabBar
 
 if TYPE_CHECKING:
     from lkdebug.tui.widgets.deferred import Deferred
@@ -142,7 +145,6 @@ class LkDebugApp(App[int]):
         self._counts: dict[str, tuple[int, int]] = {}
         self._findings: dict[str, list[Finding]] = {}
         self._headline = ""
-        self._active_tab: str | None = None
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
         # The header says plainly when this is not the user's own terminal session.
@@ -162,14 +164,15 @@ class LkDebugApp(App[int]):
         yield TargetHeader(id="target")
         # The worst root cause found on any tab, so the Decoder still says that the clock is off.
         yield Static(headline(None), id="headline")
-        with TabbedContent(initial=self._initial_tab, id="tabs"):
-            with TabPane(self._label("env"), id="env"):
+        yield TabBar({tab: self._label(tab) for tab in TABS}, active=self._initial_tab, id="tabs")
+        with ContentSwitcher(initial=self._initial_tab, id="panes"):
+            with Container(id="env", classes="pane"):
                 yield EnvironmentPane()
             # Hidden tabs: empty until the first frame is drawn (_after_first_frame), so their
             # modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
             for tab in HIDDEN_PANES:
-                yield TabPane(self._label(tab), id=tab)
-        yield Footer()
+                yield Container(id=tab, classes="pane")
+        yield KeysFooter()
 
     def _label(self, tab: str) -> str:
         number = list(TABS).index(tab) + 1
@@ -207,7 +210,7 @@ class LkDebugApp(App[int]):
 
         for tab, (module, name) in HIDDEN_PANES.items():
             kwargs = {"initial": self._initial_token} if tab == "decoder" else {}
-            self.query_one(f"TabPane#{tab}").mount(Deferred(module, name, **kwargs))
+            self.query_one(f"#panes > #{tab}").mount(Deferred(module, name, **kwargs))
         # The core's root-cause order lives with the probes (diagnose), too heavy for the first
         # frame; once loaded, the Environment tab re-renders in that order.
         import lkdebug.core.diagnose  # noqa: F401
@@ -232,35 +235,32 @@ class LkDebugApp(App[int]):
     # Tabs
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.query_one(TabBar).active = tab
 
     def action_leave_field(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        pane = tabs.get_pane(tabs.active) if tabs.active else None
-        if pane is not None:
-            for widget in pane.query("FindingsView, RowList, .evidence, .tab-focus").results():
-                if widget.display and widget.focusable:
-                    widget.focus()
-                    return
-        tabs.query_one(Tabs).focus()
+        for widget in self.query_one(ContentSwitcher).visible_content.query(
+                "FindingsView, RowList, .evidence, .tab-focus").results():
+            if widget.display and widget.focusable:
+                widget.focus()
+                return
+        self.query_one(TabBar).focus()
 
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == self._active_tab:
-            return  # a relabelled tab (its counts changed) is announced again: not a switch
-        self._active_tab = event.pane.id
+    @on(TabBar.Activated)
+    def _tab_activated(self, message: TabBar.Activated) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = message.tab
         # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
         self.reveal = False
-        self._focus_pane(event.pane)
+        self._focus_pane(switcher.visible_content)
 
     # By name, not @on(Deferred.Ready): deferred.py (and its dataclass) loads after the first frame.
     def on_deferred_ready(self, message: Deferred.Ready) -> None:
         # A tab opened before its pane was built (`--tab decoder`, a quick 3) gets its focus now.
         pane = message.widget.parent
-        if isinstance(pane, TabPane) and self.query_one(TabbedContent).active == pane.id:
+        if pane.id == self.query_one(TabBar).active:
             self._focus_pane(pane)
 
-    def _focus_pane(self, pane: TabPane) -> None:
+    def _focus_pane(self, pane: Widget) -> None:
         """Each pane knows where a user starts (`focus_first`): its field when that is the tab's
         first job and still empty, else its conclusion or its evidence, so its keys work at once.
         At once, too: while the focus stays in the pane just hidden, Textual may switch back to it."""
@@ -272,6 +272,8 @@ class LkDebugApp(App[int]):
         for target in pane.query(".tab-focus").results():
             target.focus()
             return
+        # Not built yet (its Deferred): the tab bar holds the focus, not the pane just hidden.
+        self.query_one(TabBar).focus()
 
     @on(FindingsChanged)
     def _count_findings(self, message: FindingsChanged) -> None:
@@ -281,8 +283,8 @@ class LkDebugApp(App[int]):
             return  # unchanged (a tab starts at none): relabelling would cost a layout pass
         self._counts[message.tab] = counts(message.findings)
         # A pane may report while the app is shutting down and the tabs are already gone.
-        for tabs in self.query(TabbedContent):
-            tabs.get_tab(message.tab).label = self._label(message.tab)
+        for tabs in self.query(TabBar):
+            tabs.set_label(message.tab, self._label(message.tab))
 
     def _render_headline(self) -> None:
         found = [(f, tab) for tab, findings in self._findings.items() for f in findings]

@@ -51,6 +51,16 @@ def token(now: float = FROZEN_NOW, valid_for: float = 3600, **video) -> str:
                 DEMO_API_SECRET)
 
 
+def drawn_label(app, tab: str) -> str:
+    """The label the tab bar draws for `tab` ("1 Environment !1"): what the user reads, not a field."""
+    from lkdebug.tui.app import TABS
+    from lkdebug.tui.widgets.tabbar import TabBar
+
+    number = list(TABS).index(tab) + 1
+    row = app.query_one(TabBar).render_line(0).text
+    return next(label for label in row.strip().split("  ") if label.startswith(f"{number} {TABS[tab]}"))
+
+
 @pytest.fixture
 def app():
     return make_app()
@@ -83,7 +93,7 @@ async def settle(pilot) -> None:
     """Wait until the open tab's pane is built (right after the first frame; another tab's when it is first opened)."""
     def built() -> bool:
         # Empty until the first frame is drawn, then a Deferred until the tab is first opened.
-        pane = pilot.app.query_one(f"TabPane#{pilot.app.query_one('#tabs').active}")
+        pane = pilot.app.query_one(f"#panes > #{pilot.app.query_one('#tabs').active}")
         kinds = {type(child).__name__ for child in pane.children}
         return bool(kinds) and "Deferred" not in kinds
 

@@ -14,7 +14,7 @@ from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import StandInConfig, run_in_thread
 from lkdebug.tui.panes.connectivity import SPINNER
 
-from .conftest import fake_settings, make_app, open_tab, plain, run_probes, token, until
+from .conftest import drawn_label, fake_settings, make_app, open_tab, plain, run_probes, token, until
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ async def test_the_builder_token_is_tested_on_the_server(stand_in):
         assert app.query_one("#conn-token").value == "builder"
         validate = next(c for c in app.last_diagnosis.checks if c.name == "validate")
         assert validate.status is CheckStatus.FAIL
-        assert "✗" in str(app.query_one("#tabs").get_tab("connectivity").label)
+        assert "✗" in drawn_label(app, "connectivity")
 
 
 async def test_escape_cancels_a_slow_run_and_the_ui_stays_responsive(monkeypatch):

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import TabbedContent
-
 from lkdebug.core.model import Settings
 from lkdebug.demo import DEMO_API_SECRET
 from lkdebug.tui.widgets.help import HelpScreen
+from lkdebug.tui.widgets.tabbar import TabBar
 
 
-from .conftest import FROZEN_NOW, make_app, open_tab, plain, settle, token
-
-
-def label(app, tab: str) -> str:
-    return str(app.query_one(TabbedContent).get_tab(tab).label)
+from .conftest import FROZEN_NOW, drawn_label, make_app, open_tab, plain, settle, token
 
 
 async def test_header_names_target_and_masks_key(app):
@@ -29,7 +24,7 @@ async def test_header_names_target_and_masks_key(app):
 async def test_digits_switch_tabs_and_escape_leaves_a_text_field(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        tabs = app.query_one(TabbedContent)
+        tabs = app.query_one(TabBar)
         await pilot.press("3")
         assert tabs.active == "decoder"
         await pilot.pause()
@@ -59,33 +54,74 @@ async def test_a_tab_builds_its_pane_when_first_opened(app):
         assert app.focused is app.query_one("#decoder-input")
 
 
+def shown_pane(app) -> str:
+    """The tab whose pane is on screen (the others are not displayed)."""
+    (shown,) = [pane.id for pane in app.query("#panes > *") if pane.display and pane.region.height]
+    return shown
+
+
+async def test_a_click_on_a_tab_or_its_underline_opens_it_and_focuses_its_pane(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = app.query_one(TabBar).render_line(0).text
+        await pilot.click("#tabs", offset=(row.index("3 Decoder") + 2, 0))
+        await pilot.pause()
+        assert app.query_one(TabBar).active == "decoder" and shown_pane(app) == "decoder"
+        assert app.focused is app.query_one("#decoder-input")
+        await pilot.click("#tabs", offset=(row.index("2 Builder") - 1, 1))  # the underline, under the padding
+        await pilot.pause()
+        assert shown_pane(app) == "builder" and app.query_one("BuilderPane") in app.focused.ancestors
+        await pilot.click("#tabs", offset=(79, 0))  # right of the last tab: nothing changes
+        await pilot.pause()
+        assert shown_pane(app) == "builder"
+
+
+async def test_the_focused_tab_bar_moves_with_the_arrows_and_keeps_the_active_tab_in_view(app):
+    async with app.run_test(size=(30, 24)) as pilot:  # narrower than the four labels
+        await settle(pilot)
+        bar = app.query_one(TabBar)
+        bar.focus()
+        await pilot.press("left")  # from the first, round to the last
+        await pilot.pause()
+        assert bar.active == "connectivity" and shown_pane(app) == "connectivity"
+        row, underline = bar.render_line(0).text, bar.render_line(1).text
+        assert "1 Environment" not in row and len(row) == len(underline) == 30
+        start, end = row.index("4 Connectivity"), row.index("4 Connectivity") + len("4 Connectivity")
+        assert underline[start - 1] + underline[end] == "╸╺"  # the highlight's ends, under the label's
+        assert app.focused is not bar  # the shown pane has the focus, as after a digit
+        bar.focus()
+        await pilot.press("right")  # round to the first again, scrolled back into view
+        await pilot.pause()
+        assert bar.active == "env" and bar.render_line(0).text.startswith(" 1 Environment")
+
+
 async def test_tab_labels_count_errors_and_warnings(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
-        assert "!1" in label(app, "env")
-        assert "✗" not in label(app, "decoder")
+        assert "!1" in drawn_label(app, "env")
+        assert "✗" not in drawn_label(app, "decoder")
         await pilot.press("3")
         await pilot.pause()
         app.query_one("#decoder-input").load_text(token(now=FROZEN_NOW - 7200))
         await pilot.pause()
-        assert "✗" in label(app, "decoder")
+        assert "✗" in drawn_label(app, "decoder")
         app.query_one("#decoder-input").load_text(token())
         await pilot.pause()
-        assert "✗" not in label(app, "decoder")
+        assert "✗" not in drawn_label(app, "decoder")
 
 
 async def test_an_untouched_builder_counts_nothing_until_edited(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
-        assert "✗" not in label(app, "builder")  # the empty form is not the user's problem yet
+        assert "✗" not in drawn_label(app, "builder")  # the empty form is not the user's problem yet
         await pilot.press("2")
         await pilot.pause()
         app.query_one("#f-sub").focus()
         await pilot.press("a")  # an identity, still no room: the server would answer `no room name`
         await pilot.pause()
-        assert "✗" in label(app, "builder")
+        assert "✗" in drawn_label(app, "builder")
 
 
 async def test_no_settings_points_to_the_demo():
@@ -183,7 +219,7 @@ async def test_decode_clipboard_opens_what_was_copied(app):
         await pilot.press("ctrl+y")
         app.action_decode_clipboard()
         await pilot.pause()
-        assert app.query_one(TabbedContent).active == "decoder"
+        assert app.query_one(TabBar).active == "decoder"
         assert app.query_one("#decoder-input").text == app.clipboard
 
 
@@ -236,3 +272,22 @@ async def test_the_decoder_opened_from_the_command_line_takes_typing():
         await settle(pilot)
         await pilot.press(*"eyJ1")
         assert app.query_one("#decoder-input").text == "eyJ1"
+
+
+def footer(app) -> list[str]:
+    return [f"{key.key_display} {key.description}" for key in app.query("FooterKey")]
+
+
+async def test_the_footer_follows_the_keys_but_is_not_rebuilt_for_the_same_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "3")
+        assert app.focused is app.query_one("#decoder-input")
+        # In the field: escape leaves it, q is a letter.
+        assert "esc Leave field" in footer(app) and "q Quit" not in footer(app)
+        keys = list(app.query("FooterKey"))
+        await pilot.press("e", "y", "J")  # each key refreshes the bindings: the same keys, not rebuilt
+        await pilot.pause()
+        assert list(app.query("FooterKey")) == keys
+        await pilot.press("escape")  # out of the field: other keys, drawn at once
+        await pilot.pause()
+        assert "q Quit" in footer(app) and "1-4 Tabs" in footer(app) and "esc Leave field" not in footer(app)

@@ -11,10 +11,10 @@ import socket
 import time
 
 import pytest
-from textual.widgets import TabbedContent
 
 from lkdebug.demo.ntp import NtpResponder
 from lkdebug.demo.server import run_in_thread
+from lkdebug.tui.widgets.tabbar import TabBar
 
 from .conftest import fake_settings, make_app, open_tab, plain
 
@@ -94,7 +94,7 @@ async def test_copy_and_download_of_tokens_are_refused_with_the_reason(toasts, d
         # The Decoder's input would show the whole token.
         await pilot.press("ctrl+o")
         assert "Open in the Decoder: refused" in refusal(toasts)
-        assert app.query_one(TabbedContent).active == "builder"
+        assert app.query_one(TabBar).active == "builder"
         # The lk line holds no token (it reads the secret from the environment): it may be copied.
         await pilot.press("ctrl+g")
         assert app.clipboard.startswith("lk token create")
@@ -114,7 +114,7 @@ async def test_the_probes_go_only_to_the_settings_url(toasts, listener):
         # Even if the field held another URL (settings reloaded under it), Enter does not probe it.
         with app.prevent(type(url).Changed):
             url.value = elsewhere
-        app.query_one(TabbedContent).focus()
+        app.query_one(TabBar).focus()
         app.query_one("#conn-run").press()
         await pilot.pause()
         await app.workers.wait_for_complete()

@@ -41,7 +41,7 @@ STEPS = {"env": None, "builder": _builder, "decoder": _decoder, "connectivity": 
 @pytest.mark.parametrize("tab", list(STEPS))
 def test_tab_snapshot(snap_compare, tab, size):
     async def run_before(pilot) -> None:
-        # A tab label that gains a count re-slides the underline; frozen mid-slide it differs run to run.
+        # A tab switch slides the underline; frozen mid-slide it differs run to run.
         pilot.app.animation_level = "none"
         await settle(pilot)
         if STEPS[tab]:
@@ -50,3 +50,15 @@ def test_tab_snapshot(snap_compare, tab, size):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_focused_tab_bar_snapshot(snap_compare):
+    """The tab bar with the focus (clicked, or escape on a tab with nothing else to focus): the active
+    tab in the block cursor and a brighter underline, as Textual's Tabs drew them."""
+    async def run_before(pilot) -> None:
+        pilot.app.animation_level = "none"
+        await settle(pilot)
+        pilot.app.query_one("#tabs").focus()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import TabbedContent, Tabs
+from textual.widgets import ContentSwitcher
 
 
 class Deferred(Widget):
-    """Stands in a TabPane of a TabbedContent for the widget `module.name(**kwargs)`."""
+    """Stands in a tab's pane (a child of the app's ContentSwitcher) for the widget `module.name(**kwargs)`."""
 
     DEFAULT_CSS = "Deferred { display: none; }"
 
@@ -36,15 +36,13 @@ class Deferred(Widget):
     def on_mount(self) -> None:
         # Called at once with the current tab too: a pane opened at start (`--tab decoder`) is
         # built right after the first frame.
-        self.watch(self.query_ancestor(TabbedContent), "active", self._tab_opened)
+        self.watch(self.query_ancestor(ContentSwitcher), "current", self._tab_opened)
 
-    def _tab_opened(self, active: str) -> None:
-        if active != self.parent.id or self._building:
+    def _tab_opened(self, current: str | None) -> None:
+        if current != self.parent.id or self._building:
             return
         self._building = True
-        # The focus may still be in the tab just left, which TabbedContent would then switch
-        # back to (it follows the focus): the tab strip holds it until the pane is built.
-        self.query_ancestor(TabbedContent).query_one(Tabs).focus()
+        # The app leaves the focus on the tab bar until the pane is built (it focuses it on Ready).
         self.call_after_refresh(self._replace)
 
     async def _replace(self) -> None:
@@ -53,7 +51,7 @@ class Deferred(Widget):
         await self.parent.mount(widget, after=self)
         await self.remove()
         # Straight to the app: a message bubbling up from the widget stops after its sender, and
-        # the sender is whatever was running when the tab opened (TabbedContent, for `--tab`).
+        # the sender is whatever was running when the tab opened (the switcher, for `--tab`).
         self.app.post_message(self.Ready(widget))
         # Building and first styling a pane leaves cyclic garbage (Textual's virtual nodes for
         # component classes, strips) that lives on into the oldest generation, where the
