@@ -23,7 +23,7 @@ demo: $(BIN)/lkdebug
 	$(BIN)/lkdebug demo
 
 # Two workers per core: much of the suite waits (probe timeouts, servers starting, the browser), so on the
-# quiet 2-core machine 4 workers took 92-115 s against 164 s for 2 (6: 106 s). worksteal: the few long TUI
+# quiet 2-core machine 4 workers took 92-115 s against 164 s for 2 (6: 106 s); 79-84 s since the suite's waits went. worksteal: the few long TUI
 # and browser tests do not queue behind each other, and tests/conftest.py starts the longest ones first.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 # Bytecode is written (to the ignored __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set, as in
