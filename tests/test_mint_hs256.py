@@ -162,3 +162,26 @@ def test_the_node_sdk_token_verifier_reads_back_what_was_minted(node_sdk, secret
     ]
     tokens = [mint(one, secret) for one in claims]
     assert json.loads(node(node_sdk, NODE_VERIFY, KEY, secret, json.dumps(tokens))) == claims
+
+
+def test_a_secret_that_was_not_utf8_signs_and_verifies_with_its_own_bytes(capsys, monkeypatch):
+    # os.environ hands bytes that are not UTF-8 to Python as lone surrogates; the server reads the raw bytes.
+    # Both commands ended as "internal error: UnicodeEncodeError" before.
+    import hashlib
+    import hmac
+
+    from lkdebug.core.codec import b64url_decode
+    from tests.in_process import run, run_json
+
+    raw = b"abc\xffdef-0123456789abcdef0123456789"
+    secret = raw.decode("utf-8", "surrogateescape")
+    token = mint({"sub": "alice", "iss": "APIkey"}, secret)
+    signing_input, _, signature = token.rpartition(".")
+    assert b64url_decode(signature + "=" * (-len(signature) % 4)) == hmac.new(
+        raw, signing_input.encode(), hashlib.sha256).digest()
+    monkeypatch.setenv("LIVEKIT_API_KEY", "APIkey")
+    monkeypatch.setenv("LIVEKIT_API_SECRET", secret)
+    code, out, err = run(capsys, "token", "create", "--identity", "alice", "--room", "r", "--join")
+    assert code == 0 and "internal error" not in err
+    code, document = run_json(capsys, "token", "decode", "--json", out.strip().splitlines()[-1])
+    assert document["signature"]["status"] == "valid"

@@ -342,7 +342,17 @@ def hmac_signature(signing_input: bytes, secret: str, alg: str = "HS256") -> byt
     digest = _HMAC.get(alg)
     if digest is None:
         return None
-    return codec.hmac_digest(secret.encode("utf-8"), signing_input, digest)
+    return codec.hmac_digest(_key_bytes(secret), signing_input, digest)
+
+
+def _key_bytes(secret: str) -> bytes:
+    """The secret's bytes as the server holds them. A value that was not UTF-8 in the environment or a file
+    reaches Python with its bytes as lone surrogates (surrogateescape) and goes back to those bytes; any other
+    lone surrogate is written as WTF-8, since it has no UTF-8 spelling."""
+    try:
+        return secret.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return secret.encode("utf-8", "surrogatepass")
 
 
 def signature_matches(parsed: ParsedJWT, secret: str) -> bool:
