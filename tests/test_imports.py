@@ -118,6 +118,9 @@ def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     modules = _modules_after(tmp_path, "env", "--json")
     assert not _loaded(modules, NEVER_HEADLESS)
     assert "lkdebug.core.envlint" in modules and "lkdebug.core.diagnose" not in modules
+    # No variable holds a token here, so the decoder and the server's rules have nothing to judge (the TUI's
+    # first frame runs the same lint).
+    assert not {"lkdebug.core.decode", "lkdebug.core.server_rules"} & modules
 
 
 def test_check_without_network_needs_no_event_loop(tmp_path):

@@ -616,12 +616,12 @@ def lint_token_variables(settings: Settings, now: float) -> list[Finding]:
     An API key or a secret stored there, or a token the server refuses (expired: stored tokens age),
     is what the app sends as its token.
     """
-    from lkdebug.core.decode import decode  # the decoder only when such a variable exists
-
     out = []
     for var in settings.variables:
         if not var.wins or role_of(var.name) != "token" or not var.value.strip():
             continue
+        from lkdebug.core.decode import decode  # the decoder (and server_rules) only when such a variable exists
+
         decoded = decode(var.value, known_keys=settings.known_keys, server_keys=settings.server_keys, now=now)
         at = where(var)
         if decoded.raw is None:
