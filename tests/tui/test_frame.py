@@ -218,7 +218,7 @@ async def test_decode_clipboard_opens_what_was_copied(app):
         await open_tab(pilot, "2")
         await pilot.press("ctrl+y")
         app.action_decode_clipboard()
-        await pilot.pause()
+        await settle(pilot)  # the Decoder's pane is built now, on its tab's first opening, and takes the request
         assert app.query_one(TabBar).active == "decoder"
         assert app.query_one("#decoder-input").text == app.clipboard
 
