@@ -43,11 +43,22 @@ async def capture(folder: Path, size: tuple[int, int], suffix: str = "") -> list
                 await pilot.pause()
                 written.append(Path(app.save_screenshot(f"{name}{suffix}.svg", str(folder))))
 
+            async def open_tab(keys: tuple[str, ...], pane: str) -> None:
+                """Switch tabs as a user would, then wait until the pane is built (on its tab's first opening)
+                and has the focus it gives itself."""
+                await pilot.press(*keys)
+                for _ in range(1000):  # 10 s at most
+                    built = app.query(pane)
+                    if built and app.focused is not None and built.first() in app.focused.ancestors_with_self:
+                        await pilot.pause()
+                        return
+                    await pilot.pause(0.01)
+                raise RuntimeError(f"the {pane} was not built within 10 s")
+
             await pilot.pause()
             await save("environment")
 
-            await pilot.press("2")
-            await pilot.pause()
+            await open_tab(("2",), "BuilderPane")
             # Focused as Tab would (at 80x24 some fields are below the fold, out of a click's reach).
             for field, text in (("#f-sub", "alice"), ("#f-video-room", "standup"), ("#f-attributes", "team=web")):
                 app.query_one(field).focus()
@@ -55,14 +66,12 @@ async def capture(folder: Path, size: tuple[int, int], suffix: str = "") -> list
             app.query_one("#builder-form").scroll_home(animate=False)
             await save("builder")
 
-            await pilot.press("escape", "3")
-            await pilot.pause()
+            await open_tab(("escape", "3"), "DecoderPane")
             await pilot.press(*"Bearer ")  # the empty input has the focus when the tab opens
             app.query_one("#decoder-input").insert(expired_demo_token(time.time()))
             await save("decoder")
 
-            await pilot.press("escape", "4")
-            await pilot.pause()
+            await open_tab(("escape", "4"), "ConnectivityPane")
             await pilot.press("enter")
             await save("connectivity")
     return written
