@@ -19,12 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lkdebug.core import lazyre
-from lkdebug.core.settings_scan import is_file, package_json
+from lkdebug.core.settings_scan import MAX_SOURCES, call_arguments, is_file, package_json, source_head
 
 _FOLDERS = ("", "src", "server", "src/server", "agent")
 _SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 _NOT_A_SERVER = (".config.", ".d.ts", ".test.", ".spec.")
-_MAX_SOURCES, _MAX_SOURCE_BYTES = 60, 256 * 1024  # as the Python agent's look
 
 _PRELOAD = lazyre.compile(r"""(?:\bimport\s*|\brequire\s*\(\s*)(['"])dotenv/config\1""")
 _SCRIPT_PRELOAD = lazyre.compile(r"(?:-r|--require|--import)[=\s]+dotenv/config\b")
@@ -53,9 +52,8 @@ def node_dotenv_files(project_dir: Path, environ: Mapping[str, str]) -> tuple[st
     preloaded = Path(environ.get("DOTENV_CONFIG_PATH") or ".env").name
     named: list[str] = []
     unknown = False
-    scripts = package.get("scripts")
-    for script in scripts.values() if isinstance(scripts, dict) else ():
-        if isinstance(script, str) and _SCRIPT_PRELOAD.search(script):
+    for script in _scripts(package):
+        if _SCRIPT_PRELOAD.search(script):
             given = _SCRIPT_PATH.search(script)
             named.append(Path(given.group(1).strip("'\"")).name if given else preloaded)
     for code in _sources(project_dir, package):
@@ -70,13 +68,17 @@ def node_dotenv_files(project_dir: Path, environ: Mapping[str, str]) -> tuple[st
     return tuple(dict.fromkeys(named)) or None
 
 
+def _scripts(package: dict) -> list[str]:
+    """package.json's scripts (the command lines), whatever else its `scripts` holds."""
+    scripts = package.get("scripts")
+    return [script for script in scripts.values() if isinstance(script, str)] if isinstance(scripts, dict) else []
+
+
 def _sources(project_dir: Path, package: dict) -> list[str]:
     """The text of the server's likely entry files: package.json's, then the usual folders'."""
     entries = [package.get("main")] if isinstance(package.get("main"), str) else []
-    scripts = package.get("scripts")
-    for script in scripts.values() if isinstance(scripts, dict) else ():
-        if isinstance(script, str):
-            entries += [m.group(1) for m in _SCRIPT_FILE.finditer(script)]
+    for script in _scripts(package):
+        entries += [m.group(1) for m in _SCRIPT_FILE.finditer(script)]
     paths = [project_dir / entry for entry in entries]
     for folder in _FOLDERS:
         try:
@@ -86,16 +88,15 @@ def _sources(project_dir: Path, package: dict) -> list[str]:
     root = project_dir.resolve()
     texts = []
     for path in dict.fromkeys(paths):
-        if len(texts) == _MAX_SOURCES:
+        if len(texts) == MAX_SOURCES:
             break
         if any(mark in path.name for mark in _NOT_A_SERVER) or not is_file(path):
             continue
         try:
             if not path.resolve().is_relative_to(root):  # a script's ../other-package/server.js is not this project
                 continue
-            with path.open("rb") as handle:
-                # A commented-out load (`// require('dotenv').config()`) loads nothing.
-                texts.append(_LINE_COMMENT.sub("", handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace")))
+            # A commented-out load (`// require('dotenv').config()`) loads nothing.
+            texts.append(_LINE_COMMENT.sub("", source_head(path)))
         except (OSError, ValueError):
             continue
     return texts
@@ -121,7 +122,7 @@ def _files_of(code: str, start: int, preloaded: str) -> list[str] | None:
     call's arguments name them some way lkdebug cannot read."""
     if start < 0:
         return [preloaded]
-    args = _arguments(code, start).strip()
+    args = call_arguments(code, start).strip()
     if not args:
         return [".env"]
     if not args.startswith("{"):
@@ -131,7 +132,7 @@ def _files_of(code: str, start: int, preloaded: str) -> list[str] | None:
         # Other options only (override, debug, encoding): dotenv's default; a `{ path }` shorthand is a variable.
         return None if re.search(r"\bpath\b", args) else [".env"]
     value = args[key.end():]
-    strings = [m for m in _STRING.finditer(value)]
+    strings = list(_STRING.finditer(value))
     if not strings:
         return None
     if not value.lstrip().startswith("["):
@@ -143,21 +144,3 @@ def _files_of(code: str, start: int, preloaded: str) -> list[str] | None:
         if ".env" in Path(string.group(2)).name:
             names.append(Path(string.group(2)).name)
     return names or None
-
-
-def _arguments(code: str, start: int) -> str:
-    """The text between a call's parentheses, strings skipped over (at most 400 characters)."""
-    depth, quote = 1, None
-    for at in range(start, min(len(code), start + 400)):
-        char = code[at]
-        if quote:
-            quote = None if char == quote and code[at - 1] != "\\" else quote
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return code[start:at]
-    return code[start:start + 400]

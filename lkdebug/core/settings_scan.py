@@ -119,3 +119,33 @@ def package_json(project_dir: Path) -> dict | None:
     except (OSError, Skipped, ValueError, RecursionError):
         return None
     return package if isinstance(package, dict) else None
+
+
+# A project's own code, read to see which dotenv files it loads by itself (a Python agent's load_dotenv() in
+# core/sources.py, a Node server's dotenv in core/node_dotenv.py): a bounded look, never a walk.
+MAX_SOURCES, MAX_SOURCE_BYTES = 60, 256 * 1024
+
+
+def source_head(path: Path) -> str:
+    """The first MAX_SOURCE_BYTES of a source file as text (undecodable bytes replaced); raises OSError."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+
+
+def call_arguments(code: str, start: int) -> str:
+    """The text between a call's parentheses, from `start` (just after the opening one): brackets balanced,
+    strings skipped over, at most 400 characters."""
+    depth, quote = 1, None
+    for at in range(start, min(len(code), start + 400)):
+        char = code[at]
+        if quote:
+            quote = None if char == quote and code[at - 1] != "\\" else quote
+        elif char in "'\"`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return code[start:at]
+    return code[start:start + 400]

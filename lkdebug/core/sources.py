@@ -26,7 +26,7 @@ from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_m
 from lkdebug.core.records import replace
 from lkdebug.core.server_config import SYSTEM_CONFIGS, key_from_server, scan_server, server_findings
 from lkdebug.core.settings_files import Skipped
-from lkdebug.core.settings_scan import Scan, is_file, settings_finding
+from lkdebug.core.settings_scan import MAX_SOURCES, Scan, call_arguments, is_file, settings_finding, source_head
 
 
 def read_secret_file(path: Path) -> str:
@@ -57,7 +57,6 @@ def _secret_file(path: Path, text: str | None, scan: Scan) -> Setting | None:
 _PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "agent.py", "main.py")
 # Where an agent's entry point sits (agent-starter-python: src/agent.py); a bounded look, never a walk.
 _PYTHON_SOURCES = ("*.py", "src/*.py", "src/*/*.py", "agent/*.py", "app/*.py")
-_MAX_SOURCES, _MAX_SOURCE_BYTES = 60, 256 * 1024
 _LOAD_DOTENV = lazyre.compile(r"\bload_dotenv\s*\(")
 _STRING = lazyre.compile(r"""[rRbBuU]?(['"])(.*?)\1""")
 
@@ -74,14 +73,13 @@ def _python_dotenv_files(project_dir: Path) -> tuple[str, ...] | None:
             continue
     named: list[str] = []
     unknown = False
-    for path in sources[:_MAX_SOURCES]:
+    for path in sources[:MAX_SOURCES]:
         try:
-            with path.open("rb") as handle:
-                code = handle.read(_MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+            code = source_head(path)
         except OSError:
             continue
         for call in _LOAD_DOTENV.finditer(code):
-            args = _call_arguments(code, call.end())
+            args = call_arguments(code, call.end())
             files = [Path(m.group(2)).name for m in _STRING.finditer(args) if ".env" in Path(m.group(2)).name]
             if files and "{" not in files[0]:  # an f-string's name is only known when it runs
                 named.append(files[0])
@@ -121,17 +119,6 @@ def _mentions_livekit(path: Path) -> bool:
         return b"LIVEKIT" in settings_files.read_settings_file(path).data.upper()
     except (Skipped, OSError):
         return False
-
-
-def _call_arguments(code: str, start: int) -> str:
-    """The text between a call's parentheses (balanced, at most 400 characters)."""
-    depth = 1
-    for at in range(start, min(len(code), start + 400)):
-        depth += {"(": 1, ")": -1}.get(code[at], 0)
-        if depth == 0:
-            return code[start:at]
-    return code[start:start + 400]
-
 
 
 def _probing_twin(app: Setting, twin: Variable) -> Finding:
