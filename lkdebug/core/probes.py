@@ -283,9 +283,10 @@ async def probe_tls(target: Target, addresses: Sequence[str], timeout: float, no
     """
     started = time.monotonic()
     context = trust_context(ssl_context)
-    checked = list(dict.fromkeys(addresses))[:TLS_ADDRESS_CAP]
+    distinct = list(dict.fromkeys(addresses))
+    checked = distinct[:TLS_ADDRESS_CAP]
     results = await asyncio.gather(*(_tls_at(target, address, timeout, now, context) for address in checked))
-    left_out = f" (the first {len(checked)} of {len(set(addresses))} addresses)" if len(set(addresses)) > len(checked) else ""
+    left_out = f" (the first {len(checked)} of {len(distinct)} addresses)" if len(distinct) > len(checked) else ""
     if len(results) == 1:
         only = results[0]
         only.duration_ms, only.detail = monotonic_ms(started), only.detail + left_out
