@@ -3,9 +3,10 @@
 `runtime_venv()`: a venv holding lkdebug and its runtime dependencies only, as a user's
 `pip install` leaves it. The test venv also holds the test extras (trustme brings cryptography, pyjwt...), which makes
 baselines such as `import jwt` dearer than a user would see. This venv is built once per source
-state (`pip install` of the checkout, not editable, no extras) and every module in it compiled to
-bytecode (`python -m compileall`), as an installed package has it. It is kept in the temp folder,
-keyed by a hash of pyproject.toml and lkdebug/, so a rerun after no change reuses it.
+state (pip upgraded first, as `make run` does, then `pip install` of the checkout, not editable, no
+extras) and every module in it compiled to bytecode (`python -m compileall`), as an installed package
+has it. It is kept in the temp folder, keyed by a hash of pyproject.toml, lkdebug/ and this file (how
+the venv is built), so a rerun after no change reuses it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _source_hash() -> str:
     digest = hashlib.sha256()
-    for path in [ROOT / "pyproject.toml", *sorted((ROOT / "lkdebug").rglob("*"))]:
+    for path in [ROOT / "pyproject.toml", Path(__file__).resolve(), *sorted((ROOT / "lkdebug").rglob("*"))]:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -48,10 +49,14 @@ def runtime_venv() -> Path:
         source = Path(build) / "src"
         shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
                                                                    "build", ".hypothesis", "screenshots"))
-        pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                              "--disable-pip-version-check", str(source)], env=env, capture_output=True, text=True)
-        if pip.returncode:
-            raise SystemExit(f"pip install into the runtime venv failed:\n{pip.stdout}{pip.stderr}")
+        # As `make run` does: pip upgraded first, so lkdebug's console script is the one today's pip writes
+        # (the interpreter's bundled pip 23.2 wrote one that starts with `import re`, 25 M instructions
+        # that `make run`'s script does not pay). The package index is the machine's pip configuration.
+        for args in (["--upgrade", "pip"], [str(source)]):
+            pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                                  "--disable-pip-version-check", *args], env=env, capture_output=True, text=True)
+            if pip.returncode:
+                raise SystemExit(f"pip install {' '.join(args)} into the runtime venv failed:\n{pip.stdout}{pip.stderr}")
     finally:
         shutil.rmtree(build, ignore_errors=True)
     subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", "-j", "0", str(venv / "lib")],
