@@ -235,20 +235,20 @@ async def keystrokes(count: int) -> None:
 def instructions(venv: str) -> None:
     """Instructions executed from process start to the first frame, counted by callgrind: slow
     (minutes), but the same on a loaded machine as on a quiet one, where CPU time is not."""
-    if not shutil.which("valgrind"):
-        print("instructions: valgrind is not installed")
-        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from harness import instructions as count
+
     python, checkout = _python(venv)
     counts = {}
     with tempfile.TemporaryDirectory() as project:
         _write_project(project)
         for name, code in (("minimal", MINIMAL), ("lkdebug", LKDEBUG)):
             _child(python, code, project, checkout)  # bytecode cached before counting
-            env = _child_env(checkout) | {"BENCH_EXIT_AT_FIRST_FRAME": "1"}
-            out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code,
-                                  project], capture_output=True, text=True, env=env, cwd=project, timeout=1200)
-            collected = next((ln for ln in out.stderr.splitlines() if "Collected" in ln), "")
-            counts[name] = int(collected.split()[-1])
+            counts[name] = count([python, "-c", code, project], Path(project),
+                                 _child_env(checkout) | {"BENCH_EXIT_AT_FIRST_FRAME": "1"})
+    if None in counts.values():
+        print("instructions: valgrind is not installed")
+        return
     print(f"instructions to the first frame ({venv} venv, callgrind): minimal {counts['minimal'] / 1e9:.2f} G, "
           f"lkdebug {counts['lkdebug'] / 1e9:.2f} G, ratio {counts['lkdebug'] / counts['minimal']:.2f}x")
 

@@ -105,3 +105,18 @@ def measure(cases: dict[str, list[str]], runs: int, cwd: Path, env: dict[str, st
             wall[name].append(time.perf_counter() - wall_before)
             cpu[name].append(_children_cpu() - cpu_before)
     return {name: {"cpu": statistics.median(cpu[name]), "wall": statistics.median(wall[name])} for name in cases}
+
+
+def instructions(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 1200) -> int | None:
+    """Instructions the process `argv` executes, counted by callgrind (None without valgrind): the same on a
+    loaded machine as on a quiet one, where a start's CPU time moves by half. Slow (about 50x the run).
+    String hashing is seeded (PYTHONHASHSEED=0), or set and dict layouts move the count from run to run."""
+    if not shutil.which("valgrind"):
+        return None
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=cwd,
+                         env={**env, "PYTHONHASHSEED": "0"}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    collected = next((line for line in out.stderr.splitlines() if "Collected" in line), None)
+    if collected is None:
+        raise RuntimeError(f"callgrind counted nothing for {argv[:3]}: {out.stderr[-2000:]}")
+    return int(collected.split()[-1])
