@@ -51,13 +51,16 @@ def test_import_contracts_hold_statically():
 # What each headless command must not load: the probes' machinery (asyncio, sockets, TLS, threads, logging),
 # libraries it has no use for, and the standard library's costly helpers the core does without
 # (dataclasses via lkdebug.core.records, typing behind TYPE_CHECKING, python-dotenv via core/dotenv_parse.py,
-# hashlib's OpenSSL, hmac and base64 via core/codec.py, datetime via times.iso_utc, and shutil with its
-# compressors, which argparse imports for the terminal's width unless cli._Parser gives it).
+# hashlib's OpenSSL, hmac and base64 via core/codec.py, datetime via times.iso_utc, shutil with its
+# compressors, which argparse imports for the terminal's width unless cli._Parser gives it, and contextlib).
 NEVER_HEADLESS = ("asyncio", "aiohttp", "ssl", "socket", "concurrent", "logging", "dotenv", "yaml", "jwt", "textual",
                   "rich", "livekit", "websockets", "dataclasses", "inspect", "typing", "hashlib", "_hashlib", "hmac",
-                  "base64", "struct", "datetime", "shutil", "zlib", "bz2", "lzma")
+                  "base64", "struct", "datetime", "shutil", "zlib", "bz2", "lzma", "contextlib")
 RUN_AND_LIST = r"""
 import re, sys
+# An editable install's import finder, loaded at startup (site), imports contextlib: forgotten, so that a
+# command importing it shows (as it would cost in a plain install).
+sys.modules.pop("contextlib", None)
 from lkdebug.cli import main
 code = main(sys.argv[2:])
 compiled = [key[1] for cache in (getattr(re, "_cache", {}), getattr(re, "_cache2", {})) for key in cache]
