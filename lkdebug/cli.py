@@ -313,17 +313,45 @@ def _write_failure(error: BaseException) -> int | None:
     return None
 
 
+class _OneLookupPerMessage:
+    """argparse's gettext, with each message looked up once while the command line is built and parsed.
+
+    argparse translates three messages for every parser it makes (its group titles, the help option's help),
+    and each gettext call searches the locale folders again (`gettext.find`, about 1 M instructions): a run
+    that parses `token decode` makes three parsers. A message's translation does not change within one parse.
+    """
+
+    def __enter__(self) -> None:
+        self._lookup = argparse._
+        translations: dict[str, str] = {}
+
+        def translate(message: str) -> str:
+            if message not in translations:
+                translations[message] = self._lookup(message)
+            return translations[message]
+
+        argparse._ = translate
+
+    def __exit__(self, *exc_info) -> None:
+        argparse._ = self._lookup
+
+
+def _parse(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (the script `lkdebug completion` prints)
+    with _OneLookupPerMessage():
+        parser = build_parser(lazy=not completing)  # argcomplete walks every command's options
+        if completing:
+            import argcomplete
+
+            argcomplete.autocomplete(parser)
+        return parser, parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     _tolerant_streams()
-    completing = "_ARGCOMPLETE" in os.environ  # the shell asks for completions (the script `lkdebug completion` prints)
-    parser = build_parser(lazy=not completing)  # argcomplete walks every command's options
-    if completing:
-        import argcomplete
-
-        argcomplete.autocomplete(parser)
     try:
         try:
-            args = parser.parse_args(argv)
+            parser, args = _parse(argv)
         except SystemExit as done:  # --help and --version print, then exit
             if done.code == 0 and sys.stdout is not None:
                 sys.stdout.flush()  # a full disk shows here, not as a silent exit 0

@@ -119,3 +119,46 @@ def test_help_is_as_wide_as_argparse_makes_it_without_importing_shutil(monkeypat
     ours = parser.format_help()
     monkeypatch.setattr(cli._Parser, "_get_formatter", argparse.ArgumentParser._get_formatter)
     assert ours == parser.format_help()
+
+
+def _outcome(run, capsys) -> tuple[object, str, str]:
+    """(exit code, stdout, stderr) of `run()`, which may exit as argparse does."""
+    try:
+        code = run()
+    except SystemExit as done:
+        code = done.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+HELP_AND_ERRORS = (["--help"], ["token", "--help"], ["token", "decode", "--help"], ["env", "--help"],
+                   ["env", "--no-such-flag"], ["token"], ["token", "decode", "--now"], ["no-such-command"],
+                   ["check", "--timeout", "soon"], ["--version"])
+
+
+@pytest.mark.parametrize("argv", HELP_AND_ERRORS, ids=" ".join)
+def test_help_and_usage_errors_are_the_whole_parsers(monkeypatch, capsys, argv):
+    """main builds only the invoked command's parser, with argparse's messages looked up once each: what it
+    prints, and its exit code, are those of the whole parser as argparse alone builds and parses it."""
+    import argparse
+
+    monkeypatch.setenv("COLUMNS", "80")
+    ours = _outcome(lambda: cli.main(argv), capsys)
+    assert argparse._.__module__ == "gettext"  # main put argparse's own lookup back
+    assert ours == _outcome(lambda: cli.build_parser(lazy=False).parse_args(argv), capsys)
+    assert ours[0] in (0, 2) and (ours[1] if ours[0] == 0 else ours[2])
+
+
+def test_argparse_looks_each_message_up_once_per_run(monkeypatch, tmp_path, capsys):
+    """Each gettext lookup searches the locale folders: a run that makes three parsers asks for one message once,
+    and its output is the translation's (a translated catalogue stands in)."""
+    import argparse
+
+    asked: list[str] = []
+    monkeypatch.setattr(argparse, "_", lambda message: asked.append(message) or message.upper())
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = _outcome(lambda: cli.main(["token", "decode", "--help"]), capsys)
+    assert code == 0 and "SHOW THIS HELP MESSAGE AND EXIT" in out
+    assert asked and len(asked) == len(set(asked)), asked
+    asked.clear()
+    assert _outcome(lambda: cli.build_parser(lazy=False).parse_args(["token", "decode", "--help"]), capsys)[1] == out
