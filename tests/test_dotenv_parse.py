@@ -30,6 +30,7 @@ DOTENV_TEXT = st.one_of(st.lists(PIECES, max_size=40).map("".join), st.text(max_
 @given(DOTENV_TEXT)
 @example("A=x   y # c\nB='q' # c\nC=\"m\nn\"\nD= #c\nE=#v\n  export F = g   \n")
 @example("A=x \x85#c\nB=\u3000\u3000#c")
+@example("A=\nB=x \x0b\nC=x'y\n'D'=1\nE=\"x\"\nF= x\nexport=1\nG==\nH=a=b\n=x\nI\x85=1\nJ\u3000=1\nK=v")
 def test_same_bindings_and_lines_as_python_dotenv(text):
     # As python-dotenv reads a file: open() in text mode, universal newlines.
     assert list(dotenv_parse.parse_stream(text)) == list(dotenv_parse_stream(io.StringIO(text, newline=None)))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lkdebug.core import paste, precedence, redact, server_rules
+from lkdebug.core import dotenv_parse, lazyre, paste, precedence, redact, server_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,6 +124,8 @@ def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     # No variable holds a token here, so the decoder and the server's rules have nothing to judge (the TUI's
     # first frame runs the same lint).
     assert not {"lkdebug.core.decode", "lkdebug.core.server_rules"} & modules
+    # Every line of these .env files is a plain KEY=value: the dotenv grammar's regexes are not compiled.
+    assert not _compiled(modules, *(p for p in vars(dotenv_parse).values() if isinstance(p, lazyre.LazyPattern)))
 
 
 def test_check_without_network_needs_no_event_loop(tmp_path):
