@@ -57,6 +57,8 @@ def _timed_display(app, screen, renderable):
     # lkdebug's first screen is the Environment tab: when are its findings and variables drawn?
     if "settings" not in SEEN and any(w.region.height for w in screen.query("#env-findings, #env-variables")):
         SEEN["settings"] = time.time()
+        if os.environ.get("BENCH_EXIT_AT_SETTINGS"):
+            os._exit(0)  # --instructions: count up to the frame that shows the settings
 
 App._display = _timed_display
 
@@ -242,15 +244,20 @@ def instructions(venv: str) -> None:
     counts = {}
     with tempfile.TemporaryDirectory() as project:
         _write_project(project)
-        for name, code in (("minimal", MINIMAL), ("lkdebug", LKDEBUG)):
+        # (what, code, where the child stops): lkdebug's Environment findings and variables are
+        # counted too, to the first frame in which they have a height.
+        for name, code, stop in (("minimal", MINIMAL, "BENCH_EXIT_AT_FIRST_FRAME"),
+                                 ("lkdebug", LKDEBUG, "BENCH_EXIT_AT_FIRST_FRAME"),
+                                 ("settings", LKDEBUG, "BENCH_EXIT_AT_SETTINGS")):
             _child(python, code, project, checkout)  # bytecode cached before counting
-            counts[name] = count([python, "-c", code, project], Path(project),
-                                 _child_env(checkout) | {"BENCH_EXIT_AT_FIRST_FRAME": "1"})
+            counts[name] = count([python, "-c", code, project], Path(project), _child_env(checkout) | {stop: "1"})
     if None in counts.values():
         print("instructions: valgrind is not installed")
         return
     print(f"instructions to the first frame ({venv} venv, callgrind): minimal {counts['minimal'] / 1e9:.2f} G, "
-          f"lkdebug {counts['lkdebug'] / 1e9:.2f} G, ratio {counts['lkdebug'] / counts['minimal']:.2f}x")
+          f"lkdebug {counts['lkdebug'] / 1e9:.2f} G, ratio {counts['lkdebug'] / counts['minimal']:.2f}x; "
+          f"lkdebug's Environment findings and variables drawn {counts['settings'] / 1e9:.2f} G, "
+          f"ratio {counts['settings'] / counts['minimal']:.2f}x")
 
 
 def main() -> int:
