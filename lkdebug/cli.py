@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import importlib
 import io
 import os
@@ -323,14 +324,7 @@ class _OneLookupPerMessage:
 
     def __enter__(self) -> None:
         self._lookup = argparse._
-        translations: dict[str, str] = {}
-
-        def translate(message: str) -> str:
-            if message not in translations:
-                translations[message] = self._lookup(message)
-            return translations[message]
-
-        argparse._ = translate
+        argparse._ = functools.cache(self._lookup)  # functools is loaded already: re, which argparse imports, needs it
 
     def __exit__(self, *exc_info) -> None:
         argparse._ = self._lookup
