@@ -22,7 +22,13 @@ def shown_bindings(screen: Screen) -> tuple:
 
 
 class KeysFooter(Footer):
+    """Mounted after the first frame, when the screen has published its bindings already: it
+    asks for them itself (Footer draws no key until the screen publishes them again)."""
+
     _shown: tuple | None = None
+
+    def on_mount(self) -> None:  # after Footer's own on_mount, which subscribes to the updates
+        self.bindings_changed(self.screen)
 
     def bindings_changed(self, screen: Screen) -> None:
         # Footer recomposes only for its own screen while the app has the focus; the keys it then
