@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.widget import Widget
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher, Static
 
 from lkdebug.core.marks import SEVERITY
@@ -165,12 +166,9 @@ class LkDebugApp(App[int]):
         yield Static(headline(None), id="headline")
         yield TabBar({tab: self._label(tab) for tab in TABS}, active=self._initial_tab, id="tabs")
         with ContentSwitcher(initial=self._initial_tab, id="panes"):
-            with Container(id="env", classes="pane"):
-                yield EnvironmentPane()
-            # Hidden tabs: empty until the first frame is drawn (_after_first_frame), so their
-            # modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
-            for tab in HIDDEN_PANES:
-                yield Container(id=tab, classes="pane")
+            yield EnvironmentPane(id="env", classes="pane")
+            # The hidden tabs are mounted after the first frame is drawn (_after_first_frame), so
+            # their modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
         # The footer comes right after the first frame (_after_first_frame): its keys are drawn
         # only once the screen's bindings are published, after that frame, so before it the
         # footer was an empty bar, and Footer's module and widget cost the start about 23 M
@@ -212,10 +210,16 @@ class LkDebugApp(App[int]):
         from lkdebug.tui.widgets.footer import KeysFooter
 
         self.screen_stack[0].mount(KeysFooter())
-
+        switcher = self.query_one(ContentSwitcher)
+        panes = []
         for tab, (module, name) in HIDDEN_PANES.items():
             kwargs = {"initial": self._initial_token} if tab == "decoder" else {}
-            self.query_one(f"#panes > #{tab}").mount(Deferred(module, name, **kwargs))
+            pane = Container(Deferred(module, name, **kwargs), id=tab, classes="pane")
+            pane.display = tab == switcher.current
+            panes.append(pane)
+        switcher.mount_all(panes)
+        # A hidden tab opened before now (`--tab decoder`, a quick 3) is shown now.
+        self._open_pane(self.query_one(TabBar).active)
         # The core's root-cause order lives with the probes (diagnose), too heavy for the first
         # frame; once loaded, the Environment tab re-renders in that order.
         import lkdebug.core.diagnose  # noqa: F401
@@ -252,11 +256,18 @@ class LkDebugApp(App[int]):
 
     @on(TabBar.Activated)
     def _tab_activated(self, message: TabBar.Activated) -> None:
-        switcher = self.query_one(ContentSwitcher)
-        switcher.current = message.tab
         # Revealed secrets are for the tab the user revealed them on; leaving it masks them again.
         self.reveal = False
-        self._focus_pane(switcher.visible_content)
+        self._open_pane(message.tab)
+
+    def _open_pane(self, tab: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        try:
+            pane = switcher.get_child_by_id(tab)
+        except NoMatches:
+            return  # a hidden tab before the first frame was drawn: _after_first_frame opens it
+        switcher.current = tab
+        self._focus_pane(pane)
 
     # By name, not @on(Deferred.Ready): deferred.py (and its dataclass) loads after the first frame.
     def on_deferred_ready(self, message: Deferred.Ready) -> None:
@@ -269,7 +280,7 @@ class LkDebugApp(App[int]):
         """Each pane knows where a user starts (`focus_first`): its field when that is the tab's
         first job and still empty, else its conclusion or its evidence, so its keys work at once.
         At once, too: while the focus stays in the pane just hidden, Textual may switch back to it."""
-        for child in pane.children:
+        for child in (pane, *pane.children):
             focus_first = getattr(child, "focus_first", None)
             if focus_first is not None:
                 focus_first()

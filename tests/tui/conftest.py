@@ -92,9 +92,9 @@ async def until(pilot, condition: Callable[[], object], what: str, within: float
 async def settle(pilot) -> None:
     """Wait until the open tab's pane is built (right after the first frame; another tab's when it is first opened)."""
     def built() -> bool:
-        # Empty until the first frame is drawn, then a Deferred until the tab is first opened.
-        pane = pilot.app.query_one(f"#panes > #{pilot.app.query_one('#tabs').active}")
-        kinds = {type(child).__name__ for child in pane.children}
+        # A hidden tab is mounted after the first frame is drawn, holding a Deferred until it is first opened.
+        panes = pilot.app.query(f"#panes > #{pilot.app.query_one('#tabs').active}")
+        kinds = {type(child).__name__ for pane in panes for child in pane.children}
         return bool(kinds) and "Deferred" not in kinds
 
     await until(pilot, built, "the open tab's pane built")

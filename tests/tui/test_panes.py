@@ -247,6 +247,23 @@ async def test_environment_reloads_when_a_watched_file_changes(tmp_path):
         assert "reloaded-3" in text_of(app, "#target")
 
 
+async def test_the_no_settings_banner_comes_and_goes_with_the_settings():
+    from lkdebug.core.model import Settings
+
+    found = [Settings(), fake_settings()]
+    app = make_app(Settings(), load_settings=lambda: found.pop(0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "lkdebug demo" in str(app.query_one("#env-banner").render())
+        for banners in (1, 0):  # still none found, then a .env.local appeared
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert len(app.query("#env-banner")) == banners
+        # The tab reads as it did before any reload: the findings right under the tab bar.
+        assert app.query_one("#env-findings").region.y == 4
+
+
 async def test_a_failing_reload_is_a_message_not_a_crash(app):
     def broken():
         raise OSError("permission denied: .env.local")

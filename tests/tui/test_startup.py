@@ -53,8 +53,8 @@ def test_no_full_collection_before_the_first_frame(tmp_path):
     assert first_frame(tmp_path, CHILD) == {"full_collections": 0}
 
 
-# The same start, reporting what the first frame built: the hidden tabs' widgets and CSS must
-# come after it, the Environment tab's findings and variables in it.
+# The same start, reporting what the first frame built: the hidden tabs (their containers, widgets
+# and CSS) and the footer must come after it, the Environment tab's findings and variables in it.
 FIRST_SCREEN = r"""
 import json, os, sys
 from textual.app import App
@@ -64,10 +64,11 @@ _display = App._display
 def _first_frame(app, screen, renderable):
     _display(app, screen, renderable)
     if renderable is not None and not app._batch_count:
-        hidden = {pane.id: len(pane.children) for pane in screen.query("#panes > *") if pane.id != "env"}
+        hidden = sorted(pane.id for pane in screen.query("#panes > *") if pane.id != "env")
         selectors = {name for rule in app.stylesheet.rules for name in rule.selector_names}
         drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
-        os.write(1, json.dumps({"hidden_children": hidden, "builder_rules": "#builder-body" in selectors,
+        os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,
+                                "footer": len(screen.query("Footer")),
                                 "env_drawn": sorted(drawn)}).encode() + b"\n")
         os._exit(0)
 
@@ -82,7 +83,8 @@ LkDebugApp(settings).run(headless=True, size=(80, 24))
 
 def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
     assert first_frame(tmp_path, FIRST_SCREEN) == {
-        "hidden_children": {"builder": 0, "decoder": 0, "connectivity": 0},
+        "hidden_tabs": [],
+        "footer": 0,
         "builder_rules": False,
         "env_drawn": ["env-findings", "env-variables"],
     }

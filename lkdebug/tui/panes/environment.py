@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from lkdebug.core.marks import STATUS
@@ -21,6 +22,9 @@ from lkdebug.core.redact import display_value, visible
 from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.rows import RowList
+
+# The section title over the sources, as `.section-title` draws the one over the variables.
+SOURCES_TITLE = Content.from_markup("[bold underline $accent]Sources[/]\n")
 
 NO_SETTINGS = (
     "No LiveKit settings found (no LIVEKIT_URL, LIVEKIT_API_KEY or LIVEKIT_API_SECRET in the "
@@ -90,6 +94,15 @@ def _file_name(source: str) -> str:
     return visible(os.path.basename(source) or source)
 
 
+def _empty(settings: Settings | None) -> bool:
+    return settings is None or not (settings.url or settings.api_key or settings.api_secret)
+
+
+def _banner() -> Static:
+    """What the tab says above everything while no LiveKit setting was found."""
+    return Static(Text(NO_SETTINGS, style="bold"), id="env-banner")
+
+
 def _label(variable) -> str:
     """A word or two for the row: the issue codes without their area, or whether the value wins."""
     if variable.issues:
@@ -108,14 +121,16 @@ class EnvironmentPane(Vertical):
     BINDINGS = [Binding("r", "app.reload_settings", "Reload", id="env-reload")]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="env-banner")
+        # Each widget costs the first frame about 5 M instructions: the banner is mounted only
+        # while there are no settings, and the "Sources" title is the first line of the sources.
+        if _empty(self.app.settings):
+            yield _banner()
         yield FindingsView(id="env-findings")
         with VerticalScroll(id="env-evidence", classes="evidence") as evidence:
             # The rows pass the keys on to it at their ends: one stop less on Tab.
             evidence.can_focus = False
             yield Static("Variables", classes="section-title")
             yield RowList(id="env-variables")
-            yield Static("Sources", classes="section-title")
             yield Static(id="env-sources")
 
     def focus_first(self) -> None:
@@ -134,10 +149,11 @@ class EnvironmentPane(Vertical):
     def _show(self, settings: Settings | None) -> None:
         settings = settings or Settings()
         reveal = self.app.reveal
-        empty = not (settings.url or settings.api_key or settings.api_secret)
-        banner = self.query_one("#env-banner", Static)
-        banner.update(Text(NO_SETTINGS, style="bold") if empty else "")
-        banner.display = empty
+        banners = self.query("#env-banner")
+        if _empty(settings) and not banners:
+            self.mount(_banner(), before=0)
+        elif not _empty(settings):
+            banners.remove()
 
         sources = Text()
         for source in settings.sources:
@@ -161,7 +177,9 @@ class EnvironmentPane(Vertical):
             if sources:
                 sources.append("\n")
             sources.append(visible(f"· not found in {folder or '.'}{os.sep}: " + ", ".join(names)), style="dim")
-        self.query_one("#env-sources", Static).update(sources or Text("none", style="dim"))
+        # Content, not Text: the title's colour is the theme's, resolved when it is drawn.
+        self.query_one("#env-sources", Static).update(
+            SOURCES_TITLE + Content.from_rich_text(sources or Text("none", style="dim")))
 
         variables = self.query_one(RowList)
         variables.set_rows(variable_rows(settings, reveal))
