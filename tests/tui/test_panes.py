@@ -264,6 +264,34 @@ async def test_the_no_settings_banner_comes_and_goes_with_the_settings():
         assert app.query_one("#env-findings").region.y == 4
 
 
+async def test_the_variables_title_follows_the_theme(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def title_colour() -> str:
+            (title,) = [s for s in app.query_one("#env-variables").render_line(0) if s.text.strip()]
+            assert title.text == "Variables" and title.style.bold and title.style.underline
+            return title.style.color.triplet.hex.upper()
+
+        assert title_colour() == app.theme_variables["accent"].upper()
+        app.theme = "nord"  # another accent colour
+        await pilot.pause()
+        await pilot.pause()
+        assert title_colour() == app.theme_variables["accent"].upper() != "#FEA62B"
+
+
+async def test_without_variables_the_title_stays_and_is_not_drawn_focused():
+    from lkdebug.core.model import Settings
+
+    app = make_app(Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        rows = app.query_one("#env-variables")
+        assert plain(app, "#env-variables").strip() == "Variables"
+        # It keeps the focus (r reloads from here) without the focused rows' tint.
+        assert app.focused is rows and rows.styles.background_tint.a == 0
+
+
 async def test_a_failing_reload_is_a_message_not_a_crash(app):
     def broken():
         raise OSError("permission denied: .env.local")

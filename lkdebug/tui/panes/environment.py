@@ -23,7 +23,7 @@ from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.rows import RowList
 
-# The section title over the sources, as `.section-title` draws the one over the variables.
+# The section title over the sources, as `.section-title` draws the one over the variables (RowList's title).
 SOURCES_TITLE = Content.from_markup("[bold underline $accent]Sources[/]\n")
 
 NO_SETTINGS = (
@@ -122,15 +122,15 @@ class EnvironmentPane(Vertical):
 
     def compose(self) -> ComposeResult:
         # Each widget costs the first frame about 5 M instructions: the banner is mounted only
-        # while there are no settings, and the "Sources" title is the first line of the sources.
+        # while there are no settings, and the section titles are the first lines of the
+        # variables and of the sources.
         if _empty(self.app.settings):
             yield _banner()
         yield FindingsView(id="env-findings")
         with VerticalScroll(id="env-evidence", classes="evidence") as evidence:
             # The rows pass the keys on to it at their ends: one stop less on Tab.
             evidence.can_focus = False
-            yield Static("Variables", classes="section-title")
-            yield RowList(id="env-variables")
+            yield RowList(id="env-variables", title="Variables")
             yield Static(id="env-sources")
 
     def focus_first(self) -> None:
@@ -183,7 +183,6 @@ class EnvironmentPane(Vertical):
 
         variables = self.query_one(RowList)
         variables.set_rows(variable_rows(settings, reveal))
-        variables.display = bool(settings.variables)
         self.query_one("#env-findings", FindingsView).show(settings.findings)
         self.post_message(FindingsChanged("env", list(settings.findings)))
         self._watched = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.padding import Padding
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
@@ -17,10 +18,15 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 class RowList(Static, can_focus=True):
+    """`title`: a line over the rows drawn as a `.section-title` (its own widget would cost the first
+    frame about 5 M instructions)."""
+
     DEFAULT_CSS = """
     RowList { width: 1fr; height: auto; }
     RowList:focus { background-tint: $foreground 5%; }
+    RowList.-empty:focus { background-tint: $foreground 0%; }
     """
+    COMPONENT_CLASSES = {"section-title"}
     BINDINGS = [
         Binding("down", "move(1)", "Next row", id="rows-down", show=False),
         Binding("up", "move(-1)", "Previous row", id="rows-up", show=False),
@@ -37,15 +43,19 @@ class RowList(Static, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, *, id: str) -> None:
+    def __init__(self, *, id: str, title: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[tuple[Text, Text]] = []
         self._header: Text | None = None
+        self._title = title
+        self._title_style: Style | None = None
 
     def set_rows(self, rows: list[tuple[Text, Text]], header: Text | None = None, layout: bool = True) -> None:
         """(line, detail) pairs; `layout=False` when only the text changed (a spinner frame)."""
         self._rows = rows
         self._header = header
+        # No row to select: its title alone is not drawn as focused (it keeps the focus, and the tab's keys).
+        self.set_class(not rows, "-empty")
         self.set_reactive(RowList.cursor, min(self.cursor, max(len(rows) - 1, 0)))
         self._draw(layout)
 
@@ -65,6 +75,9 @@ class RowList(Static, can_focus=True):
 
     def _draw(self, layout: bool = True) -> None:
         parts: list = []
+        if self._title is not None:
+            self._title_style = self.get_component_rich_style("section-title", partial=True)
+            parts.append(Text(self._title, style=self._title_style))
         if self._header is not None:
             parts.append(self._header)
         for index, (line, detail) in enumerate(self._rows):
@@ -77,6 +90,17 @@ class RowList(Static, can_focus=True):
             if selected and detail.plain:
                 parts.append(Padding(detail, (0, 0, 0, 2)))
         self.update(Group(*parts) if parts else Text(""), layout=layout)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A theme change recolours the title, text drawn in the rule's style of its time: once the
+        # rule's new style is known (Textual restyles the components after telling the widget).
+        if self._title_style is not None:
+            self.call_later(self._restyle_title)
+
+    def _restyle_title(self) -> None:
+        if self.get_component_rich_style("section-title", partial=True) != self._title_style:
+            self._draw()
 
     def watch_cursor(self) -> None:
         self._draw()
@@ -93,7 +117,8 @@ class RowList(Static, can_focus=True):
         container = self.parent
         if not isinstance(container, Widget) or not self._rows:
             return
-        top = self.virtual_region.y + (1 if self._header is not None else 0) + self.cursor
+        above = (self._title is not None) + (self._header is not None)
+        top = self.virtual_region.y + above + self.cursor
         # The row and the first lines of its detail.
         container.scroll_to_region(Region(0, top, self.size.width, 4), animate=False)
 
