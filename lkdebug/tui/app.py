@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import var
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.containers import Container
 from textual.css.query import NoMatches
@@ -159,6 +160,15 @@ class LkDebugApp(App[int]):
         # collected. Here, not in __init__: tests build many apps in one process (run_test).
         gc.freeze()
         return super().run(*args, **kwargs)
+
+    def get_default_screen(self) -> Screen:
+        screen = super().get_default_screen()
+        # Nothing is focused in the first frame: the open tab's pane takes the focus right after it
+        # (_tab_activated). Textual's auto focus would focus the tab bar first and restyle it (and
+        # its four component styles) before that frame, to draw it focused for one frame only.
+        # Other screens (help, the palette) keep the app's auto focus.
+        screen.AUTO_FOCUS = ""
+        return screen
 
     def compose(self) -> ComposeResult:
         yield TargetHeader(id="target")

@@ -68,7 +68,7 @@ def _first_frame(app, screen, renderable):
         selectors = {name for rule in app.stylesheet.rules for name in rule.selector_names}
         drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
         os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,
-                                "footer": len(screen.query("Footer")),
+                                "footer": len(screen.query("Footer")), "focused": str(screen.focused),
                                 "env_drawn": sorted(drawn)}).encode() + b"\n")
         os._exit(0)
 
@@ -85,6 +85,7 @@ def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
     assert first_frame(tmp_path, FIRST_SCREEN) == {
         "hidden_tabs": [],
         "footer": 0,
+        "focused": "None",  # the pane takes the focus after the frame: the tab bar is not drawn focused first
         "builder_rules": False,
         "env_drawn": ["env-findings", "env-variables"],
     }
