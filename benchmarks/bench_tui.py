@@ -43,6 +43,11 @@ def _cpu():
 
 _display = App._display
 
+def _stop(at):
+    # Straight to the descriptor (Textual captures sys.stdout): the caller checks where the child stopped.
+    os.write(1, json.dumps({"stopped_at": at}).encode() + b"\n")
+    os._exit(0)
+
 def _timed_display(app, screen, renderable):
     _display(app, screen, renderable)
     if renderable is None or app._batch_count:
@@ -53,12 +58,12 @@ def _timed_display(app, screen, renderable):
                                & {"livekit", "jwt", "aiohttp", "websockets", "cryptography"})
         SEEN["first_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if os.environ.get("BENCH_EXIT_AT_FIRST_FRAME"):
-            os._exit(0)  # --instructions: count up to the first frame only
+            _stop("frame")  # --instructions: count up to the first frame only
     # lkdebug's first screen is the Environment tab: when are its findings and variables drawn?
     if "settings" not in SEEN and any(w.region.height for w in screen.query("#env-findings, #env-variables")):
         SEEN["settings"] = time.time()
         if os.environ.get("BENCH_EXIT_AT_SETTINGS"):
-            os._exit(0)  # --instructions: count up to the frame that shows the settings
+            _stop("settings")  # --instructions: count up to the frame that shows the settings
 
 App._display = _timed_display
 
@@ -133,6 +138,16 @@ def _child(python: str, code: str, project: str, checkout: bool) -> dict:
     return result
 
 
+def _stops_at(python: str, code: str, project: str, checkout: bool, stop: str) -> None:
+    """Run the child as it is counted and check that it stopped where `stop` says, so a start that
+    fails (a crash in compose, settings never drawn) is an error, not a count."""
+    out = subprocess.run([python, "-c", code, project], capture_output=True, text=True, cwd=project,
+                         env=_child_env(checkout) | {stop: "1"}, timeout=120)
+    want = {"BENCH_EXIT_AT_FIRST_FRAME": "frame", "BENCH_EXIT_AT_SETTINGS": "settings"}[stop]
+    if out.returncode or json.dumps({"stopped_at": want}) not in out.stdout.splitlines():
+        raise RuntimeError(f"child did not reach the {want} frame (exit {out.returncode}): {out.stderr[-2000:]}")
+
+
 def _python(venv: str) -> tuple[str, bool]:
     """(the venv's python, whether it runs lkdebug from this checkout)."""
     if venv == "runtime":
@@ -161,6 +176,8 @@ def startup(runs: int, venv: str) -> None:
         for _ in range(runs):  # interleaved so drift affects both alike
             minimal.append(_child(python, MINIMAL, project, checkout))
             lkdebug.append(_child(python, LKDEBUG, project, checkout))
+    if any(r["settings"] is None for r in lkdebug):
+        raise RuntimeError("lkdebug's Environment findings and variables were never drawn: no figure to report")
     m_ms = statistics.median(r["first_frame_ms"] for r in minimal)
     l_ms = statistics.median(r["first_frame_ms"] for r in lkdebug)
     s_ms = statistics.median(r["settings_ms"] for r in lkdebug)
@@ -249,7 +266,7 @@ def instructions(venv: str) -> None:
         for name, code, stop in (("minimal", MINIMAL, "BENCH_EXIT_AT_FIRST_FRAME"),
                                  ("lkdebug", LKDEBUG, "BENCH_EXIT_AT_FIRST_FRAME"),
                                  ("settings", LKDEBUG, "BENCH_EXIT_AT_SETTINGS")):
-            _child(python, code, project, checkout)  # bytecode cached before counting
+            _stops_at(python, code, project, checkout, stop)  # bytecode cached before counting
             counts[name] = count([python, "-c", code, project], Path(project), _child_env(checkout) | {stop: "1"})
     if None in counts.values():
         print("instructions: valgrind is not installed")
