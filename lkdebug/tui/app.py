@@ -145,7 +145,7 @@ class LkDebugApp(App[int]):
         self.last_diagnosis: Report | None = None
         self._counts: dict[str, tuple[int, int]] = {}
         self._findings: dict[str, list[Finding]] = {}
-        self._headline = ""
+        self._headline = headline(None).markup  # what compose draws: no finding yet
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
         # The header says plainly when this is not the user's own terminal session.
@@ -171,7 +171,8 @@ class LkDebugApp(App[int]):
         return screen
 
     def compose(self) -> ComposeResult:
-        yield TargetHeader(id="target")
+        # Drawn as composed: each update before the first frame would lay the frame out again.
+        yield TargetHeader(target_text(self.settings, self.reveal, self._tag), id="target")
         # The worst root cause found on any tab, so the Decoder still says that the clock is off.
         yield Static(headline(None), id="headline")
         yield TabBar({tab: self._label(tab) for tab in TABS}, active=self._initial_tab, id="tabs")
@@ -201,11 +202,10 @@ class LkDebugApp(App[int]):
         self._render_target()
 
     def _render_target(self) -> None:
-        if self.is_mounted:
-            self.query_one(TargetHeader).update(target_text(self.settings, self.reveal, self._tag))
+        for header in self.query(TargetHeader):  # none yet while the app composes
+            header.update(target_text(self.settings, self.reveal, self._tag))
 
     def on_mount(self) -> None:
-        self._render_target()
         if not self.is_headless:
             watch_terminal(self)
         self.call_after_refresh(self._after_first_frame)

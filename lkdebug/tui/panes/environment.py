@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -110,7 +110,7 @@ def _label(variable) -> str:
     return "" if variable.wins else "overridden"
 
 
-class EnvironmentPane(Vertical):
+class EnvironmentPane(Container):  # Vertical's rules, and Container's are parsed already (#panes)
     help = (
         "Environment",
         "What is wrong with the LiveKit settings first, then every LiveKit variable (one line "
