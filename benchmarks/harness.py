@@ -34,10 +34,24 @@ def _source_hash() -> str:
 
 
 def runtime_venv() -> Path:
-    """The venv's folder (its python is bin/python, lkdebug's console script bin/lkdebug)."""
+    """The venv's folder (its python is bin/python, lkdebug's console script bin/lkdebug).
+
+    Two benchmarks of the same source state (two worktrees at one commit, `make bench` beside a
+    `--instructions` run) share one folder: the first builds it, under a lock, and the other waits for it.
+    """
     venv = Path(tempfile.gettempdir()) / f"lkdebug-bench-runtime-{_source_hash()}"
     if (venv / ".complete").exists():
         return venv
+    import fcntl
+
+    with open(f"{venv}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        if not (venv / ".complete").exists():
+            _build_runtime_venv(venv)
+    return venv
+
+
+def _build_runtime_venv(venv: Path) -> None:
     shutil.rmtree(venv, ignore_errors=True)
     print(f"building a runtime-only venv in {venv} (pip install of the checkout, no extras)...",
           file=sys.stderr, flush=True)
@@ -62,7 +76,6 @@ def runtime_venv() -> Path:
     subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", "-j", "0", str(venv / "lib")],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     (venv / ".complete").touch()
-    return venv
 
 
 def child_env(home: Path) -> dict[str, str]:
