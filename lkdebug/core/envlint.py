@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import lazyre
 from lkdebug.core import redact
-from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 from lkdebug.core.records import dataclass, replace
@@ -277,6 +276,8 @@ def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
 
 def lint_url(name: str, url: str, at: str, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
     """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
+    from lkdebug.core import url as livekit_url  # the lint's: discovery (`token decode`) judges no URL
+
     client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
     server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
     # A client-prefixed URL is used by the browser, outside any container.
@@ -362,7 +363,9 @@ def _missing(settings: Settings, looked_in: Sequence[str], nested: Sequence[str]
     server_configs = {s.path for s in settings.sources if s.kind == "server-config" and s.loaded}
     if missing == ["URL"] and settings.api_secret is not None and settings.api_secret.source in server_configs:
         # The LiveKit host: its server config is the whole setup, and a server config names no URL.
-        local = f"ws://127.0.0.1:{settings.server_port or livekit_url.LIVEKIT_PORT}"
+        from lkdebug.core.url import LIVEKIT_PORT
+
+        local = f"ws://127.0.0.1:{settings.server_port or LIVEKIT_PORT}"
         return [_finding(
             "env.missing", Severity.INFO, "No LiveKit URL set: this looks like the LiveKit host",
             f"The key and secret come from {settings.api_secret.source}, and nothing sets LIVEKIT_URL; a server "
