@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lkdebug.core import dotenv_parse, lazyre, paste, precedence, redact, server_rules
+from lkdebug.core import dotenv_parse, envlint, lazyre, paste, precedence, redact, server_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,6 +130,8 @@ def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     # first frame runs the same lint).
     assert not {"lkdebug.core.decode", "lkdebug.core.server_rules"} & modules
     assert not {"select", "lkdebug.core.marks"} & modules  # no pipe read, no text rendered
+    # No value is placeholder text: the one IGNORECASE placeholder pattern (5 M instructions) is not compiled.
+    assert not _compiled(modules, envlint.PLACEHOLDER)
     # Every line of these .env files is a plain KEY=value: the dotenv grammar's regexes are not compiled.
     assert not _compiled(modules, *(p for p in vars(dotenv_parse).values() if isinstance(p, lazyre.LazyPattern)))
 
