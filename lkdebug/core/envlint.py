@@ -298,8 +298,11 @@ def lint_url(name: str, url: str, at: str, *, container: bool = False, server_po
     """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
     from lkdebug.core import url as livekit_url  # the lint's: discovery (`token decode`) judges no URL
 
-    client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
-    server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
+    base = base_name(name.upper())
+    # Each pattern only for a name holding the letters every match of it holds: LIVEKIT_URL compiles neither.
+    client = client_prefix(name) is not None or ("WS" in base and re.search(r"(^|_)WSS?(_|$)", base) is not None)
+    server_api = (not client and ("HTTP" in base or "API_URL" in base or "HOST" in base)
+                  and _SERVER_API_NAME.search(base) is not None)
     # A client-prefixed URL is used by the browser, outside any container.
     return livekit_url.findings(livekit_url.parse(url), subject=name, at=at, area="env",
                                 usage="client" if client else "server_api" if server_api else "any",
