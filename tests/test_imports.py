@@ -130,9 +130,10 @@ def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     # first frame runs the same lint).
     assert not {"lkdebug.core.decode", "lkdebug.core.server_rules"} & modules
     assert not {"select", "lkdebug.core.marks"} & modules  # no pipe read, no text rendered
-    # No value is placeholder text, no name a password's, LIVEKIT_URL names no WS or HTTP: those patterns
-    # (7 M instructions) are not compiled.
-    assert not _compiled(modules, envlint.PLACEHOLDER, redact._SECRET_NAME_ASCII, envlint._SERVER_API_NAME)
+    # No value is placeholder text, no name a password's, LIVEKIT_URL names no WS or HTTP, the URL holds no
+    # password and the secret does not start like a key: those patterns (8 M instructions) are not compiled.
+    assert not _compiled(modules, envlint.PLACEHOLDER, redact._SECRET_NAME_ASCII, envlint._SERVER_API_NAME,
+                         redact._USERINFO, envlint.API_KEY_SHAPE)
     # Every line of these .env files is a plain KEY=value: the dotenv grammar's regexes are not compiled.
     assert not _compiled(modules, *(p for p in vars(dotenv_parse).values() if isinstance(p, lazyre.LazyPattern)))
 

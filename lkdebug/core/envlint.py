@@ -239,7 +239,7 @@ def _secret_checks(var: Variable, at: str, secret: str) -> list[Finding]:
     prefix = client_prefix(name)
     if prefix:
         out.append(_exposed(var, at))
-    if API_KEY_SHAPE.match(secret):
+    if secret.startswith("API") and API_KEY_SHAPE.match(secret):  # the pattern's compile only for a likely key
         out.append(_finding(
             "env.key_secret_swapped", Severity.ERROR,
             f"{name} looks like an API key, not a secret",

@@ -163,7 +163,7 @@ def _masks(secrets: Sequence[str]) -> list[tuple[str, str]]:
 
 def _scrub(text: str, masks: list[tuple[str, str]]) -> str:
     text = _hide_tokens(text)
-    if "://" in text:
+    if "://" in text and "@" in text:  # userinfo ends in an @: a URL without one compiles no pattern
         text = _USERINFO.sub(r"://\1:***@", text)
     # A secret-named parameter follows ?, & or ; and holds a secret word. The word search spares short texts
     # the compile of _QUERY_SECRET, but on a long one it costs more than the substitution it would skip
