@@ -144,5 +144,5 @@ def test_check_without_network_needs_no_event_loop(tmp_path):
     probes = [m for m in modules if m in ("lkdebug.core.probes", "lkdebug.core.clock", "lkdebug.core.replies",
                                           "lkdebug.core.turn", "lkdebug.core.join", "lkdebug.core.threads")]
     assert "lkdebug.core.diagnose" in modules and not probes
-    # Offline, no token is minted or sent, so the server's rules judge none; no pipe is read.
-    assert not {"lkdebug.core.server_rules", "select"} & modules
+    # Offline, no token is minted or sent, so the server's rules judge none; no pipe is read, no text drawn.
+    assert not {"lkdebug.core.server_rules", "select", "lkdebug.core.marks"} & modules
