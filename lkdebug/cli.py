@@ -347,9 +347,9 @@ def _freeze_at_exit() -> None:
     """Have the interpreter's last collections skip what exists when the process ends.
 
     Shutting down, Python collects every generation, walking every object the imports made (the modules'
-    functions, classes, tables) to find cycles: about 12 M instructions for `token decode`, more than its
-    own work after parsing. A run's objects live until the end anyway; the modules are still torn down and
-    the streams flushed. Registered once however many times main runs (the tests call it in one process).
+    functions, classes, tables) to find cycles: about 12 M instructions for `token decode`, more than it
+    spends reading the settings, decoding and printing. A run's objects live until the end anyway; the
+    modules are still torn down and the streams flushed. Registered once however many times main runs (the tests call it in one process).
     """
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
