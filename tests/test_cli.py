@@ -55,6 +55,18 @@ def test_unreadable_dir_is_usage_error_in_a_real_process(tmp_path):
     assert result.stderr.startswith("lkdebug: ") and "Traceback" not in result.stderr
 
 
+def test_what_a_run_made_is_frozen_for_the_exit_once_however_often_main_runs(tmp_path):
+    """The interpreter's last collections skip the run's objects (cli._freeze_at_exit): an exit handler
+    registered before main runs after main's, and finds them frozen, by one call however many runs there were."""
+    code = ("import atexit, gc, sys; calls = []; freeze = gc.freeze; gc.freeze = lambda: calls.append(freeze()); "
+            "atexit.register(lambda: print(len(calls), gc.get_freeze_count() > 0)); "
+            "from lkdebug.cli import main; main(['--dir', sys.argv[1], 'env', '--json']); "
+            "main(['--dir', sys.argv[1], 'env', '--json'])")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "1 True"
+
+
 def test_bare_lkdebug_without_a_terminal_says_so_in_one_line(tmp_path):
     # Started from a pipe or a cron job, the TUI would write escape codes until killed.
     result = subprocess.run([sys.executable, "-m", "lkdebug", "--dir", str(tmp_path)], stdin=subprocess.DEVNULL,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lkdebug.core import envlint
 from lkdebug.core.model import Setting, Settings, Severity, Source, Variable
@@ -78,6 +82,35 @@ def test_placeholders(value):
 @pytest.mark.parametrize("value", [SECRET, "secret", "APIabc123456789", "wss://demo.livekit.cloud"])
 def test_real_looking_values_are_not_placeholders(value):
     assert "env.placeholder" not in codes_of(lint("LIVEKIT_API_SECRET", value))
+
+
+# The placeholder pattern as one IGNORECASE regex, before envlint split it by habit: is_placeholder must agree.
+_ONE_PLACEHOLDER_PATTERN = re.compile(
+    r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"
+    r"|change[-_ ]?me|replace[-_ ]?(me|this)|^x{3,}$|xxxx|<[^>]*>|\{\{.*\}\}|placeholder|^\.\.\.$|…"
+    r"|^(todo|tbd|none|null|undefined|dummy|fake|test|example|api[-_]?key|api[-_]?secret|secret[-_]?key)$"
+    r"|[-_]here$|^\*+$|insert[-_ ]?(your|key|secret|url)|example\.(com|org)",
+    re.IGNORECASE,
+)
+# Pieces of the habits, in any case, with the characters that join or break them, and the few non-ASCII
+# letters IGNORECASE folds onto ASCII ones (long s, dotless i, Kelvin sign).
+_PIECES = st.sampled_from(["your", "own", "livekit", "lk", "api", "key", "secret", "url", "token", "change", "me",
+                           "replace", "this", "x", "xxx", "<", ">", "{{", "}}", "placeholder", "...", ".", "…", "todo",
+                           "none", "test", "example", "com", "org", "here", "*", "insert", "-", "_", " ", "\n", "a",
+                           "ſ", "ı", "\u212a", "K", "S"])
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=8).map("".join).map(
+    lambda text: "".join(c.upper() if i % 3 == 0 else c for i, c in enumerate(text))))
+def test_placeholder_split_by_habit_finds_what_the_one_pattern_found(text):
+    assert envlint.is_placeholder(text) == (_ONE_PLACEHOLDER_PATTERN.search(text) is not None)
+
+
+@pytest.mark.parametrize("text", [
+    "your_api_secret_here", "TODO", "Api-Key", "secret_KEY", "XXX", "xxXx-y", "<x>", "a{{b}}c", "...", "s-HERE", "**",
+    "Insert-URL", "EXAMPLE.org", "ſecret_key", "todo\n", "wss://x.livekit.cloud", "APIabc123456789", "a{{b\n}}", "todos"])
+def test_placeholder_split_by_habit_on_chosen_texts(text):
+    assert envlint.is_placeholder(text) == (_ONE_PLACEHOLDER_PATTERN.search(text) is not None)
 
 
 def test_short_secret_quotes_the_server_log():

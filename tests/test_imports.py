@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lkdebug.core import dotenv_parse, lazyre, paste, precedence, redact, server_rules
+from lkdebug.core import dotenv_parse, envlint, lazyre, paste, precedence, redact, server_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,10 @@ def test_import_contracts_hold_statically():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
 
+
+# Modules of lkdebug's own that discovery does not reach: select (settings_files reads a pipe with it),
+# node_dotenv and url (the lint's evidence and URL model), marks (the text renderers' symbols and colours).
+NOT_FOR_DISCOVERY = ("select", "lkdebug.core.node_dotenv", "lkdebug.core.url", "lkdebug.core.marks")
 
 # What each headless command must not load: the probes' machinery (asyncio, sockets, TLS, threads, logging),
 # libraries it has no use for, and the standard library's costly helpers the core does without
@@ -94,6 +98,7 @@ def test_token_decode_loads_neither_the_probes_nor_the_env_lint(tmp_path):
     assert not _loaded(modules, NEVER_HEADLESS)
     assert "lkdebug.core.dotenv_sources" in modules  # it read the keys in the .env files...
     assert "lkdebug.core.diagnose" not in modules and "lkdebug.core.mint" not in modules  # ...and nothing it does not run
+    assert not {*NOT_FOR_DISCOVERY, "lkdebug.core.claim_rows"} & modules  # the claims' table is the text's
     assert _compiled(modules, redact._DOTTED_RUN) and not _compiled(modules, *UNUSED_BY_A_BARE_TOKEN)
 
 
@@ -124,6 +129,11 @@ def test_env_loads_no_probe_and_no_library_it_does_not_use(tmp_path):
     # No variable holds a token here, so the decoder and the server's rules have nothing to judge (the TUI's
     # first frame runs the same lint).
     assert not {"lkdebug.core.decode", "lkdebug.core.server_rules"} & modules
+    assert not {"select", "lkdebug.core.marks"} & modules  # no pipe read, no text rendered
+    # No value is placeholder text, no name a password's, LIVEKIT_URL names no WS or HTTP, the URL holds no
+    # password and the secret does not start like a key: those patterns (8 M instructions) are not compiled.
+    assert not _compiled(modules, envlint.PLACEHOLDER, redact._SECRET_NAME_ASCII, envlint._SERVER_API_NAME,
+                         redact._USERINFO, envlint.API_KEY_SHAPE)
     # Every line of these .env files is a plain KEY=value: the dotenv grammar's regexes are not compiled.
     assert not _compiled(modules, *(p for p in vars(dotenv_parse).values() if isinstance(p, lazyre.LazyPattern)))
 
@@ -134,3 +144,5 @@ def test_check_without_network_needs_no_event_loop(tmp_path):
     probes = [m for m in modules if m in ("lkdebug.core.probes", "lkdebug.core.clock", "lkdebug.core.replies",
                                           "lkdebug.core.turn", "lkdebug.core.join", "lkdebug.core.threads")]
     assert "lkdebug.core.diagnose" in modules and not probes
+    # Offline, no token is minted or sent, so the server's rules judge none; no pipe is read, no text drawn.
+    assert not {"lkdebug.core.server_rules", "select", "lkdebug.core.marks"} & modules

@@ -11,7 +11,6 @@ from lkdebug.commands.common import exit_code, now_from_args, ntp_servers, run_p
 from lkdebug.core import redact
 from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import CheckResult, CheckStatus, Report, Settings
-from lkdebug.core.marks import STATUS
 from lkdebug.core.render import dump_json, findings_text, paint, summary_line, use_colour
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
@@ -27,6 +26,8 @@ class Progress:
         self.states: dict[str, CheckStatus] = {}
 
     def update(self, result: CheckResult) -> None:
+        from lkdebug.core.marks import STATUS  # the marks are the text's and this line's: `--json` needs none
+
         self.states[result.name] = result.status
         done = sum(1 for s in self.states.values() if s is not CheckStatus.RUNNING)
         marks = " ".join(f"{name} {STATUS[status].symbol}" for name, status in self.states.items())
@@ -96,6 +97,8 @@ def _add_media(report: Report, document: dict) -> None:
 
 def table(report: Report, colour: bool, secrets: Sequence[str] = ()) -> str:
     """One line per check; a detail quotes the peer (its body, its headers), so it is scrubbed and made visible."""
+    from lkdebug.core.marks import STATUS
+
     width = max(len(c.name) for c in report.checks) if report.checks else 0
     lines = []
     for check in report.checks:

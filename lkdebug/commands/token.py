@@ -16,7 +16,6 @@ from lkdebug.core.grants import Grant, grant, in_group, parse_key_value
 from lkdebug.exitcodes import UsageError
 from lkdebug.core.model import KnownKey, Settings, Severity, has_error
 from lkdebug.core.redact import mask_key, mask_secret, visible
-from lkdebug.core.claim_rows import claim_rows
 from lkdebug.core.decode import Decoded, decode
 from lkdebug.core.times import iso_utc, parse_duration, span
 
@@ -217,6 +216,8 @@ def decoded_json(decoded: Decoded, reveal: bool = False) -> dict:
 def decoded_text(decoded: Decoded, reveal: bool = False, colour: bool = False) -> str:
     """The decode as text. Everything in a token is the sender's text: claims, header and even their
     names are scrubbed of known secrets and signatures and have their control characters made visible."""
+    from lkdebug.core.claim_rows import claim_rows  # the text's table only: `--json` gives the claims as they are
+
     bold = lambda text: render.bold(text, colour)  # noqa: E731
     dim = lambda text: render.paint(text, "2", colour)  # noqa: E731
     shown = lambda text: redact.shown(text, decoded.secrets, reveal)  # noqa: E731

@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from lkdebug.core import server_rules
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Report, Settings, Severity, sort_findings
 from lkdebug.core.records import dataclass, replace
 from lkdebug.core.target import Target, TokenToTest, monotonic_ms, url_check
@@ -78,6 +77,8 @@ def verdict_reason(finding: Finding) -> str | None:
         return "signature"
     if finding.code not in ("server.token_rejected", "server.api_denied"):
         return None
+    from lkdebug.core import server_rules  # the server's rules, here and below: not for the offline checks
+
     return server_rules.reason_in(finding.detail)
 
 
@@ -182,6 +183,8 @@ def _token_to_test(settings: Settings, token: str | None, now: float) -> tuple[T
     key, secret = settings.api_key.value, settings.api_secret.value
     raw = mint(probe_claims(key, now), secret)
     # A token lkdebug signs itself is only worth predicting against the server's own key list.
+    from lkdebug.core import server_rules
+
     predicted = None if settings.server_keys is None else server_rules.judge(raw, settings.server_keys, now)
     server_config = next((s.path for s in settings.sources if s.kind == "server-config" and s.loaded), "the server config")
     return TokenToTest(raw, True, key, settings.api_secret.source, predicted, server_config), [], None
@@ -436,6 +439,8 @@ async def _try_other_secrets(validate: CheckResult, target: Target, settings: Se
             answer = await replies.http_get(url, timeout, now, ssl_context)
         except Exception:  # the verdict stands without this extra evidence
             return False
+        from lkdebug.core import server_rules
+
         return server_rules.reason_of(answer.body) == "ok"
 
     verdicts = await asyncio.gather(*(accepted(k.secret) for k in others))
@@ -510,6 +515,8 @@ async def _server_clock(tasks: dict[str, asyncio.Task[CheckResult]], publish: Ca
         measured = clock.offset_from_date(date, answer.sent, answer.received)
     claims = {}
     if to_test is not None:
+        from lkdebug.core import server_rules
+
         parsed = server_rules.parse_unverified(to_test.raw)
         claims = parsed.claims if parsed else {}
     ttl = None  # the lifetime of the user's own token; lkdebug's probe token says nothing about theirs

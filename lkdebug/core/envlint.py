@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from lkdebug.core import lazyre
 from lkdebug.core import redact
-from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_local_host, is_loopback_host
 from lkdebug.core.model import Finding, Settings, Severity, Variable
 from lkdebug.core.records import dataclass, replace
@@ -32,13 +31,33 @@ SERVER_WEBHOOK_KEY = "api_key is required to use webhooks"
 
 # `livekit-server generate-keys` prints keys like APIxxxxxxxxxxxx: "API" and about 12 letters/digits.
 API_KEY_SHAPE = lazyre.compile(r"^API[A-Za-z0-9]{8,20}$")
-PLACEHOLDER = lazyre.compile(
-    r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"
-    r"|change[-_ ]?me|replace[-_ ]?(me|this)|^x{3,}$|xxxx|<[^>]*>|\{\{.*\}\}|placeholder|^\.\.\.$|…"
-    r"|^(todo|tbd|none|null|undefined|dummy|fake|test|example|api[-_]?key|api[-_]?secret|secret[-_]?key)$"
-    r"|[-_]here$|^\*+$|insert[-_ ]?(your|key|secret|url)|example\.(com|org)",
-    re.IGNORECASE,
+# Placeholder text copied from templates, matched whatever its case: each habit as (needle, pattern), the
+# needle a piece of text every match of the pattern holds once lowered, and the values that are a
+# placeholder when they are all there is. Compiled as one IGNORECASE pattern it cost 5 M instructions, more
+# than the rest of the lint; `is_placeholder` tries a habit's pattern only on ASCII text that holds its needle.
+_PLACEHOLDER_HABITS = (
+    ("your", r"your[-_ .]?(own[-_ ]?)?(livekit|lk|api|project|server|key|secret|url|host|domain|app|token)"),
+    ("change", r"change[-_ ]?me"), ("replace", r"replace[-_ ]?(me|this)"), ("xxx", r"^x{3,}$"), ("xxxx", r"xxxx"),
+    ("<", r"<[^>]*>"), ("{{", r"\{\{.*\}\}"), ("placeholder", r"placeholder"), ("...", r"^\.\.\.$"), ("…", r"…"),
+    ("here", r"[-_]here$"), ("*", r"^\*+$"), ("insert", r"insert[-_ ]?(your|key|secret|url)"),
+    ("example.", r"example\.(com|org)"),
 )
+_PLACEHOLDER_WORDS = frozenset({
+    "todo", "tbd", "none", "null", "undefined", "dummy", "fake", "test", "example", *(
+        f"{a}{sep}{b}" for a, b in (("api", "key"), ("api", "secret"), ("secret", "key")) for sep in ("", "-", "_"))})
+PLACEHOLDER = lazyre.compile("|".join(pattern for _, pattern in _PLACEHOLDER_HABITS)
+                             + f"|^({'|'.join(sorted(_PLACEHOLDER_WORDS))})$", re.IGNORECASE)  # words: no metacharacter
+
+
+def is_placeholder(text: str) -> bool:
+    """`PLACEHOLDER.search(text)`, for ASCII text without compiling it: lowering ASCII folds its case exactly (what
+    else IGNORECASE folds, such as ſ, ı and the Kelvin sign, is not ASCII), and `^`/`$` are the whole `text`
+    (a lint's stripped value ends in no newline; with one, the whole pattern decides)."""
+    if not text.isascii() or text.endswith("\n"):
+        return PLACEHOLDER.search(text) is not None
+    lowered = text.lower()
+    return lowered in _PLACEHOLDER_WORDS or any(needle in lowered and re.search(habit, lowered)
+                                                for needle, habit in _PLACEHOLDER_HABITS)
 
 # A name holds the LiveKit server's URL when what follows LIVEKIT_ (or LK_) is only these words, one of them
 # naming an address: LIVEKIT_URL, LIVEKIT_WS_URL, LIVEKIT_SERVER_URL, NEXT_PUBLIC_LK_SERVER_URL, LIVEKIT_HOST.
@@ -153,7 +172,7 @@ def lint_variable(var: Variable, *, container: bool = False, server_port: int | 
             "`export X='\"...\"'`, or YAML/compose files that quote twice.",
             f"Remove one level of quotes around {name}.",
         ))
-    if PLACEHOLDER.search(stripped):
+    if is_placeholder(stripped):
         out.append(_finding(
             "env.placeholder", Severity.ERROR if role in ("api_key", "api_secret", "url") else Severity.WARNING,
             f"{name} looks like placeholder text",
@@ -220,7 +239,7 @@ def _secret_checks(var: Variable, at: str, secret: str) -> list[Finding]:
     prefix = client_prefix(name)
     if prefix:
         out.append(_exposed(var, at))
-    if API_KEY_SHAPE.match(secret):
+    if secret.startswith("API") and API_KEY_SHAPE.match(secret):  # the pattern's compile only for a likely key
         out.append(_finding(
             "env.key_secret_swapped", Severity.ERROR,
             f"{name} looks like an API key, not a secret",
@@ -277,8 +296,13 @@ def _key_checks(var: Variable, at: str, key: str) -> list[Finding]:
 
 def lint_url(name: str, url: str, at: str, *, container: bool = False, server_port: int | None = None) -> list[Finding]:
     """A LiveKit URL setting judged by the one URL model (`url.findings`): ws(s) for clients, http(s) for server APIs."""
-    client = client_prefix(name) is not None or bool(re.search(r"(^|_)WSS?(_|$)", base_name(name.upper())))
-    server_api = not client and bool(_SERVER_API_NAME.search(base_name(name.upper())))
+    from lkdebug.core import url as livekit_url  # the lint's: discovery (`token decode`) judges no URL
+
+    base = base_name(name.upper())
+    # Each pattern only for a name holding the letters every match of it holds: LIVEKIT_URL compiles neither.
+    client = client_prefix(name) is not None or ("WS" in base and re.search(r"(^|_)WSS?(_|$)", base) is not None)
+    server_api = (not client and ("HTTP" in base or "API_URL" in base or "HOST" in base)
+                  and _SERVER_API_NAME.search(base) is not None)
     # A client-prefixed URL is used by the browser, outside any container.
     return livekit_url.findings(livekit_url.parse(url), subject=name, at=at, area="env",
                                 usage="client" if client else "server_api" if server_api else "any",
@@ -362,7 +386,9 @@ def _missing(settings: Settings, looked_in: Sequence[str], nested: Sequence[str]
     server_configs = {s.path for s in settings.sources if s.kind == "server-config" and s.loaded}
     if missing == ["URL"] and settings.api_secret is not None and settings.api_secret.source in server_configs:
         # The LiveKit host: its server config is the whole setup, and a server config names no URL.
-        local = f"ws://127.0.0.1:{settings.server_port or livekit_url.LIVEKIT_PORT}"
+        from lkdebug.core.url import LIVEKIT_PORT
+
+        local = f"ws://127.0.0.1:{settings.server_port or LIVEKIT_PORT}"
         return [_finding(
             "env.missing", Severity.INFO, "No LiveKit URL set: this looks like the LiveKit host",
             f"The key and secret come from {settings.api_secret.source}, and nothing sets LIVEKIT_URL; a server "

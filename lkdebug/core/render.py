@@ -8,7 +8,6 @@ import sys
 from collections.abc import Sequence
 
 from lkdebug.core import redact
-from lkdebug.core.marks import SEVERITY, ansi_for
 from lkdebug.core.model import Finding, Settings, Severity, sort_findings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which every command would pay for
@@ -56,6 +55,8 @@ def finding_spans(finding: Finding, depth: int = 0, detail: bool = True, secrets
     words (server bodies and headers, values, paths): every line is scrubbed of secrets and
     signatures and its control characters made visible, never obeyed. A follower (depth 1) shows no
     fix: its cause's fix is the one to apply."""
+    from lkdebug.core.marks import SEVERITY  # text only: the JSON renderers need no symbols or colours
+
     mark = SEVERITY[finding.severity]
 
     def shown(text: str) -> str:
@@ -87,6 +88,8 @@ def findings_layout(findings: list[Finding], detail: bool = True, secrets: Seque
 def findings_text(findings: list[Finding], colour: bool = False, secrets: Sequence[str] = ()) -> str:
     if not findings:
         return "No findings."
+    from lkdebug.core.marks import ansi_for
+
     return "\n".join("".join(paint(text, ansi_for(role), colour) for text, role in line)
                      for line in findings_layout(findings, secrets=secrets))
 

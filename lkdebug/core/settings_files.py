@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import stat
 import time
 from pathlib import Path
@@ -143,6 +142,8 @@ def _read_stream(fd: int, limit: int, timeout: float) -> bytes | None:
     A FIFO opened without a writer polls as not ready (Linux reports the hang-up only after a writer
     came and went), so this waits for the writer too.
     """
+    import select  # only a pipe or device needs it, never a .env file
+
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     deadline = time.monotonic() + timeout

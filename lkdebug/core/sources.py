@@ -20,7 +20,6 @@ from pathlib import Path
 from lkdebug.core import envlint, host, lazyre, lk_config, settings_files
 from lkdebug.core.dotenv_sources import DOTENV_NAMES, scan_env
 from lkdebug.core.lk_sources import scan_lk
-from lkdebug.core.node_dotenv import node_dotenv_files
 from lkdebug.core.model import Finding, KnownKey, Setting, Settings, Severity, Source, Variable
 from lkdebug.core.precedence import KEY_NAMES, SECRET_NAMES, URL_NAMES, decide_mode, framework_of, pick, resolve
 from lkdebug.core.records import replace
@@ -206,6 +205,8 @@ def load_settings(
     if not lint:
         settings.variables, settings.findings = variables, list(dict.fromkeys(scan.findings))
         return settings
+
+    from lkdebug.core.node_dotenv import node_dotenv_files  # a lint finding's evidence: discovery needs none
 
     container = host.in_container() if container is None else container
     findings = list(scan.findings)

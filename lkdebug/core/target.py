@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 
-from lkdebug.core import server_rules
 from lkdebug.core import url as livekit_url
 from lkdebug.core.host import is_loopback_host
 from lkdebug.core.model import CheckResult, CheckStatus, Finding, Severity
 from lkdebug.core.records import dataclass
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from lkdebug.core import server_rules
 
 
 
