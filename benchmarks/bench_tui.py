@@ -95,15 +95,16 @@ class Minimal(App):
 Minimal().run(headless=True, size=(80, 24), auto_pilot=auto_pilot)
 """
 
-# The real `lkdebug` path (cli parser, settings discovery, the app), headless.
+# The real `lkdebug` path, as bare `lkdebug` in the project folder runs it: cli.main (the parser it builds
+# for no command, settings discovery, the tui command), then the app, headless. The terminal check is the
+# one step left out: the child's stdout is the pipe this script reads.
 LKDEBUG = _REPORT + r"""
-from lkdebug.cli import build_parser
-from lkdebug.commands.common import settings_from_args
-args = build_parser().parse_args(["tui", "--dir", sys.argv[1]])
-settings = settings_from_args(args)
-from lkdebug.tui.app import LkDebugApp
-LkDebugApp(settings, load_settings=lambda: settings_from_args(args)).run(
-    headless=True, size=(80, 24), auto_pilot=auto_pilot)
+import lkdebug.commands.tui as tui_command
+tui_command.require_terminal = lambda: None
+_run = App.run
+App.run = lambda app, *args, **kwargs: _run(app, headless=True, size=(80, 24), auto_pilot=auto_pilot)
+from lkdebug.cli import main
+main([])
 """
 
 
