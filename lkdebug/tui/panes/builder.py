@@ -15,9 +15,9 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Input, Label, SelectionList, Static
+from textual.widgets import Button, Collapsible, Input, SelectionList, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
@@ -25,8 +25,10 @@ from lkdebug.core.model import Settings
 from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
 from lkdebug.tui.widgets.cycle import Cycle
+from lkdebug.tui.widgets.field_grid import FieldGrid
 from lkdebug.tui.widgets.findings import ordered, rich_findings
 from lkdebug.tui.widgets.jwt import jwt_text
+from lkdebug.tui.widgets.released import ReleasedWhenHidden
 
 # Claims the minter sets (iss, times, jti) or LiveKit services set; not form fields.
 NOT_IN_FORM = {"iss", "nbf", "exp", "iat", "jti", "roomConfig", "kindDetails", "sha256"}
@@ -165,7 +167,7 @@ class GrantSelectionList(SelectionList, GrantField):
     pass
 
 
-class BuilderPane(Horizontal):
+class BuilderPane(Horizontal, ReleasedWhenHidden):
     help = (
         "Token Builder",
         "Fill in the form: the preview shows the token's header and payload, the JWT, its size, "
@@ -251,10 +253,11 @@ class BuilderPane(Horizontal):
         widgets = [self._fields(fields, ttl=group == "participant")] if fields else []
         return widgets + ([self._checks(group, checks)] if checks else [])
 
-    def _fields(self, grants: list[Grant], ttl: bool = False) -> Grid:
-        """One grid per group (label | widget, the error under both): no container per row,
-        because every layout pass (one per keystroke in a field) walks every widget."""
-        cells: list[Widget] = []
+    def _fields(self, grants: list[Grant], ttl: bool = False) -> FieldGrid:
+        """One FieldGrid per group: the fields under one another, their labels drawn beside them
+        by the group (no widget per label, no container per row: every layout pass, one per
+        keystroke in a field, walks every widget)."""
+        rows: list[tuple[str, Widget]] = []
         for g in grants:
             label = "identity" if g.path == "sub" else g.json_name
             if g.type == "tristate":
@@ -270,12 +273,14 @@ class BuilderPane(Horizontal):
             else:
                 widget = (IdentityInput if g.path == "sub" else GrantInput)(
                     placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
+            widget.help = grant_help(g)
             self._widgets[g.path] = widget
-            cells += self._row(label, widget, grant_help(g))
+            rows.append((label, widget))
         if ttl:
             ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self._edited)
-            cells += self._row("TTL", ttl_input, TTL_HELP)
-        return Grid(*cells, classes="fields")
+            ttl_input.help = TTL_HELP
+            rows.append(("TTL", ttl_input))
+        return FieldGrid(rows, classes="fields")
 
     def _checks(self, group: str, checks: list[Grant]) -> GrantChecks:
         grants = GrantChecks(checks, compact=True, id=f"checks-{group}", classes="checks")
@@ -294,11 +299,6 @@ class BuilderPane(Horizontal):
         if g.path == "roomConfig.agents":
             return "agent name, or JSON"
         return g.default_label if g.default_label != "(none)" else ""
-
-    @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str]) -> list[Widget]:
-        widget.help = help
-        return [Label(label, classes="field-label"), widget]
 
     # Reading the form
 
