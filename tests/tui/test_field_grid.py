@@ -69,7 +69,8 @@ async def test_a_builder_error_line_sits_right_under_its_field(app):
     # blank line under it.
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")
-        app.query_one("#group-roomConfig").collapsed = False
+        app.query_one("#group-roomConfig").focus()
+        await pilot.press("enter")  # the section opened
         await pilot.pause()
         field = app.query_one("#f-roomConfig-emptyTimeout", Input)
         field.value = "abc"

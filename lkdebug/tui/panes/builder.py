@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Input, SelectionList, Static
+from textual.widgets import Button, Input, SelectionList, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
@@ -27,6 +27,7 @@ from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, T
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.field_grid import FieldGrid
 from lkdebug.tui.widgets.findings import ordered, rich_findings
+from lkdebug.tui.widgets.fold import Fold
 from lkdebug.tui.widgets.jwt import jwt_text
 from lkdebug.tui.widgets.released import ReleasedWhenHidden
 
@@ -216,7 +217,7 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
                     # The rarer grants are built when their section is first opened: a form
                     # widget costs memory and every layout pass walks it.
                     title = "Agent dispatch and room configuration" if group == "roomConfig" else title
-                    yield Collapsible(title=title, collapsed=True, id=f"group-{group}")
+                    yield Fold(title, id=f"group-{group}")
             with Horizontal(id="builder-actions"):
                 yield Button("Copy token", id="builder-copy", compact=True)
                 yield Button("Copy lk", id="builder-lk", compact=True)
@@ -230,12 +231,22 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
             yield Static(id="builder-findings")
             yield Static(id="builder-lk-line")
 
-    @on(Collapsible.Expanded)
-    async def _build_group(self, event: Collapsible.Expanded) -> None:
-        collapsible = event.collapsible
-        contents = collapsible.query_one(Collapsible.Contents)
-        if collapsible.id and not contents.children:
-            await contents.mount_all(self._group_widgets(collapsible.id.removeprefix("group-")))
+    @on(Fold.Opened)
+    async def _open_group(self, event: Fold.Opened) -> None:
+        """A section opened for the first time: its fields in a Collapsible, open, where its Fold was."""
+        from textual.widgets import Collapsible  # with the first section opened
+        from textual.widgets._collapsible import CollapsibleTitle
+
+        fold = event.fold
+        form, focused = fold.parent, fold.has_focus
+        index = form.children.index(fold)
+        group = fold.id.removeprefix("group-")
+        await fold.remove()
+        collapsible = Collapsible(*self._group_widgets(group), title=fold.title, collapsed=False, id=fold.id)
+        await form.mount(collapsible, before=index)
+        if focused:
+            collapsible.query_one(CollapsibleTitle).focus()
+        collapsible.call_after_refresh(collapsible.scroll_visible)  # as a Collapsible opening does
 
     def _group_grants(self, group: str) -> list[Grant]:
         grants = [g for g in self._grants.values() if g.group == group]
