@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import Input, SelectionList, Static
+from textual.widgets import Input, Static
 
+from lkdebug.tui.widgets.checklist import Checklist
 from lkdebug.tui.widgets.field_grid import FieldGrid
 
 from .conftest import make_app, open_tab, screen_text
@@ -12,7 +13,6 @@ from .conftest import make_app, open_tab, screen_text
 CSS = """
 FieldGrid > * { margin-left: 16; }
 FieldGrid > .error { margin-left: 0; }
-FieldGrid SelectionList { height: auto; }
 """
 
 
@@ -22,7 +22,7 @@ class Form(App):
     def compose(self):
         yield FieldGrid([
             ("identity", Input(id="a", compact=True)),
-            ("canPublishSources", SelectionList(("camera", 1), ("microphone", 2), compact=True, id="b")),
+            ("canPublishSources", Checklist(("camera", "camera"), ("microphone", "microphone"), id="b")),
             ("room", Input(id="c", compact=True)),
         ])
 

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Input, SelectionList, Static
+from textual.widgets import Button, Input, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
 from lkdebug.core.model import Settings
 from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
+from lkdebug.tui.widgets.checklist import Checklist
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.field_grid import FieldGrid
 from lkdebug.tui.widgets.findings import ordered, rich_findings
@@ -141,7 +142,7 @@ class IdentityInput(GrantInput):
         self.refresh_bindings()  # 1-4 in the footer or not
 
 
-class GrantChecks(SelectionList, GrantField):
+class GrantChecks(Checklist, GrantField):
     """A group's yes/no grants, one line each (space or a click toggles): one widget for the
     group instead of a Checkbox per grant, which cost 30 to 50 KiB each. F1 explains the
     highlighted grant."""
@@ -152,8 +153,7 @@ class GrantChecks(SelectionList, GrantField):
 
     @property
     def help(self) -> tuple[str, str]:
-        index = self.highlighted
-        return grant_help(self._grants[self.get_option_at_index(0 if index is None else index).value])
+        return grant_help(self._grants[self.values[self.highlighted]])
 
     def highlight(self, path: str) -> None:
         """Move the highlight to the grant at `path` (a claim path such as `video.roomAdmin`)."""
@@ -164,8 +164,8 @@ class GrantCycle(Cycle, GrantField):
     pass
 
 
-class GrantSelectionList(SelectionList, GrantField):
-    pass
+class GrantChoices(Checklist, GrantField):
+    """A grant that lists some of a few values (canPublishSources): one line per value."""
 
 
 class BuilderPane(Horizontal, ReleasedWhenHidden):
@@ -280,7 +280,7 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
                 widget = GrantCycle([(f"default ({g.default_label})", ""), *((c, c) for c in g.choices)],
                                     id=field_id(g.path))
             elif g.choices:
-                widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
+                widget = GrantChoices(*[(c, c) for c in g.choices], id=field_id(g.path))
             else:
                 widget = (IdentityInput if g.path == "sub" else GrantInput)(
                     placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
@@ -294,7 +294,7 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
         return FieldGrid(rows, classes="fields")
 
     def _checks(self, group: str, checks: list[Grant]) -> GrantChecks:
-        grants = GrantChecks(checks, compact=True, id=f"checks-{group}", classes="checks")
+        grants = GrantChecks(checks, id=f"checks-{group}", classes="checks")
         for g in checks:
             self._widgets[g.path] = grants
         return grants
@@ -359,7 +359,7 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
     def _widget_value(self, g: Grant, widget: Widget, errors: dict[str, str]) -> object:
         if isinstance(widget, GrantChecks):
             return True if g.path in widget.selected else None
-        if isinstance(widget, SelectionList):
+        if isinstance(widget, Checklist):
             return list(widget.selected) or None
         if isinstance(widget, Cycle):
             if not widget.value:
@@ -430,7 +430,7 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
             self.update_preview()
 
     @on(Cycle.Changed)
-    @on(SelectionList.SelectedChanged)
+    @on(Checklist.Changed)
     def _form_changed(self) -> None:
         self._edited()
 
