@@ -96,3 +96,15 @@ async def test_the_builders_grant_lists_toggle_grants(app):
         await pilot.pause()
         claims = server_rules.parse_unverified(app.tokens["builder"]).claims
         assert claims["video"]["canPublishSources"] == ["microphone"]
+
+
+async def test_an_empty_checklist_takes_its_keys_without_failing():
+    class Empty(App):
+        def compose(self):
+            yield Checklist(id="none")
+
+    app = Empty()
+    async with app.run_test(size=(20, 4)) as pilot:
+        app.query_one(Checklist).focus()
+        await pilot.press("down", "up", "end", "home", "pagedown", "pageup", "space")
+        assert app.query_one(Checklist).selected == [] and app.is_running

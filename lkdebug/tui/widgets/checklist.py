@@ -162,20 +162,22 @@ class Checklist(Widget, can_focus=True):
 
     def action_move(self, step: int) -> None:
         # Up and down wrap around, as an OptionList's do.
-        self.highlighted = (self.highlighted + step) % len(self._values)
+        if self._values:
+            self.highlighted = (self.highlighted + step) % len(self._values)
 
     def action_first(self) -> None:
         self.highlighted = 0
 
     def action_last(self) -> None:
-        self.highlighted = len(self._values) - 1
+        self.highlighted = max(len(self._values) - 1, 0)
 
     def action_page(self, direction: int) -> None:
         # A page is the list's own height, and every line shows: to the far end, without wrapping.
-        self.highlighted = min(max(self.highlighted + direction * self.size.height, 0), len(self._values) - 1)
+        self.highlighted = max(min(self.highlighted + direction * self.size.height, len(self._values) - 1), 0)
 
     def action_toggle(self) -> None:
-        self.toggle(self._values[self.highlighted])
+        if self._values:
+            self.toggle(self._values[self.highlighted])
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         self._hover = event.style.meta.get("option")
