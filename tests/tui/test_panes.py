@@ -307,17 +307,28 @@ async def test_a_failing_reload_is_a_message_not_a_crash(app):
 
 async def test_a_collapsed_grant_group_is_built_when_opened(app):
     from textual.widgets import Collapsible
+    from textual.widgets._collapsible import CollapsibleTitle
+
+    from lkdebug.tui.widgets.fold import Fold
 
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")
-        group = app.query_one("#group-inference", Collapsible)
-        assert not app.query("#checks-inference")
-        group.collapsed = False
+        fold = app.query_one("#group-inference", Fold)
+        assert not app.query("#checks-inference") and not app.query(Collapsible)
+        fold.focus()
+        await pilot.press("enter")
         await pilot.pause()
+        group = app.query_one("#group-inference", Collapsible)
+        assert not group.collapsed and isinstance(app.focused, CollapsibleTitle) and app.focused.parent is group
         app.query_one("#checks-inference").focus()  # its one yes/no grant, highlighted
         await pilot.press("space")
         await pilot.pause()
         assert claims_of(app.tokens["builder"])["inference"] == {"perform": True}
+        # Closed and opened again, it is the Collapsible's own toggle: the fields stay as they were.
+        group.query_one(CollapsibleTitle).focus()
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert not group.collapsed and claims_of(app.tokens["builder"])["inference"] == {"perform": True}
 
 
 async def test_a_tristate_grant_cycles_default_true_false(app):

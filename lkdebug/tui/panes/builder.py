@@ -15,18 +15,22 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Input, Label, SelectionList, Static
+from textual.widgets import Button, Input, Static
 
 from lkdebug.core.grants import GROUPS, GRANTS, Grant
 from lkdebug.core.lk_line import lk_token_create
 from lkdebug.core.model import Settings
 from lkdebug.tui.app import TABS
 from lkdebug.tui.messages import FindingsChanged, OpenInDecoder, TestOnServer, TokenChanged
+from lkdebug.tui.widgets.checklist import Checklist
 from lkdebug.tui.widgets.cycle import Cycle
+from lkdebug.tui.widgets.field_grid import FieldGrid
 from lkdebug.tui.widgets.findings import ordered, rich_findings
+from lkdebug.tui.widgets.fold import Fold
 from lkdebug.tui.widgets.jwt import jwt_text
+from lkdebug.tui.widgets.released import ReleasedWhenHidden
 
 # Claims the minter sets (iss, times, jti) or LiveKit services set; not form fields.
 NOT_IN_FORM = {"iss", "nbf", "exp", "iat", "jti", "roomConfig", "kindDetails", "sha256"}
@@ -138,7 +142,7 @@ class IdentityInput(GrantInput):
         self.refresh_bindings()  # 1-4 in the footer or not
 
 
-class GrantChecks(SelectionList, GrantField):
+class GrantChecks(Checklist, GrantField):
     """A group's yes/no grants, one line each (space or a click toggles): one widget for the
     group instead of a Checkbox per grant, which cost 30 to 50 KiB each. F1 explains the
     highlighted grant."""
@@ -149,8 +153,7 @@ class GrantChecks(SelectionList, GrantField):
 
     @property
     def help(self) -> tuple[str, str]:
-        index = self.highlighted
-        return grant_help(self._grants[self.get_option_at_index(0 if index is None else index).value])
+        return grant_help(self._grants[self.values[self.highlighted]])
 
     def highlight(self, path: str) -> None:
         """Move the highlight to the grant at `path` (a claim path such as `video.roomAdmin`)."""
@@ -161,11 +164,11 @@ class GrantCycle(Cycle, GrantField):
     pass
 
 
-class GrantSelectionList(SelectionList, GrantField):
-    pass
+class GrantChoices(Checklist, GrantField):
+    """A grant that lists some of a few values (canPublishSources): one line per value."""
 
 
-class BuilderPane(Horizontal):
+class BuilderPane(Horizontal, ReleasedWhenHidden):
     help = (
         "Token Builder",
         "Fill in the form: the preview shows the token's header and payload, the JWT, its size, "
@@ -214,7 +217,7 @@ class BuilderPane(Horizontal):
                     # The rarer grants are built when their section is first opened: a form
                     # widget costs memory and every layout pass walks it.
                     title = "Agent dispatch and room configuration" if group == "roomConfig" else title
-                    yield Collapsible(title=title, collapsed=True, id=f"group-{group}")
+                    yield Fold(title, id=f"group-{group}")
             with Horizontal(id="builder-actions"):
                 yield Button("Copy token", id="builder-copy", compact=True)
                 yield Button("Copy lk", id="builder-lk", compact=True)
@@ -228,12 +231,22 @@ class BuilderPane(Horizontal):
             yield Static(id="builder-findings")
             yield Static(id="builder-lk-line")
 
-    @on(Collapsible.Expanded)
-    async def _build_group(self, event: Collapsible.Expanded) -> None:
-        collapsible = event.collapsible
-        contents = collapsible.query_one(Collapsible.Contents)
-        if collapsible.id and not contents.children:
-            await contents.mount_all(self._group_widgets(collapsible.id.removeprefix("group-")))
+    @on(Fold.Opened)
+    async def _open_group(self, event: Fold.Opened) -> None:
+        """A section opened for the first time: its fields in a Collapsible, open, where its Fold was."""
+        from textual.widgets import Collapsible  # with the first section opened
+        from textual.widgets._collapsible import CollapsibleTitle
+
+        fold = event.fold
+        form, focused = fold.parent, fold.has_focus
+        index = form.children.index(fold)
+        group = fold.id.removeprefix("group-")
+        await fold.remove()
+        collapsible = Collapsible(*self._group_widgets(group), title=fold.title, collapsed=False, id=fold.id)
+        await form.mount(collapsible, before=index)
+        if focused:
+            collapsible.query_one(CollapsibleTitle).focus()
+        collapsible.call_after_refresh(collapsible.scroll_visible)  # as a Collapsible opening does
 
     def _group_grants(self, group: str) -> list[Grant]:
         grants = [g for g in self._grants.values() if g.group == group]
@@ -251,10 +264,11 @@ class BuilderPane(Horizontal):
         widgets = [self._fields(fields, ttl=group == "participant")] if fields else []
         return widgets + ([self._checks(group, checks)] if checks else [])
 
-    def _fields(self, grants: list[Grant], ttl: bool = False) -> Grid:
-        """One grid per group (label | widget, the error under both): no container per row,
-        because every layout pass (one per keystroke in a field) walks every widget."""
-        cells: list[Widget] = []
+    def _fields(self, grants: list[Grant], ttl: bool = False) -> FieldGrid:
+        """One FieldGrid per group: the fields under one another, their labels drawn beside them
+        by the group (no widget per label, no container per row: every layout pass, one per
+        keystroke in a field, walks every widget)."""
+        rows: list[tuple[str, Widget]] = []
         for g in grants:
             label = "identity" if g.path == "sub" else g.json_name
             if g.type == "tristate":
@@ -266,19 +280,21 @@ class BuilderPane(Horizontal):
                 widget = GrantCycle([(f"default ({g.default_label})", ""), *((c, c) for c in g.choices)],
                                     id=field_id(g.path))
             elif g.choices:
-                widget = GrantSelectionList(*[(c, c) for c in g.choices], compact=True, id=field_id(g.path))
+                widget = GrantChoices(*[(c, c) for c in g.choices], id=field_id(g.path))
             else:
                 widget = (IdentityInput if g.path == "sub" else GrantInput)(
                     placeholder=self._placeholder(g), compact=True, id=field_id(g.path), on_edit=self._edited)
+            widget.help = grant_help(g)
             self._widgets[g.path] = widget
-            cells += self._row(label, widget, grant_help(g))
+            rows.append((label, widget))
         if ttl:
             ttl_input = GrantInput(DEFAULT_TTL, id="f-ttl", compact=True, on_edit=self._edited)
-            cells += self._row("TTL", ttl_input, TTL_HELP)
-        return Grid(*cells, classes="fields")
+            ttl_input.help = TTL_HELP
+            rows.append(("TTL", ttl_input))
+        return FieldGrid(rows, classes="fields")
 
     def _checks(self, group: str, checks: list[Grant]) -> GrantChecks:
-        grants = GrantChecks(checks, compact=True, id=f"checks-{group}", classes="checks")
+        grants = GrantChecks(checks, id=f"checks-{group}", classes="checks")
         for g in checks:
             self._widgets[g.path] = grants
         return grants
@@ -294,11 +310,6 @@ class BuilderPane(Horizontal):
         if g.path == "roomConfig.agents":
             return "agent name, or JSON"
         return g.default_label if g.default_label != "(none)" else ""
-
-    @staticmethod
-    def _row(label: str, widget: Widget, help: tuple[str, str]) -> list[Widget]:
-        widget.help = help
-        return [Label(label, classes="field-label"), widget]
 
     # Reading the form
 
@@ -348,7 +359,7 @@ class BuilderPane(Horizontal):
     def _widget_value(self, g: Grant, widget: Widget, errors: dict[str, str]) -> object:
         if isinstance(widget, GrantChecks):
             return True if g.path in widget.selected else None
-        if isinstance(widget, SelectionList):
+        if isinstance(widget, Checklist):
             return list(widget.selected) or None
         if isinstance(widget, Cycle):
             if not widget.value:
@@ -419,7 +430,7 @@ class BuilderPane(Horizontal):
             self.update_preview()
 
     @on(Cycle.Changed)
-    @on(SelectionList.SelectedChanged)
+    @on(Checklist.Changed)
     def _form_changed(self) -> None:
         self._edited()
 

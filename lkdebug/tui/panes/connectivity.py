@@ -22,6 +22,7 @@ from lkdebug.tui.messages import FindingsChanged, ProbesFinished, ProbeUpdated
 from lkdebug.tui.app import typing_into
 from lkdebug.tui.widgets.cycle import Cycle
 from lkdebug.tui.widgets.findings import FindingsView
+from lkdebug.tui.widgets.released import ReleasedWhenHidden
 from lkdebug.tui.widgets.rows import RowList
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -33,7 +34,7 @@ TOKEN_CHOICES = [
 IDLE = "Press Enter to run the probes (DNS, TCP, TLS, HTTP, /rtc/validate, WebSocket, server API, clocks)."
 
 
-class ConnectivityPane(Vertical):
+class ConnectivityPane(Vertical, ReleasedWhenHidden):
     help = (
         "Connectivity",
         "Runs lkdebug's probes against the URL with the chosen token: DNS, TCP, TLS, HTTP, "

@@ -27,6 +27,7 @@ from lkdebug.tui.messages import FindingsChanged, TokenChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.jwt import jwt_text
 from lkdebug.tui.widgets.masked_area import MaskedTextArea
+from lkdebug.tui.widgets.released import ReleasedWhenHidden
 from lkdebug.tui.widgets.rows import RowList
 
 TAB_KEYS = {str(number): tab for number, tab in enumerate(TABS, start=1)}
@@ -63,7 +64,7 @@ class DecoderInput(MaskedTextArea):
         self.refresh_bindings()  # 1-4 in the footer or not
 
 
-class DecoderPane(Vertical):
+class DecoderPane(Vertical, ReleasedWhenHidden):
     help = (
         "Decoder",
         "What the token says (header, claims with their meaning, times), whether its signature "
