@@ -54,12 +54,25 @@ def test_no_full_collection_before_the_first_frame(tmp_path):
 
 
 # The same start, reporting what the first frame built: the hidden tabs (their containers, widgets
-# and CSS) and the footer must come after it, the Environment tab's findings and variables in it.
+# and CSS) and the footer must come after it, the Environment tab's findings and variables in it,
+# each widget styled once.
 FIRST_SCREEN = r"""
 import json, os, sys
 from textual.app import App
 
+from textual.css.stylesheet import Stylesheet
+from textual.widget import Widget
+
 _display = App._display
+_apply = Stylesheet.apply
+styled = {}
+
+def _count_styling(stylesheet, node, **kwargs):
+    if isinstance(node, Widget):
+        styled[node] = styled.get(node, 0) + 1
+    _apply(stylesheet, node, **kwargs)
+
+Stylesheet.apply = _count_styling
 
 def _first_frame(app, screen, renderable):
     _display(app, screen, renderable)
@@ -69,7 +82,8 @@ def _first_frame(app, screen, renderable):
         drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
         os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,
                                 "footer": len(screen.query("Footer")), "focused": str(screen.focused),
-                                "env_drawn": sorted(drawn)}).encode() + b"\n")
+                                "env_drawn": sorted(drawn),
+                                "styled_again": sorted(str(w) for w, times in styled.items() if times > 1)}).encode() + b"\n")
         os._exit(0)
 
 App._display = _first_frame
@@ -88,4 +102,26 @@ def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
         "focused": "None",  # the pane takes the focus after the frame: the tab bar is not drawn focused first
         "builder_rules": False,
         "env_drawn": ["env-findings", "env-variables"],
+        # Styled as mounted, not again when the screen is first shown (the same rules, moments later).
+        "styled_again": [],
     }
+
+
+async def test_the_first_screen_is_restyled_when_shown_if_the_rules_changed_since_it_was_mounted():
+    from textual import events
+
+    from lkdebug.tui.app import MainScreen
+
+    from .conftest import make_app
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        for changed, restyled in ((False, False), (True, True)):
+            screen = MainScreen(id=f"probe-{changed}")
+            screen._css_count = app._css_update_count - changed
+            event = events.ScreenResume()
+            screen.on_screen_resume(event)
+            assert event.refresh_styles is restyled
+            event = events.ScreenResume()
+            screen.on_screen_resume(event)  # shown again (back from another screen): always restyled
+            assert event.refresh_styles is True
