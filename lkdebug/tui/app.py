@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.containers import Container
 from textual.css.query import NoMatches
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import Static
 
 from lkdebug.core.marks import SEVERITY
 from lkdebug.core.model import Finding, Report, Settings, Severity
@@ -148,6 +148,8 @@ class LkDebugApp(App[int]):
     decoder_request: var[tuple[int, str]] = var((0, ""))
     # A token to test on the server, or "" for one minted from the settings.
     probe_request: var[tuple[int, str]] = var((0, ""))
+    # The tab whose pane is shown (a hidden tab's pane is built when it is first shown: Deferred).
+    shown_tab = var("env")
 
     def __init__(
         self,
@@ -181,6 +183,7 @@ class LkDebugApp(App[int]):
         self._headline = headline(None).markup  # what compose draws: no finding yet
         self._serial = 0
         self.set_reactive(LkDebugApp.settings, settings)
+        self.set_reactive(LkDebugApp.shown_tab, self._initial_tab)
         # The header says plainly when this is not the user's own terminal session.
         self._tag = ("DEMO", demo) if demo else ("SERVED", "in a browser") if served else None
         if self._tag:
@@ -203,10 +206,14 @@ class LkDebugApp(App[int]):
         # The worst root cause found on any tab, so the Decoder still says that the clock is off.
         yield Static(headline(None), id="headline")
         yield TabBar({tab: self._label(tab) for tab in TABS}, active=self._initial_tab, id="tabs")
-        with ContentSwitcher(initial=self._initial_tab, id="panes"):
-            yield EnvironmentPane(id="env", classes="pane")
-            # The hidden tabs are mounted after the first frame is drawn (_after_first_frame), so
-            # their modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
+        # The panes are the screen's own children, one shown at a time (_open_pane): a container
+        # switching them (ContentSwitcher) drew its 20 blank lines under the pane's own, and cost
+        # the first frame 7 M instructions.
+        environment = EnvironmentPane(id="env", classes="pane")
+        environment.display = self.shown_tab == "env"
+        yield environment
+        # The hidden tabs are mounted after the first frame is drawn (_after_first_frame), so
+        # their modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
         # The footer comes right after the first frame (_after_first_frame): its keys are drawn
         # only once the screen's bindings are published, after that frame, so before it the
         # footer was an empty bar, and Footer's module and widget cost the start about 23 M
@@ -246,15 +253,15 @@ class LkDebugApp(App[int]):
         from lkdebug.tui.widgets.deferred import Deferred
         from lkdebug.tui.widgets.footer import KeysFooter
 
-        self.screen_stack[0].mount(KeysFooter())
-        switcher = self.query_one(ContentSwitcher)
+        screen = self.screen_stack[0]
+        screen.mount(KeysFooter())
         panes = []
         for tab, (module, name) in HIDDEN_PANES.items():
             kwargs = {"initial": self._initial_token} if tab == "decoder" else {}
             pane = Container(Deferred(module, name, **kwargs), id=tab, classes="pane")
-            pane.display = tab == switcher.current
+            pane.display = False
             panes.append(pane)
-        switcher.mount_all(panes)
+        screen.mount_all(panes, after=screen.get_child_by_id("env"))
         # A hidden tab opened before now (`--tab decoder`, a quick 3) is shown now.
         self._open_pane(self.query_one(TabBar).active)
         # The core's root-cause order lives with the probes (diagnose), too heavy for the first
@@ -284,7 +291,7 @@ class LkDebugApp(App[int]):
         self.query_one(TabBar).active = tab
 
     def action_leave_field(self) -> None:
-        for widget in self.query_one(ContentSwitcher).visible_content.query(
+        for widget in self._pane(self.shown_tab).query(
                 "FindingsView, RowList, .evidence, .tab-focus").results():
             if widget.display and widget.focusable:
                 widget.focus()
@@ -297,13 +304,19 @@ class LkDebugApp(App[int]):
         self.reveal = False
         self._open_pane(message.tab)
 
+    def _pane(self, tab: str) -> Widget:
+        """The tab's pane (NoMatches for a hidden tab before the first frame was drawn)."""
+        return self.screen_stack[0].get_child_by_id(tab)
+
     def _open_pane(self, tab: str) -> None:
-        switcher = self.query_one(ContentSwitcher)
         try:
-            pane = switcher.get_child_by_id(tab)
+            pane = self._pane(tab)
         except NoMatches:
             return  # a hidden tab before the first frame was drawn: _after_first_frame opens it
-        switcher.current = tab
+        with self.batch_update():
+            for other in self.screen_stack[0].query_children(".pane"):
+                other.display = other is pane
+        self.shown_tab = tab
         self._focus_pane(pane)
 
     # By name, not @on(Deferred.Ready): deferred.py (and its dataclass) loads after the first frame.

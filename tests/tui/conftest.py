@@ -93,7 +93,7 @@ async def settle(pilot) -> None:
     """Wait until the open tab's pane is built (right after the first frame; another tab's when it is first opened)."""
     def built() -> bool:
         # A hidden tab is mounted after the first frame is drawn, holding a Deferred until it is first opened.
-        panes = pilot.app.query(f"#panes > #{pilot.app.query_one('#tabs').active}")
+        panes = pilot.app.query(f"#{pilot.app.query_one('#tabs').active}.pane")
         kinds = {type(child).__name__ for pane in panes for child in pane.children}
         return bool(kinds) and "Deferred" not in kinds
 

@@ -56,20 +56,20 @@ async def test_a_tab_builds_its_pane_when_first_opened(app):
 
 def shown_pane(app) -> str:
     """The tab whose pane is on screen (the others are not displayed)."""
-    (shown,) = [pane.id for pane in app.query("#panes > *") if pane.display and pane.region.height]
+    (shown,) = [pane.id for pane in app.query(".pane") if pane.display and pane.region.height]
     return shown
 
 
 async def test_a_tab_asked_for_before_the_hidden_tabs_are_mounted_opens_once_they_are(app):
     async with app.run_test(size=(80, 24)) as pilot:
         # The pilot starts before the first frame is drawn: the hidden tabs come after it.
-        assert not app.query("#panes > #decoder")
+        assert not app.query("#decoder.pane")
         await pilot.press("3")
         await settle(pilot)
         assert shown_pane(app) == "decoder" and app.focused is app.query_one("#decoder-input")
         await pilot.press("escape", "1")
         await pilot.pause()
-        assert shown_pane(app) == "env" and app.query_one("#panes > #decoder").display is False
+        assert shown_pane(app) == "env" and app.query_one("#decoder.pane").display is False
 
 
 async def test_a_click_on_a_tab_or_its_underline_opens_it_and_focuses_its_pane(app):

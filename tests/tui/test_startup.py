@@ -77,7 +77,7 @@ Stylesheet.apply = _count_styling
 def _first_frame(app, screen, renderable):
     _display(app, screen, renderable)
     if renderable is not None and not app._batch_count:
-        hidden = sorted(pane.id for pane in screen.query("#panes > *") if pane.id != "env")
+        hidden = sorted(pane.id for pane in screen.query(".pane") if pane.id != "env")
         selectors = {name for rule in app.stylesheet.rules for name in rule.selector_names}
         drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
         os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,

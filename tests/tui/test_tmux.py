@@ -140,7 +140,8 @@ def test_escapes_in_a_settings_file_are_shown_not_obeyed(tmux, tmp_path):
     # A title (OSC 0) and a clipboard write (OSC 52) planted in .env: the TUI shows them as text.
     write_project(tmp_path, "NEXT_PUBLIC_LIVEKIT_URL=ws://x\x1b]0;pwned-title\x07\x1b]52;c;cHduZWQ=\x07y\n")
     tmux.start(lkdebug(tmp_path))
-    tmux.wait_for("1 Environment")
+    # The pane's own key in the footer: the pane holds the focus (it takes it after the first frame).
+    tmux.wait_for("r Reload")
     tmux("send-keys", "-t", "t", "Tab", "End")  # to the variables, the last one opened
     tmux.wait_for("\\x1b]0;pwned")
     assert "pwned-title" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}")

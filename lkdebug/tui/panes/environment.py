@@ -110,7 +110,7 @@ def _label(variable) -> str:
     return "" if variable.wins else "overridden"
 
 
-class EnvironmentPane(Container):  # Vertical's rules, and Container's are parsed already (#panes)
+class EnvironmentPane(Container):  # Container's rules, not Vertical's: the hidden tabs' panes are Containers
     help = (
         "Environment",
         "What is wrong with the LiveKit settings first, then every LiveKit variable (one line "

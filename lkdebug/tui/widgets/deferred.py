@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher
 
 
 class Deferred(Widget):
-    """Stands in a tab's pane (a child of the app's ContentSwitcher) for the widget `module.name(**kwargs)`."""
+    """Stands in a tab's pane (shown when the app's `shown_tab` names it) for the widget `module.name(**kwargs)`."""
 
     DEFAULT_CSS = "Deferred { display: none; }"
 
@@ -36,7 +35,7 @@ class Deferred(Widget):
     def on_mount(self) -> None:
         # Called at once with the current tab too: a pane opened at start (`--tab decoder`) is
         # built right after the first frame.
-        self.watch(self.query_ancestor(ContentSwitcher), "current", self._tab_opened)
+        self.watch(self.app, "shown_tab", self._tab_opened)
 
     def _tab_opened(self, current: str | None) -> None:
         if current != self.parent.id or self._building:
@@ -51,7 +50,7 @@ class Deferred(Widget):
         await self.parent.mount(widget, after=self)
         await self.remove()
         # Straight to the app: a message bubbling up from the widget stops after its sender, and
-        # the sender is whatever was running when the tab opened (the switcher, for `--tab`).
+        # the sender is whatever was running when the tab opened (the app, for `--tab`).
         self.app.post_message(self.Ready(widget))
         # Building and first styling a pane leaves cyclic garbage (Textual's virtual nodes for
         # component classes, strips) that lives on into the oldest generation, where the

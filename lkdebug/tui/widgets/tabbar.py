@@ -3,7 +3,7 @@
 Textual's `Tabs` builds eight widgets for four labels (a scroll container, two layout boxes, a
 `Tab` each, the underline), and `TabbedContent` wraps them and every pane again: laid out and
 styled before the first frame. This draws the same two lines (the labels, then the underline
-under the active one) itself; the app switches the panes (a `ContentSwitcher`) on `Activated`.
+under the active one) itself; the app switches the panes on `Activated`.
 """
 
 from __future__ import annotations
