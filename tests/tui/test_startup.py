@@ -83,7 +83,8 @@ def _first_frame(app, screen, renderable):
         os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,
                                 "footer": len(screen.query("Footer")), "focused": str(screen.focused),
                                 "env_drawn": sorted(drawn),
-                                "styled_again": sorted(str(w) for w, times in styled.items() if times > 1)}).encode() + b"\n")
+                                "styled_again": sorted(str(w) for w, times in styled.items() if times > 1),
+                                "widgets": [type(w).__name__ for w in screen.walk_children()]}).encode() + b"\n")
         os._exit(0)
 
 App._display = _first_frame
@@ -104,6 +105,10 @@ def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
         "env_drawn": ["env-findings", "env-variables"],
         # Styled as mounted, not again when the screen is first shown (the same rules, moments later).
         "styled_again": [],
+        # Each widget costs the first frame its lines and its styling: only what the screen shows (the
+        # panes are the screen's own children, with no container switching them drawing under them).
+        "widgets": ["TargetHeader", "Static", "TabBar", "EnvironmentPane", "FindingsView", "Static",
+                    "VerticalScroll", "RowList", "Static", "ToastRack", "Tooltip"],
     }
 
 
