@@ -214,7 +214,7 @@ async def test_environment_shows_sources_variables_and_which_value_wins(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
-        sources = text_of(app, "#env-sources")
+        sources = str(app.query_one("#env-variables").after)  # drawn after the variables, by the same widget
         assert "/project/.env.local" in sources and "not found" in sources
         variables = plain(app, "#env-variables")
         assert "overridden" in variables and "ws://localhost:7880" in variables
@@ -287,7 +287,8 @@ async def test_without_variables_the_title_stays_and_is_not_drawn_focused():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         rows = app.query_one("#env-variables")
-        assert plain(app, "#env-variables").strip() == "Variables"
+        # The title, no row, then the sources drawn after the rows.
+        assert plain(app, "#env-variables").split() == ["Variables", "Sources", "none"]
         # It keeps the focus (r reloads from here) without the focused rows' tint.
         assert app.focused is rows and rows.styles.background_tint.a == 0
 

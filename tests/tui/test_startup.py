@@ -108,7 +108,7 @@ def test_the_first_frame_builds_only_the_environment_tab(tmp_path):
         # Each widget costs the first frame its lines and its styling: only what the screen shows (the
         # panes are the screen's own children, with no container switching them drawing under them).
         "widgets": ["TargetHeader", "Static", "TabBar", "EnvironmentPane", "FindingsView", "Static",
-                    "VerticalScroll", "RowList", "Static", "ToastRack", "Tooltip"],
+                    "VerticalScroll", "RowList", "ToastRack", "Tooltip"],
     }
 
 

@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.content import Content
 from textual.widgets import Static
 
 from lkdebug.core.marks import STATUS
@@ -22,9 +21,6 @@ from lkdebug.core.redact import display_value, visible
 from lkdebug.tui.messages import FindingsChanged
 from lkdebug.tui.widgets.findings import FindingsView
 from lkdebug.tui.widgets.rows import RowList
-
-# The section title over the sources, as `.section-title` draws the one over the variables (RowList's title).
-SOURCES_TITLE = Content.from_markup("[bold underline $accent]Sources[/]\n")
 
 NO_SETTINGS = (
     "No LiveKit settings found (no LIVEKIT_URL, LIVEKIT_API_KEY or LIVEKIT_API_SECRET in the "
@@ -130,8 +126,8 @@ class EnvironmentPane(Container):  # Container's rules, not Vertical's: the hidd
         with VerticalScroll(id="env-evidence", classes="evidence") as evidence:
             # The rows pass the keys on to it at their ends: one stop less on Tab.
             evidence.can_focus = False
-            yield RowList(id="env-variables", title="Variables")
-            yield Static(id="env-sources")
+            # The sources are drawn after the variables, by the same widget.
+            yield RowList(id="env-variables", title="Variables", after_title="Sources")
 
     def focus_first(self) -> None:
         """The conclusion (its keys go on into the evidence), else the variables."""
@@ -177,12 +173,8 @@ class EnvironmentPane(Container):  # Container's rules, not Vertical's: the hidd
             if sources:
                 sources.append("\n")
             sources.append(visible(f"· not found in {folder or '.'}{os.sep}: " + ", ".join(names)), style="dim")
-        # Content, not Text: the title's colour is the theme's, resolved when it is drawn.
-        self.query_one("#env-sources", Static).update(
-            SOURCES_TITLE + Content.from_rich_text(sources or Text("none", style="dim")))
-
         variables = self.query_one(RowList)
-        variables.set_rows(variable_rows(settings, reveal))
+        variables.set_rows(variable_rows(settings, reveal), after=sources or Text("none", style="dim"))
         self.query_one("#env-findings", FindingsView).show(settings.findings)
         self.post_message(FindingsChanged("env", list(settings.findings)))
         self._watched = {

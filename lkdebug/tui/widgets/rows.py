@@ -19,7 +19,9 @@ from textual.widgets import Static
 
 class RowList(Static, can_focus=True):
     """`title`: a line over the rows drawn as a `.section-title` (its own widget would cost the first
-    frame about 5 M instructions)."""
+    frame about 5 M instructions). `after_title`: the title of text drawn after the rows (`set_rows`'
+    `after`), a section of its own that is not rows (the Environment tab's sources: a Static of
+    their own cost the first frame its styling and layout)."""
 
     DEFAULT_CSS = """
     RowList { width: 1fr; height: auto; }
@@ -43,17 +45,21 @@ class RowList(Static, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, *, id: str, title: str | None = None) -> None:
+    def __init__(self, *, id: str, title: str | None = None, after_title: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[tuple[Text, Text]] = []
         self._header: Text | None = None
+        self._after: Text | None = None
         self._title = title
+        self._after_title = after_title
         self._title_style: Style | None = None
 
-    def set_rows(self, rows: list[tuple[Text, Text]], header: Text | None = None, layout: bool = True) -> None:
+    def set_rows(self, rows: list[tuple[Text, Text]], header: Text | None = None, layout: bool = True,
+                 after: Text | None = None) -> None:
         """(line, detail) pairs; `layout=False` when only the text changed (a spinner frame)."""
         self._rows = rows
         self._header = header
+        self._after = after
         # No row to select: its title alone is not drawn as focused (it keeps the focus, and the tab's keys).
         self.set_class(not rows, "-empty")
         self.set_reactive(RowList.cursor, min(self.cursor, max(len(rows) - 1, 0)))
@@ -73,10 +79,16 @@ class RowList(Static, can_focus=True):
     def selected_detail(self) -> Text | None:
         return self._rows[self.cursor][1] if self._rows else None
 
+    @property
+    def after(self) -> Text | None:
+        """The text drawn after the rows, under `after_title`."""
+        return self._after
+
     def _draw(self, layout: bool = True) -> None:
         parts: list = []
-        if self._title is not None:
+        if self._title is not None or self._after_title is not None:
             self._title_style = self.get_component_rich_style("section-title", partial=True)
+        if self._title is not None:
             parts.append(Text(self._title, style=self._title_style))
         if self._header is not None:
             parts.append(self._header)
@@ -89,6 +101,10 @@ class RowList(Static, can_focus=True):
             parts.append(line)
             if selected and detail.plain:
                 parts.append(Padding(detail, (0, 0, 0, 2)))
+        if self._after is not None:
+            if self._after_title is not None:
+                parts.append(Text(self._after_title, style=self._title_style))
+            parts.append(self._after)
         self.update(Group(*parts) if parts else Text(""), layout=layout)
 
     def notify_style_update(self) -> None:
