@@ -123,13 +123,26 @@ async def test_a_builder_grant_toggled_changes_the_payload(app):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_tab(pilot, "2")
         assert "roomAdmin" not in claims_of(app.tokens["builder"])["video"]
+        assert "roomAdmin" not in text_of(app, "#builder-preview-text")
         grants = app.query_one("#checks-video")
         grants.focus()
         grants.highlight("video.roomAdmin")
         await pilot.press("space")
         await pilot.pause()
         assert claims_of(app.tokens["builder"])["video"]["roomAdmin"] is True
-        assert "roomAdmin" in text_of(app, "#builder-payload")
+        assert "roomAdmin" in text_of(app, "#builder-preview-text")
+
+
+async def test_the_builder_preview_is_one_widget_drawing_its_parts_in_order(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_tab(pilot, "2")
+        preview = app.query_one("#builder-preview")
+        assert [child.id for child in preview.children] == ["builder-preview-text"]
+        lines = text_of(app, "#builder-preview-text").splitlines()
+        starts = [next(i for i, line in enumerate(lines) if line.startswith(head))
+                  for head in ("✗ server would answer 400", "token (", "payload ", "header  ", "✗ error", "lk      ")]
+        assert starts == sorted(starts)
+        assert lines[starts[1] + 1].startswith(app.tokens["builder"].split(".")[0][:20])
 
 
 async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
@@ -142,7 +155,7 @@ async def test_builder_fields_reach_the_claims_and_the_lk_command(app):
         claims = claims_of(app.tokens["builder"])
         assert claims["sub"] == "alice" and claims["video"]["room"] == "standup"
         assert claims["attributes"] == {"team": "web"}
-        assert "200 success" in text_of(app, "#builder-status")
+        assert "200 success" in text_of(app, "#builder-preview-text")
         assert "--identity alice --room standup --join" in app.lk_command
         assert "--attribute team=web" in app.lk_command
 
@@ -188,7 +201,7 @@ async def test_invalid_builder_input_marks_the_field_and_says_why(app):
         assert app.query_one("#f-attributes").has_class("-invalid")
         assert "key=value" in text_of(app, "#f-attributes-error")
         assert text_of(app, "#f-ttl-error").startswith("✗")
-        assert "2 field(s) need fixing" in text_of(app, "#builder-status")
+        assert "2 field(s) need fixing" in text_of(app, "#builder-preview-text")
         assert app.tokens["builder"] is None
         ttl.value = "10m"
         app.query_one("#f-attributes").value = "team=web"

@@ -189,8 +189,8 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
         self._token: str | None = None
         self._lk_command: str | None = None
         self._errors: dict[str, str | None] = {}
-        self._shown: dict[str, str] = {}
-        self._heights: dict[str, tuple[int, int]] = {}
+        self._shown: str | None = None  # the preview's markup, as last drawn
+        self._height: tuple[int, int] | None = None  # (width, lines) it was last laid out at
         self._widgets: dict[str, Widget] = {}  # grant path -> its form widget, once built
         self._touched = False  # an untouched form is not a problem to count on the tab
         self._previewed = False  # no token until the tab is first shown (on_show)
@@ -224,12 +224,9 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
                 yield Button("Decoder", id="builder-decoder", compact=True)
                 yield Button("Test", id="builder-test-button", compact=True)
         with VerticalScroll(id="builder-preview"):
-            yield Static(id="builder-status")
-            yield Static(id="builder-jwt")
-            yield Static(id="builder-payload")
-            yield Static(id="builder-header")
-            yield Static(id="builder-findings")
-            yield Static(id="builder-lk-line")
+            # The status, the JWT, the payload, the header, the findings and the lk line, one
+            # under another: one Static draws them all (a Static each cost about 60 KiB).
+            yield Static(id="builder-preview-text")
 
     @on(Fold.Opened)
     async def _open_group(self, event: Fold.Opened) -> None:
@@ -395,23 +392,23 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
         if error:
             field.parent.mount(Static(text, id=f"{ident}-error", classes="field-error"), after=field)
 
-    def _show(self, ident: str, content: Text | str) -> None:
-        """Update a preview part, with a layout pass only when its height changes.
+    def _show(self, parts: list[Text]) -> None:
+        """Draw the preview's parts, each from a new line, with a layout pass only when its height changes.
 
         A layout pass arranges the whole screen (the form has ~150 widgets); typing into a field
         mostly changes characters, not line counts, so most keystrokes only repaint.
         """
-        key = content.markup if isinstance(content, Text) else content
-        if self._shown.get(ident) == key:
+        text = Text("\n").join(parts)
+        key = text.markup
+        if self._shown == key:
             return
-        self._shown[ident] = key
-        widget = self.query_one(f"#{ident}", Static)
+        self._shown = key
+        widget = self.query_one("#builder-preview-text", Static)
         width = widget.content_region.width
-        text = content if isinstance(content, Text) else Text(content)
-        lines = len(text.wrap(self.app.console, width)) if width and text else 0
-        same_height = width > 0 and self._heights.get(ident) == (width, lines)
-        self._heights[ident] = (width, lines)
-        widget.update(content, layout=not same_height)
+        lines = len(text.wrap(self.app.console, width)) if width else 0
+        same_height = width > 0 and self._height == (width, lines)
+        self._height = (width, lines)
+        widget.update(text, layout=not same_height)
 
     # The preview
 
@@ -472,18 +469,14 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
         self._lk_command = lk_token_create(claims, api_key=settings.api_key, api_secret=settings.api_secret,
                                            reveal=self.app.reveal).text()
         reveal = self.app.reveal
-        self._show("builder-status", status)
-        self._show("builder-jwt", jwt_text(self._token, reveal) if self._token else "")
         payload = Text("payload ", style="bold")
         payload.append_text(JSON(json.dumps(claims)).text)
-        self._show("builder-payload", payload)
         header = Text("header  ", style="bold")
         header.append_text(JSON(json.dumps(HEADER)).text)
-        self._show("builder-header", header)
-        self._show("builder-findings", rich_findings(ordered(findings)))
         lk_line = Text("lk      ", style="bold")
         lk_line.append(self._lk_command, style="dim")
-        self._show("builder-lk-line", lk_line)
+        self._show([status, jwt_text(self._token, reveal) if self._token else Text(), payload, header,
+                    rich_findings(ordered(findings)), lk_line])
         self.post_message(FindingsChanged("builder", list(findings) if self._touched else []))
         self.post_message(TokenChanged("builder", self._token, self._lk_command))
 
