@@ -201,7 +201,11 @@ class BuilderPane(Horizontal, ReleasedWhenHidden):
         """The identity, the one field every token needs: a user who opens the tab types it at once."""
         identity = self._widgets["sub"]
         identity.opened_with_tab = True
-        identity.focus()
+        # It is the form's first field: the form shows its top. Focus's own scroll, asked for before
+        # the pane is laid out (a tab just shown), moved the form a line down once the layout came,
+        # or not, depending on what else the screen was drawing then (the footer's rebuild).
+        identity.focus(scroll_visible=False)
+        self.query_one("#builder-form").scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="builder-form", classes="tab-focus"):
