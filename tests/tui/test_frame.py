@@ -5,10 +5,11 @@ from __future__ import annotations
 from lkdebug.core.model import Settings
 from lkdebug.demo import DEMO_API_SECRET
 from lkdebug.tui.widgets.help import HelpScreen
+from lkdebug.tui.widgets.footer import KeysFooter
 from lkdebug.tui.widgets.tabbar import TabBar
 
 
-from .conftest import FROZEN_NOW, drawn_label, make_app, open_tab, plain, settle, token
+from .conftest import FROZEN_NOW, drawn_label, make_app, open_tab, plain, settle, token, until
 
 
 async def test_header_names_target_and_masks_key(app):
@@ -286,8 +287,9 @@ async def test_the_decoder_opened_from_the_command_line_takes_typing():
         assert app.query_one("#decoder-input").text == "eyJ1"
 
 
-def footer(app) -> list[str]:
-    return [f"{key.key_display} {key.description}" for key in app.query("FooterKey")]
+def footer(app) -> str:
+    """The footer's row as drawn."""
+    return app.query_one(KeysFooter).render_line(0).text
 
 
 async def test_the_footer_follows_the_keys_but_is_not_rebuilt_for_the_same_keys(app):
@@ -296,10 +298,60 @@ async def test_the_footer_follows_the_keys_but_is_not_rebuilt_for_the_same_keys(
         assert app.focused is app.query_one("#decoder-input")
         # In the field: escape leaves it, q is a letter.
         assert "esc Leave field" in footer(app) and "q Quit" not in footer(app)
-        keys = list(app.query("FooterKey"))
-        await pilot.press("e", "y", "J")  # each key refreshes the bindings: the same keys, not rebuilt
+        keys = app.query_one(KeysFooter)._keys
+        await pilot.press("e", "y", "J")  # each key refreshes the bindings: the same keys, not taken again
         await pilot.pause()
-        assert list(app.query("FooterKey")) == keys
+        assert app.query_one(KeysFooter)._keys is keys
         await pilot.press("escape")  # out of the field: other keys, drawn at once
         await pilot.pause()
         assert "q Quit" in footer(app) and "1-4 Tabs" in footer(app) and "esc Leave field" not in footer(app)
+
+
+async def test_the_builder_field_focus_changes_the_footer_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "2")
+        assert app.focused is app.query_one("#f-sub")
+        row = footer(app)
+        assert "esc Leave field" in row and "q Quit" not in row and row.rstrip().endswith("▏^p palette")
+        await pilot.press("escape")
+        await pilot.pause()
+        row = footer(app)
+        assert "q Quit" in row and "1-4 Tabs" in row and "esc Leave field" not in row
+        assert len(row) == 80 and row.rstrip().endswith("▏^p palette")
+
+
+async def test_a_click_on_a_footer_key_runs_its_binding(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "^r Reveal" in footer(app), "the footer's keys")
+        assert not app.reveal
+        await pilot.click(KeysFooter, offset=(footer(app).index("^r Reveal") + 4, 0))
+        await pilot.pause()
+        assert app.reveal  # ctrl+r, as if typed
+        await pilot.click(KeysFooter, offset=(footer(app).index("Reveal") + 20, 0))  # the blank: nothing
+        await pilot.pause()
+        assert app.reveal
+
+
+async def test_the_hovered_footer_key_is_highlighted(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "q Quit" in footer(app), "the footer's keys")
+        bar = app.query_one(KeysFooter)
+
+        def background(x: int) -> object:
+            cells = [(segment.style.bgcolor, len(segment.text)) for segment in bar.render_line(0)]
+            for color, width in cells:
+                if x < width:
+                    return color
+                x -= width
+
+        quit_at, help_at = footer(app).index("q Quit"), footer(app).index("f1 Help")
+        plain = background(quit_at)
+        await pilot.hover(KeysFooter, offset=(quit_at, 0))
+        await pilot.pause()
+        assert background(quit_at) != plain and background(quit_at + 4) == background(quit_at)
+        assert background(help_at) == plain  # only the key under the mouse
+        await pilot.hover("#tabs")
+        await pilot.pause()
+        assert background(quit_at) == plain

@@ -81,7 +81,7 @@ def _first_frame(app, screen, renderable):
         selectors = {name for rule in app.stylesheet.rules for name in rule.selector_names}
         drawn = {w.id for w in screen.query("#env-findings, #env-variables") if w.region.height}
         os.write(1, json.dumps({"hidden_tabs": hidden, "builder_rules": "#builder-body" in selectors,
-                                "footer": len(screen.query("Footer")), "focused": str(screen.focused),
+                                "footer": len(screen.query("KeysFooter")), "focused": str(screen.focused),
                                 "env_drawn": sorted(drawn),
                                 "styled_again": sorted(str(w) for w, times in styled.items() if times > 1),
                                 "widgets": [type(w).__name__ for w in screen.walk_children()]}).encode() + b"\n")
