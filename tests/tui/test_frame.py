@@ -352,6 +352,10 @@ async def test_the_hovered_footer_key_is_highlighted(app):
         await pilot.pause()
         assert background(quit_at) != plain and background(quit_at + 4) == background(quit_at)
         assert background(help_at) == plain  # only the key under the mouse
+        assert bar.tooltip is None  # as on a FooterKey: the palette's key alone has one
+        await pilot.hover(KeysFooter, offset=(footer(app).index("^p palette"), 0))
+        await pilot.pause()
+        assert bar.tooltip == "Open the command palette" and background(quit_at) == plain
         await pilot.hover("#tabs")
         await pilot.pause()
         assert background(quit_at) == plain

@@ -253,9 +253,11 @@ class KeysFooter(Widget, can_focus=False):
         return None
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        key = self._hover = self._key_at(event.x, event.y)
-        self.styles.pointer = "default" if key is None else "pointer"
-        self.tooltip = key.tooltip if key is not None and key.tooltip else None
+        key = self._key_at(event.x, event.y)
+        if key is not self._hover:  # the pointer and tooltip of a FooterKey, only over a key
+            self._hover = key
+            self.styles.pointer = "default" if key is None else "pointer"
+            self.tooltip = key.tooltip if key is not None and key.tooltip else None
 
     def on_leave(self) -> None:
         self._hover = None
