@@ -214,10 +214,8 @@ class LkDebugApp(App[int]):
         yield environment
         # The hidden tabs are mounted after the first frame is drawn (_after_first_frame), so
         # their modules (and aiohttp, websockets...), widgets and CSS cost the first screen nothing.
-        # The footer comes right after the first frame (_after_first_frame): its keys are drawn
-        # only once the screen's bindings are published, after that frame, so before it the
-        # footer was an empty bar, and Footer's module and widget cost the start about 23 M
-        # instructions.
+        # So is the footer: it has no key to draw before the screen publishes its bindings, after
+        # that frame (its module and widget cost the start about 23 M instructions as Textual's Footer).
 
     def _label(self, tab: str) -> str:
         number = list(TABS).index(tab) + 1
