@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from lkdebug.core import server_rules
 
 
-
 @dataclass(frozen=True)
 class Target:
     """One LiveKit URL, understood: the signal (`ws(s)`) and API (`http(s)`) forms share host, port, prefix."""

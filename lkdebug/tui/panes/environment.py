@@ -145,10 +145,10 @@ class EnvironmentPane(Container):  # Container's rules, not Vertical's: the hidd
     def _show(self, settings: Settings | None) -> None:
         settings = settings or Settings()
         reveal = self.app.reveal
-        banners = self.query("#env-banner")
-        if _empty(settings) and not banners:
+        empty, banners = _empty(settings), self.query("#env-banner")
+        if empty and not banners:
             self.mount(_banner(), before=0)
-        elif not _empty(settings):
+        elif not empty:
             banners.remove()
 
         sources = Text()

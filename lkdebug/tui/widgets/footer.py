@@ -173,6 +173,13 @@ class KeysFooter(Widget, can_focus=False):
     def _style(self, *components: str) -> Style:
         """The Rich style of a node under this one with the components' rules, nested in order (as
         DOMNode.rich_style computes it for a FooterKey's component under the FooterKey)."""
+        return self._composed(components)[0]
+
+    def _background(self, *components: str) -> Color:
+        """The background of the same node, as `_style` composes it."""
+        return self._composed(components)[1]
+
+    def _composed(self, components: tuple[str, ...]) -> tuple[Style, Color]:
         background = Color(0, 0, 0, 0)
         color = Color(255, 255, 255, 0)
         style = Style()
@@ -191,16 +198,9 @@ class KeysFooter(Widget, can_focus=False):
             style += styles.text_style
             if has_rule("auto_color") and styles.auto_color:
                 color = text_background.get_contrast_text(color.a)
-        return style + Style.from_color((background + color).rich_color if (background.a or color.a) else None,
+        rich = style + Style.from_color((background + color).rich_color if (background.a or color.a) else None,
                                         background.rich_color if background.a else None)
-
-    def _background(self, *components: str) -> Color:
-        background = Color(0, 0, 0, 0)
-        nodes = [node.styles for node in reversed(self.ancestors_with_self)]
-        for styles in nodes + [self._component_styles[name] for name in components]:
-            if styles.has_rule("background"):
-                background += styles.background.tint(styles.background_tint).multiply_alpha(styles.opacity)
-        return background
+        return rich, background
 
     def _segments(self, key: _Key, hovered: bool) -> list[Segment]:
         item = ("keys-footer--hover" if hovered else "keys-footer--item",)
